@@ -1,0 +1,2 @@
+"""PineOpt: TradingView Pine Script outside TradingView."""
+__version__ = "0.1.0"
