@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ import pyarrow.parquet as pq
 from pineopt.data.frame import OHLCV_COLUMNS, check_contract, empty_ohlcv
 from pineopt.data.timeframe import Timeframe
 from pineopt.errors import DataError
+from pineopt.fileio import atomic_output
 
 METADATA_KEY = b"pineopt"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
@@ -56,8 +56,12 @@ class CacheKey:
     timeframe: Timeframe
 
     def relative_path(self) -> Path:
-        return Path(safe_name(self.provider), safe_name(self.exchange or "default"),
-                    safe_name(self.symbol), f"{safe_name(self.timeframe.slug())}.parquet")
+        return Path(
+            safe_name(self.provider),
+            safe_name(self.exchange or "default"),
+            safe_name(self.symbol),
+            f"{safe_name(str(self.timeframe))}.parquet",
+        )
 
 
 @dataclass
@@ -70,12 +74,16 @@ class CacheEntry:
     fetched: list[tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def missing(self, start: pd.Timestamp, end: pd.Timestamp) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    def missing(
+        self, start: pd.Timestamp, end: pd.Timestamp
+    ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
         """The parts of ``[start, end)`` no earlier fetch has covered."""
         return subtract_ranges((start, end), self.fetched)
 
 
-def merge_ranges(ranges: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+def merge_ranges(
+    ranges: list[tuple[pd.Timestamp, pd.Timestamp]],
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """Union of half-open ranges, sorted, touching ranges joined."""
     merged: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     for lo, hi in sorted(r for r in ranges if r[0] < r[1]):
@@ -86,8 +94,9 @@ def merge_ranges(ranges: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[tuple[
     return merged
 
 
-def subtract_ranges(wanted: tuple[pd.Timestamp, pd.Timestamp],
-                    covered: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+def subtract_ranges(
+    wanted: tuple[pd.Timestamp, pd.Timestamp], covered: list[tuple[pd.Timestamp, pd.Timestamp]]
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """The pieces of the half-open range ``wanted`` outside every range of ``covered``."""
     lo, hi = wanted
     pieces = []
@@ -122,7 +131,9 @@ class ParquetCache:
         try:
             table = pq.read_table(path)
         except (OSError, pa.ArrowInvalid) as exc:
-            raise DataError(f"{path}: unreadable cache file ({exc}); delete it to fetch again") from exc
+            raise DataError(
+                f"{path}: unreadable cache file ({exc}); delete it to fetch again"
+            ) from exc
         raw = (table.schema.metadata or {}).get(METADATA_KEY)
         metadata = json.loads(raw) if raw else {}
         frame = table.to_pandas()
@@ -134,33 +145,51 @@ class ParquetCache:
         frame = frame[list(OHLCV_COLUMNS)].astype("float64")
         check_contract(frame, str(path))
         if key is None:
-            key = CacheKey(metadata.get("provider", path.parts[-4]), metadata.get("exchange", path.parts[-3]),
-                           metadata.get("symbol", path.parts[-2]),
-                           Timeframe.parse(metadata.get("timeframe", path.stem)))
+            key = CacheKey(
+                metadata.get("provider", path.parts[-4]),
+                metadata.get("exchange", path.parts[-3]),
+                metadata.get("symbol", path.parts[-2]),
+                Timeframe.parse(metadata.get("timeframe", path.stem)),
+            )
         fetched = [(pd.Timestamp(lo), pd.Timestamp(hi)) for lo, hi in metadata.get("fetched", [])]
         return CacheEntry(key, path, frame, fetched, metadata)
 
-    def store(self, key: CacheKey, frame: pd.DataFrame, fetched: tuple[pd.Timestamp, pd.Timestamp] | None = None,
-              source: str = "", extra: dict[str, Any] | None = None) -> CacheEntry:
+    def store(
+        self,
+        key: CacheKey,
+        frame: pd.DataFrame,
+        fetched: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+        source: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> CacheEntry:
         """Merge ``frame`` into the cached series and record ``fetched`` as covered; atomic."""
         check_contract(frame, f"bars for {key.symbol} {key.timeframe}")
         previous = self.read(key)
         old = previous.frame if previous else empty_ohlcv()
-        merged = pd.concat([old[~old.index.isin(frame.index)], frame]).sort_index() if len(old) else frame
+        merged = (
+            pd.concat([old[~old.index.isin(frame.index)], frame]).sort_index()
+            if len(old)
+            else frame
+        )
         ranges = list(previous.fetched) if previous else []
         if fetched is not None:
             ranges.append(fetched)
         ranges = merge_ranges(ranges)
         metadata = dict(previous.metadata) if previous else {}
         metadata.update(extra or {})
-        metadata.update({
-            "provider": key.provider, "exchange": key.exchange, "symbol": key.symbol,
-            "timeframe": str(key.timeframe), "source": source or metadata.get("source", key.provider),
-            "fetched": [[_iso(lo), _iso(hi)] for lo, hi in ranges],
-            "fetched_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "pineopt_version": _version(),
-            "rows": len(merged),
-        })
+        metadata.update(
+            {
+                "provider": key.provider,
+                "exchange": key.exchange,
+                "symbol": key.symbol,
+                "timeframe": str(key.timeframe),
+                "source": source or metadata.get("source", key.provider),
+                "fetched": [[_iso(lo), _iso(hi)] for lo, hi in ranges],
+                "fetched_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "pineopt_version": _version(),
+                "rows": len(merged),
+            }
+        )
         path = self.path(key)
         write_parquet_atomic(merged, path, metadata)
         return CacheEntry(key, path, merged, ranges, metadata)
@@ -179,7 +208,8 @@ class ParquetCache:
         """Cached series of a symbol (any provider), optionally at one timeframe."""
         wanted = safe_name(symbol).upper().replace("-", "")
         return [
-            entry for entry in self.entries()
+            entry
+            for entry in self.entries()
             if safe_name(entry.key.symbol).upper().replace("-", "") == wanted
             and (timeframe is None or entry.key.timeframe == timeframe)
         ]
@@ -187,21 +217,12 @@ class ParquetCache:
 
 def write_parquet_atomic(frame: pd.DataFrame, path: Path, metadata: dict[str, Any]) -> None:
     """Write a contract frame (time as a column) with JSON metadata via temp file + rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(frame.reset_index(), preserve_index=False)
     schema_meta = dict(table.schema.metadata or {})
     schema_meta[METADATA_KEY] = json.dumps(metadata, sort_keys=True).encode()
     table = table.replace_schema_metadata(schema_meta)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            pq.write_table(table, stream, compression="zstd")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as stream:
+        pq.write_table(table, stream, compression="zstd")
 
 
 def _iso(stamp: pd.Timestamp) -> str:

@@ -74,7 +74,9 @@ def to_timestamp(value: Any, name: str = "time") -> pd.Timestamp | None:
     try:
         return parse_times([value], name)[0]
     except DataError as exc:
-        raise DataError(f"bad {name}: {value!r} (use ISO 8601 such as 2024-01-31 or 2024-01-31T12:00Z)") from exc
+        raise DataError(
+            f"bad {name}: {value!r} (use ISO 8601 such as 2024-01-31 or 2024-01-31T12:00Z)"
+        ) from exc
 
 
 def slice_frame(frame: pd.DataFrame, start: Any = None, end: Any = None) -> pd.DataFrame:

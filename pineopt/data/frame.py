@@ -24,7 +24,9 @@ OHLCV_COLUMNS = ("open", "high", "low", "close", "volume")
 PRICE_COLUMNS = OHLCV_COLUMNS[:4]
 
 
-def parse_times(values: pd.Series | pd.Index | np.ndarray | list, name: str = "time") -> pd.DatetimeIndex:
+def parse_times(
+    values: pd.Series | pd.Index | np.ndarray | list, name: str = "time"
+) -> pd.DatetimeIndex:
     """Turn a time column into a UTC ``DatetimeIndex``.
 
     Numbers are epoch time whose unit follows from the magnitude (< 1e11 seconds, < 1e14
@@ -46,7 +48,15 @@ def parse_times(values: pd.Series | pd.Index | np.ndarray | list, name: str = "t
             row = int(np.flatnonzero(np.isnan(numbers))[0])
             raise DataError(f"column {name!r} has an empty time at row {row + 1}")
         magnitude = float(np.nanmax(np.abs(numbers)))
-        unit = "s" if magnitude < 1e11 else "ms" if magnitude < 1e14 else "us" if magnitude < 1e17 else "ns"
+        unit = (
+            "s"
+            if magnitude < 1e11
+            else "ms"
+            if magnitude < 1e14
+            else "us"
+            if magnitude < 1e17
+            else "ns"
+        )
         integral = np.all(numbers == np.round(numbers))
         values_ = numbers.astype("int64") if integral else numbers
         return pd.DatetimeIndex(pd.to_datetime(values_, unit=unit, utc=True), name="time")
@@ -63,6 +73,9 @@ def parse_times(values: pd.Series | pd.Index | np.ndarray | list, name: str = "t
         raise DataError(
             f"column {name!r} is not ISO 8601 or epoch time (row {bad[0] + 1}: {bad[1]!r})"
         ) from exc
+    if parsed.isna().any():  # "NaN", "NaT", "null" … parse to NaT without an error
+        row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+        raise DataError(f"column {name!r} has no time at row {row + 1} ({text.iloc[row]!r})")
     return pd.DatetimeIndex(parsed, name="time")
 
 
@@ -105,7 +118,7 @@ def to_ohlcv(frame: pd.DataFrame, source: str = "data") -> pd.DataFrame:
         data[name] = numbers.to_numpy(dtype="float64")
     index = frame.index
     index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
-    index = pd.DatetimeIndex(index.as_unit("ns"), name="time")
+    index = pd.DatetimeIndex(index.as_unit("ns"), name="time", freq=None)
     check_increasing(index, source)
     return pd.DataFrame(data, index=index)
 
@@ -142,7 +155,9 @@ def check_contract(frame: pd.DataFrame, source: str = "frame") -> None:
 def empty_ohlcv() -> pd.DataFrame:
     """A contract frame with no rows."""
     index = pd.DatetimeIndex([], tz="UTC", name="time").as_unit("ns")
-    return pd.DataFrame({name: np.array([], dtype="float64") for name in OHLCV_COLUMNS}, index=index)
+    return pd.DataFrame(
+        {name: np.array([], dtype="float64") for name in OHLCV_COLUMNS}, index=index
+    )
 
 
 def infer_timeframe(index: pd.DatetimeIndex) -> Timeframe:
@@ -150,7 +165,7 @@ def infer_timeframe(index: pd.DatetimeIndex) -> Timeframe:
     reads as ``1D``; monthly data as ``1M``)."""
     if len(index) < 2:
         raise DataError("cannot infer the timeframe from fewer than two bars (give it explicitly)")
-    steps = np.diff(index.asi8) // 1_000_000_000
+    steps = np.diff(index.as_unit("ns").asi8) // 1_000_000_000
     steps = steps[steps > 0]
     if steps.size == 0:
         raise DataError("cannot infer the timeframe: all bars share one time")
@@ -162,7 +177,11 @@ def infer_timeframe(index: pd.DatetimeIndex) -> Timeframe:
 
 
 def _iso(stamp: pd.Timestamp) -> str:
-    return stamp.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ") if stamp.tzinfo else stamp.isoformat()
+    return (
+        stamp.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+        if stamp.tzinfo
+        else stamp.isoformat()
+    )
 
 
 # --------------------------------------------------------------------------- validation
@@ -189,8 +208,13 @@ class ValidationReport:
     @property
     def errors(self) -> int:
         """Problems that make the data wrong (as opposed to merely incomplete)."""
-        return (len(self.duplicates) + len(self.unsorted) + len(self.ohlc_inconsistent)
-                + len(self.non_positive) + sum(len(v) for v in self.nans.values()))
+        return (
+            len(self.duplicates)
+            + len(self.unsorted)
+            + len(self.ohlc_inconsistent)
+            + len(self.non_positive)
+            + sum(len(v) for v in self.nans.values())
+        )
 
     @property
     def ok(self) -> bool:
@@ -211,7 +235,9 @@ class ValidationReport:
             "ok": self.ok,
             "duplicates": [_iso(t) for t in self.duplicates],
             "unsorted": [_iso(t) for t in self.unsorted],
-            "ohlc_inconsistent": [{"time": _iso(t), "problem": why} for t, why in self.ohlc_inconsistent],
+            "ohlc_inconsistent": [
+                {"time": _iso(t), "problem": why} for t, why in self.ohlc_inconsistent
+            ],
             "non_positive": [_iso(t) for t in self.non_positive],
             "nans": {name: [_iso(t) for t in times] for name, times in self.nans.items()},
             "gaps": [{"from": _iso(a), "to": _iso(b), "missing_bars": n} for a, b, n in self.gaps],
@@ -250,7 +276,9 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def validate(frame: pd.DataFrame, timeframe: Timeframe | str | None = None, symbol: Any = None) -> ValidationReport:
+def validate(
+    frame: pd.DataFrame, timeframe: Timeframe | str | None = None, symbol: Any = None
+) -> ValidationReport:
     """Describe the problems of an OHLCV frame without changing it.
 
     Works on frames that break the contract too (unsorted, duplicated), as long as they have a
@@ -272,9 +300,13 @@ def validate(frame: pd.DataFrame, timeframe: Timeframe | str | None = None, symb
         name: pd.to_numeric(frame[lower[name]], errors="coerce").to_numpy(dtype="float64")
         for name in OHLCV_COLUMNS
     }
-    times = index.asi8
-    report = ValidationReport(rows=len(frame), start=index.min() if len(index) else None,
-                              end=index.max() if len(index) else None, timeframe=None)
+    times = index.as_unit("ns").asi8
+    report = ValidationReport(
+        rows=len(frame),
+        start=index.min() if len(index) else None,
+        end=index.max() if len(index) else None,
+        timeframe=None,
+    )
     if not len(frame):
         return report
     steps = np.diff(times)
@@ -311,7 +343,9 @@ def validate(frame: pd.DataFrame, timeframe: Timeframe | str | None = None, symb
 
     clean = index[~index.duplicated()].sort_values()
     try:
-        report.timeframe = Timeframe.parse(timeframe) if timeframe is not None else infer_timeframe(clean)
+        report.timeframe = (
+            Timeframe.parse(timeframe) if timeframe is not None else infer_timeframe(clean)
+        )
     except DataError:
         report.timeframe = None
     if report.timeframe is not None and len(clean) >= 2:
@@ -321,7 +355,9 @@ def validate(frame: pd.DataFrame, timeframe: Timeframe | str | None = None, symb
     return report
 
 
-def _ranges(absent: pd.DatetimeIndex, expected: pd.DatetimeIndex) -> list[tuple[pd.Timestamp, pd.Timestamp, int]]:
+def _ranges(
+    absent: pd.DatetimeIndex, expected: pd.DatetimeIndex
+) -> list[tuple[pd.Timestamp, pd.Timestamp, int]]:
     """Group missing expected times into consecutive runs ``(first, last, count)``."""
     if not len(absent):
         return []

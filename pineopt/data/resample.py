@@ -7,10 +7,14 @@ TradingView places bar boundaries in the exchange timezone, relative to the symb
   pair whose day starts at 17:00 New York open at 17:00, 21:00, 01:00, …; the last bar of a
   day is cut short at the session end;
 * a daily bar is one trading day and opens at that day's session start (09:30 for a US stock,
-  17:00 of the previous calendar day for FX, midnight for crypto); ``nD`` groups trading days
-  counted from 1970-01-01;
-* weekly bars start on Monday's trading day (``nW`` counts weeks from 1970-01-05), monthly bars on
-  the first trading day of the calendar month (``3M`` are quarters, ``12M`` years).
+  17:00 of the previous calendar day for FX, midnight for crypto);
+* weekly bars start on Monday's trading day, monthly bars on the first trading day of the
+  calendar month;
+* multiples restart every calendar year: ``3D`` counts trading days from the year's first,
+  ``5W`` weeks from the year's first Monday, ``3M`` months from January (quarters).
+
+These rules reproduce TradingView's ``timeframe.change`` on its own exports for 15, 240, D, 2D,
+3D, 7D, W, 3W, 5W, 7W, M and 3M.
 
 :func:`resample` aggregates open first, high max, low min, close last, volume sum, and marks an
 incomplete last bar in ``frame.attrs["incomplete_last_bar"]``.
@@ -18,7 +22,7 @@ incomplete last bar in ``frame.attrs["incomplete_last_bar"]``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,8 +34,6 @@ from pineopt.errors import DataError
 
 _NS = 1_000_000_000
 _DAY_NS = 86_400 * _NS
-_EPOCH = np.datetime64("1970-01-01", "D")
-_EPOCH_MONDAY = np.datetime64("1970-01-05", "D")
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Calendar:
     """The exchange timezone and session that decide where bars begin and end."""
 
     timezone: str = "UTC"
-    session: Session = Session()
+    session: Session = field(default_factory=Session)
 
     @classmethod
     def of(cls, symbol: object = None) -> Calendar:
@@ -48,7 +50,9 @@ class Calendar:
             return cls()
         if isinstance(symbol, Calendar):
             return symbol
-        return cls(getattr(symbol, "timezone", "UTC"), Session.parse(getattr(symbol, "session", None)))
+        return cls(
+            getattr(symbol, "timezone", "UTC"), Session.parse(getattr(symbol, "session", None))
+        )
 
     @property
     def weekmask(self) -> list[int]:
@@ -83,8 +87,9 @@ class Calendar:
         if self.timezone in ("UTC", "Etc/UTC"):
             return wall_ns
         naive = pd.DatetimeIndex(wall_ns.astype("datetime64[ns]"))
-        local = naive.tz_localize(self.timezone, ambiguous=np.zeros(len(naive), dtype=bool),
-                                  nonexistent="shift_forward")
+        local = naive.tz_localize(
+            self.timezone, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="shift_forward"
+        )
         return local.tz_convert("UTC").as_unit("ns").asi8
 
 
@@ -92,7 +97,9 @@ def _offset_ns(delta) -> int:
     return int(delta.total_seconds()) * _NS
 
 
-def period_bounds(index: pd.DatetimeIndex, timeframe: Timeframe | str, symbol: object = None) -> tuple[np.ndarray, np.ndarray]:
+def period_bounds(
+    index: pd.DatetimeIndex, timeframe: Timeframe | str, symbol: object = None
+) -> tuple[np.ndarray, np.ndarray]:
     """For each bar open time, the UTC nanoseconds at which its ``timeframe`` period opens and
     closes (the close of a daily or longer period is the session end of its last trading day)."""
     tf = Timeframe.parse(timeframe)
@@ -108,35 +115,65 @@ def period_bounds(index: pd.DatetimeIndex, timeframe: Timeframe | str, symbol: o
     return calendar.day_bounds(first)[0], calendar.day_bounds(last)[1]
 
 
-def _period_first_last_days(days: np.ndarray, tf: Timeframe, calendar: Calendar) -> tuple[np.ndarray, np.ndarray]:
-    """First and last trading day of the ``tf`` period (D, W or M multiples) containing each day."""
+def _period_first_last_days(
+    days: np.ndarray, tf: Timeframe, calendar: Calendar
+) -> tuple[np.ndarray, np.ndarray]:
+    """First and last trading day of the ``tf`` period (D, W or M multiples) containing each day.
+
+    Multiples restart every calendar year, as TradingView's do: ``nD`` counts trading days from the
+    year's first one, ``nW`` counts weeks from the year's first Monday (a week belongs to the year
+    of its Monday), ``nM`` counts months from January.
+    """
     mask = calendar.weekmask
     n = tf.multiplier
-    if tf.unit == DAY:
-        number = np.busday_count(_EPOCH, days, weekmask=mask) if n > 1 else None
-        if number is None:
-            return days, days
-        first_number = number // n * n
-        first = np.busday_offset(_EPOCH, first_number, roll="forward", weekmask=mask)
-        last = np.busday_offset(_EPOCH, first_number + n - 1, roll="forward", weekmask=mask)
-        return first, last
+    if tf.unit == DAY and n == 1:
+        return days, days
     if tf.unit == WEEK:
-        weeks = (days - _EPOCH_MONDAY).astype("int64") // 7 // n * n
-        start = _EPOCH_MONDAY + (weeks * 7).astype("timedelta64[D]")
-        end = start + np.timedelta64(7 * n - 1, "D")
-    elif tf.unit == MONTH:
-        months = days.astype("datetime64[M]").astype("int64") // n * n
-        start = months.astype("datetime64[M]").astype("datetime64[D]")
-        end = (months + n).astype("datetime64[M]").astype("datetime64[D]") - np.timedelta64(1, "D")
-    else:  # pragma: no cover - intraday handled by the caller
-        raise DataError(f"not a daily-or-longer timeframe: {tf}")
+        monday = days - ((days.astype("int64") - 4) % 7).astype("timedelta64[D]")
+        first_monday = _first_monday(monday.astype("datetime64[Y]"))
+        next_first_monday = _first_monday(monday.astype("datetime64[Y]") + 1)
+        start = first_monday + ((monday - first_monday).astype("int64") // (7 * n) * 7 * n).astype(
+            "timedelta64[D]"
+        )
+        end = np.minimum(start + np.timedelta64(7 * n, "D"), next_first_monday) - np.timedelta64(
+            1, "D"
+        )
+    else:
+        year = days.astype("datetime64[Y]")
+        year_start = year.astype("datetime64[D]")
+        year_end = (year + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+        if tf.unit == DAY:
+            ordinal = np.busday_count(year_start, days, weekmask=mask) // n * n
+            first = np.busday_offset(year_start, ordinal, roll="forward", weekmask=mask)
+            last = np.busday_offset(year_start, ordinal + n - 1, roll="forward", weekmask=mask)
+            return first, np.minimum(
+                last, np.busday_offset(year_end, 0, roll="backward", weekmask=mask)
+            )
+        if tf.unit != MONTH:  # pragma: no cover - intraday handled by the caller
+            raise DataError(f"not a daily-or-longer timeframe: {tf}")
+        month = days.astype("datetime64[M]")
+        first_month = month - ((month - year.astype("datetime64[M]")).astype("int64") % n)
+        start = first_month.astype("datetime64[D]")
+        end = np.minimum(
+            (first_month + n).astype("datetime64[D]") - np.timedelta64(1, "D"), year_end
+        )
     first = np.busday_offset(start, 0, roll="forward", weekmask=mask)
     last = np.busday_offset(end, 0, roll="backward", weekmask=mask)
     return first, last
 
 
-def resample(frame: pd.DataFrame, timeframe: Timeframe | str, symbol: object = None,
-             source_timeframe: Timeframe | str | None = None) -> pd.DataFrame:
+def _first_monday(years: np.ndarray) -> np.ndarray:
+    """The first Monday on or after 1 January of each year."""
+    jan1 = years.astype("datetime64[D]")
+    return jan1 + ((4 - jan1.astype("int64")) % 7).astype("timedelta64[D]")
+
+
+def resample(
+    frame: pd.DataFrame,
+    timeframe: Timeframe | str,
+    symbol: object = None,
+    source_timeframe: Timeframe | str | None = None,
+) -> pd.DataFrame:
     """Aggregate a contract frame to a higher ``timeframe`` with TradingView's alignment.
 
     ``symbol`` (a :class:`~pineopt.data.symbol.SymbolInfo`) gives the exchange timezone and session;
@@ -164,7 +201,9 @@ def resample(frame: pd.DataFrame, timeframe: Timeframe | str, symbol: object = N
             "close": values["close"][ends],
             "volume": np.add.reduceat(np.nan_to_num(values["volume"]), starts),
         },
-        index=pd.DatetimeIndex(opens[starts].astype("datetime64[ns]"), name="time").tz_localize("UTC"),
+        index=pd.DatetimeIndex(opens[starts].astype("datetime64[ns]"), name="time").tz_localize(
+            "UTC"
+        ),
     )
     _, source_closes = period_bounds(frame.index[-1:], source, symbol)
     out.attrs["incomplete_last_bar"] = bool(source_closes[-1] < closes[-1])
@@ -186,16 +225,19 @@ def _check_resampleable(source: Timeframe, target: Timeframe) -> None:
     if target.is_intraday and target.seconds % source.seconds:
         raise DataError(f"{target} is not a whole multiple of the {source} source bars")
     if source.is_dwm and target.is_dwm:
-        fits = (
-            source.unit == DAY and source.multiplier == 1
-            or source.unit == target.unit and target.multiplier % source.multiplier == 0
+        fits = (source.unit == DAY and source.multiplier == 1) or (
+            source.unit == target.unit and target.multiplier % source.multiplier == 0
         )
         if not fits:
-            raise DataError(f"{source} bars do not nest inside {target} bars; resample from daily or intraday data")
+            raise DataError(
+                f"{source} bars do not nest inside {target} bars; "
+                "resample from daily or intraday data"
+            )
 
 
-def expected_bar_times(start: pd.Timestamp, end: pd.Timestamp, timeframe: Timeframe | str,
-                       symbol: object = None) -> pd.DatetimeIndex:
+def expected_bar_times(
+    start: pd.Timestamp, end: pd.Timestamp, timeframe: Timeframe | str, symbol: object = None
+) -> pd.DatetimeIndex:
     """Every bar open time the calendar expects from ``start`` to ``end`` inclusive."""
     tf = Timeframe.parse(timeframe)
     calendar = Calendar.of(symbol)

@@ -70,9 +70,7 @@ class Session:
             parsed.append(match.groups())
         start, end = _hhmm(parsed[0][0]), _hhmm(parsed[-1][1])
         day_text = parsed[0][2]
-        days = (
-            frozenset(_pine_day_to_weekday(int(c)) for c in day_text) if day_text else ALL_DAYS
-        )
+        days = frozenset(_pine_day_to_weekday(int(c)) for c in day_text) if day_text else ALL_DAYS
         return cls(start, end, days)
 
     @classmethod
@@ -81,8 +79,11 @@ class Session:
         ``start``/``end`` ``"HH:MM:SS"``): trading days are those on which trading ends, and the
         day starts at the earliest start that is not a continuation from midnight."""
         entries = [
-            (int(h["day"]), dt.time.fromisoformat(str(h["start"])),
-             dt.time.fromisoformat(str(h["end"])))
+            (
+                int(h["day"]),
+                dt.time.fromisoformat(str(h["start"])),
+                dt.time.fromisoformat(str(h["end"])),
+            )
             for h in hours
         ]
         if not entries:
@@ -128,6 +129,7 @@ class Session:
             return "24x7"
         text = f"{self.start:%H%M}-{self.end:%H%M}"
         if self.days != ALL_DAYS:
-            text += ":" + "".join(str(_weekday_to_pine_day(d)) for d in sorted(
-                self.days, key=_weekday_to_pine_day))
+            text += ":" + "".join(
+                str(_weekday_to_pine_day(d)) for d in sorted(self.days, key=_weekday_to_pine_day)
+            )
         return text

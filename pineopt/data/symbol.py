@@ -25,10 +25,29 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-SYMBOL_TYPES = ("crypto", "stock", "forex", "futures", "index", "fund", "cfd", "bond", "dr",
-                "economic", "spread")
-_TOML_TEXT = ("ticker", "prefix", "description", "type", "timezone", "currency", "basecurrency",
-              "volumetype")
+SYMBOL_TYPES = (
+    "crypto",
+    "stock",
+    "forex",
+    "futures",
+    "index",
+    "fund",
+    "cfd",
+    "bond",
+    "dr",
+    "economic",
+    "spread",
+)
+_TOML_TEXT = (
+    "ticker",
+    "prefix",
+    "description",
+    "type",
+    "timezone",
+    "currency",
+    "basecurrency",
+    "volumetype",
+)
 _TOML_NUMBERS = ("mintick", "pricescale", "minmove", "pointvalue", "mincontract")
 
 
@@ -57,7 +76,9 @@ class SymbolInfo:
         try:
             zoneinfo.ZoneInfo(self.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise DataError(f"unknown timezone {self.timezone!r} (use an IANA name or UTC)") from exc
+            raise DataError(
+                f"unknown timezone {self.timezone!r} (use an IANA name or UTC)"
+            ) from exc
         if not (self.mintick > 0 and math.isfinite(self.mintick)):
             raise DataError(f"mintick must be a positive number, got {self.mintick!r}")
         if not (self.pointvalue > 0 and math.isfinite(self.pointvalue)):
@@ -81,9 +102,16 @@ class SymbolInfo:
             changes["session"] = Session.parse(changes["session"])
         return dataclasses.replace(self, **changes)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (the session as a Pine session string); ``SymbolInfo(**d)``
+        reverses it."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values["session"] = str(self.session)
+        return values
+
     @classmethod
     def from_toml(cls, path: str | Path) -> SymbolInfo:
-        """Read a syminfo TOML: ``[symbol]`` with syminfo names and optional ``[[opening_hours]]``."""
+        """Read a syminfo TOML: ``[symbol]`` with syminfo names, optional ``[[opening_hours]]``."""
         path = Path(path)
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -131,10 +159,20 @@ class SymbolInfo:
         if "/" in ticker:  # ccxt style BTC/USDT
             base, _, quote = ticker.partition("/")
             quote = quote.split(":")[0]
-            return cls(ticker=base + quote, prefix=exchange.upper(), type="crypto",
-                       currency=quote, basecurrency=base)
+            return cls(
+                ticker=base + quote,
+                prefix=exchange.upper(),
+                type="crypto",
+                currency=quote,
+                basecurrency=base,
+            )
         for quote in ("USDT", "USDC", "BUSD", "FDUSD", "BTC", "ETH"):
             if ticker.endswith(quote) and len(ticker) > len(quote) + 1 and provider != "file":
-                return cls(ticker=ticker, prefix=exchange.upper(), type="crypto",
-                           currency=quote, basecurrency=ticker[: -len(quote)])
+                return cls(
+                    ticker=ticker,
+                    prefix=exchange.upper(),
+                    type="crypto",
+                    currency=quote,
+                    basecurrency=ticker[: -len(quote)],
+                )
         return cls(ticker=ticker, prefix=exchange.upper())

@@ -20,13 +20,22 @@ _UNIT_SECONDS = {SECOND: 1, MINUTE: 60, DAY: 86_400, WEEK: 604_800, MONTH: 2_628
 
 _PINE = re.compile(r"^\s*(\d*)\s*([SDWM]?)\s*$")
 _EXCHANGE = re.compile(r"^\s*(\d+)\s*([smhdwM])\s*$")
-_EXCHANGE_UNITS = {"s": (SECOND, 1), "m": (MINUTE, 1), "h": (MINUTE, 60), "d": (DAY, 1),
-                   "w": (WEEK, 1), "M": (MONTH, 1)}
+_EXCHANGE_UNITS = {
+    "s": (SECOND, 1),
+    "m": (MINUTE, 1),
+    "h": (MINUTE, 60),
+    "d": (DAY, 1),
+    "w": (WEEK, 1),
+    "M": (MONTH, 1),
+}
 
 
 @dataclass(frozen=True, order=True)
 class Timeframe:
-    """A bar duration: ``multiplier`` units of ``unit`` (``"S"``, ``""`` for minutes, ``"D"``, ``"W"``, ``"M"``)."""
+    """A bar duration: ``multiplier`` units of ``unit``.
+
+    ``unit`` is ``"S"`` (seconds), ``""`` (minutes), ``"D"``, ``"W"`` or ``"M"`` (months).
+    """
 
     multiplier: int
     unit: str
@@ -112,11 +121,7 @@ class Timeframe:
             if self.multiplier % 60 == 0:
                 return f"{self.multiplier // 60}h"
             return f"{self.multiplier}m"
-        return f"{self.multiplier}{ {DAY: 'd', WEEK: 'w', MONTH: 'M'}[self.unit]}"
-
-    def slug(self) -> str:
-        """A file-name-safe spelling that keeps minutes and months apart (``"60"``, ``"1D"``, ``"1M"``)."""
-        return str(self)
+        return f"{self.multiplier}{ {DAY: 'd', WEEK: 'w', MONTH: 'M'}[self.unit] }"
 
     def __str__(self) -> str:
         return f"{self.multiplier}{self.unit}"

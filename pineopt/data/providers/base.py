@@ -8,6 +8,7 @@ Remote providers set ``remote = True`` and go through the Parquet cache.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -30,8 +31,15 @@ class DataRequest:
     options: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def make(cls, symbol: str, timeframe: Any = None, start: Any = None, end: Any = None,
-             exchange: str | None = None, **options: Any) -> DataRequest:
+    def make(
+        cls,
+        symbol: str,
+        timeframe: Any = None,
+        start: Any = None,
+        end: Any = None,
+        exchange: str | None = None,
+        **options: Any,
+    ) -> DataRequest:
         """Build a request from loose values (timeframe strings, ISO or epoch times)."""
         if not isinstance(symbol, str) or not symbol.strip():
             raise DataError("a symbol (or a file path) is required")
@@ -85,12 +93,22 @@ def provider_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def provider_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Remove from ``options`` and return those the provider's constructor takes (``cache=``,
+    ``progress=``, …); what stays are request options."""
+    cls = _REGISTRY.get(name)
+    if cls is None:
+        return {}
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "args", "kwargs"}
+    return {key: options.pop(key) for key in list(options) if key in accepted}
+
+
 def get_provider(name: str, **options: Any) -> Provider:
     """An instance of the provider registered as ``name``."""
     try:
         cls = _REGISTRY[name]
     except KeyError:
-        raise DataError(f"unknown provider {name!r} (one of {', '.join(provider_names())})") from None
+        raise DataError(
+            f"unknown provider {name!r} (one of {', '.join(provider_names())})"
+        ) from None
     return cls(**options)
-
-

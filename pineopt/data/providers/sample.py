@@ -35,7 +35,10 @@ def _catalog() -> dict[str, dict[Timeframe, tuple[Path, dict]]]:
     catalog: dict[str, dict[Timeframe, tuple[Path, dict]]] = {}
     for path in sorted(samples_dir().glob("*.parquet")):
         metadata = json.loads(pq.read_schema(path).metadata[METADATA_KEY])
-        catalog.setdefault(metadata["sample"], {})[Timeframe.parse(metadata["timeframe"])] = (path, metadata)
+        catalog.setdefault(metadata["sample"], {})[Timeframe.parse(metadata["timeframe"])] = (
+            path,
+            metadata,
+        )
     return catalog
 
 
@@ -53,8 +56,17 @@ class SampleProvider(Provider):
         rows = []
         for symbol, series in sorted(_catalog().items()):
             for tf, (_, meta) in sorted(series.items(), key=lambda item: item[0].seconds):
-                rows.append(DatasetInfo("sample", symbol, str(tf), meta.get("rows"),
-                                        description=meta["symbol"].get("description", "")))
+                rows.append(
+                    DatasetInfo(
+                        "sample",
+                        symbol,
+                        str(tf),
+                        meta.get("rows"),
+                        meta.get("start"),
+                        meta.get("end"),
+                        meta["symbol"].get("description", ""),
+                    )
+                )
         return rows
 
     def load(self, request: DataRequest) -> Dataset:
@@ -67,11 +79,15 @@ class SampleProvider(Provider):
         if wanted is None:
             if len(series) > 1:
                 choices = ", ".join(str(tf) for tf in sorted(series, key=lambda t: t.seconds))
-                raise DataError(f"sample {symbol} comes in several timeframes ({choices}); choose one")
+                raise DataError(
+                    f"sample {symbol} comes in several timeframes ({choices}); choose one"
+                )
             wanted = next(iter(series))
         source_tf = wanted if wanted in series else self._base_for(symbol, wanted, series)
         path, meta = series[source_tf]
-        frame = to_ohlcv(pq.read_table(path).to_pandas().set_index("time")[list(OHLCV_COLUMNS)], path.name)
+        frame = to_ohlcv(
+            pq.read_table(path).to_pandas().set_index("time")[list(OHLCV_COLUMNS)], path.name
+        )
         info = SymbolInfo(**meta["symbol"])
         provenance = {"provider": "sample", "source": meta["source"], "file": path.name}
         if source_tf != wanted:
@@ -83,16 +99,23 @@ class SampleProvider(Provider):
     @staticmethod
     def _base_for(symbol: str, wanted: Timeframe, series: dict) -> Timeframe:
         """The largest stored timeframe that nests in ``wanted``."""
+
         def nests(tf: Timeframe) -> bool:
             if tf.seconds > wanted.seconds:
                 return False
             if wanted.is_intraday:
                 return wanted.seconds % tf.seconds == 0
-            return tf.is_intraday or tf == Timeframe(1, "D") or (
-                tf.unit == wanted.unit and wanted.multiplier % tf.multiplier == 0)
+            return (
+                tf.is_intraday
+                or tf == Timeframe(1, "D")
+                or (tf.unit == wanted.unit and wanted.multiplier % tf.multiplier == 0)
+            )
 
         candidates = [tf for tf in series if nests(tf)]
         if not candidates:
             stored = ", ".join(str(tf) for tf in sorted(series, key=lambda t: t.seconds))
-            raise DataError(f"sample {symbol} has no {wanted} bars and none to build them from (stored: {stored})")
+            raise DataError(
+                f"sample {symbol} has no {wanted} bars and none to build them from "
+                f"(stored: {stored})"
+            )
         return max(candidates, key=lambda tf: tf.seconds)

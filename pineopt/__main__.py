@@ -1,0 +1,5 @@
+"""``python -m pineopt`` runs the command line."""
+
+from pineopt.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""The ``pineopt`` command: a thin shell over the public API.
+
+Exit codes follow the CLI contract: 0 success, 1 a data or script error (one clear line on
+stderr, never a traceback), 2 a usage error (argparse's message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pineopt import __version__
+from pineopt.errors import PineOptError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.handler(args) or 0
+    except PineOptError as exc:
+        print(f"pineopt: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("pineopt: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into head & co.
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pineopt", description="Run TradingView Pine Script outside TradingView."
+    )
+    parser.add_argument("--version", action="version", version=f"pineopt {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    from pineopt.cli.data import add_data_commands
+
+    add_data_commands(commands)
+    return parser
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def existing_path(text: str) -> Path:
+    """argparse type: a path that exists (a usage error otherwise)."""
+    path = Path(text)
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
