@@ -9,9 +9,11 @@ from typing import Any
 import pandas as pd
 
 from pineopt.cli import print_json
-from pineopt.data import Dataset, ParquetCache, load
+from pineopt.data import Dataset, ParquetCache, ValidationReport, load, validate
 from pineopt.data.cache import CacheKey
+from pineopt.data.dataset import slice_frame
 from pineopt.data.providers import DataRequest, get_provider, provider_names, provider_options
+from pineopt.data.providers.file import read_frames, symbol_for_file
 from pineopt.errors import DataError
 
 FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq")
@@ -249,11 +251,23 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    dataset = _open(args)
-    report = dataset.validate()
-    if args.json:
-        print_json({"dataset": dataset.describe(), **report.to_dict()})
+    if (args.provider or "file") == "file" and _is_path(args.source):
+        described, report = _validate_file(args)
     else:
-        print(dataset.describe())
+        dataset = _open(args)
+        described, report = dataset.describe(), dataset.validate()
+    if args.json:
+        print_json({"dataset": described, **report.to_dict()})
+    else:
+        print(described)
         print(report.summary())
     return 0 if report.ok else 1
+
+
+def _validate_file(args: argparse.Namespace) -> tuple[str, ValidationReport]:
+    """Validate a file as it is: unsorted and duplicate rows are reported, not refused."""
+    path = Path(args.source)
+    contents = read_frames(path, require_order=False)
+    frame = slice_frame(contents.frame, args.start, args.end)
+    symbol, _ = symbol_for_file(path, None, args.syminfo)
+    return f"{path} ({symbol.tickerid})", validate(frame, args.timeframe, symbol)

@@ -88,12 +88,13 @@ def _first_unparsable(text: pd.Series) -> tuple[int, str]:
     return 0, str(text.iloc[0])
 
 
-def to_ohlcv(frame: pd.DataFrame, source: str = "data") -> pd.DataFrame:
+def to_ohlcv(frame: pd.DataFrame, source: str = "data", require_order: bool = True) -> pd.DataFrame:
     """Return ``frame`` in the contract shape, or raise :class:`DataError` saying why not.
 
     ``frame`` needs a ``DatetimeIndex`` (naive means UTC) and the five OHLCV columns in any
     case; other columns are dropped (callers keep them aside). Rows must already be strictly
-    increasing in time: the first offending row is named rather than silently re-sorted.
+    increasing in time: the first offending row is named rather than silently re-sorted
+    (``require_order=False`` skips that check, for :func:`validate` to report every problem).
     """
     if not isinstance(frame.index, pd.DatetimeIndex):
         raise DataError(f"{source}: the index must hold bar open times")
@@ -119,7 +120,8 @@ def to_ohlcv(frame: pd.DataFrame, source: str = "data") -> pd.DataFrame:
     index = frame.index
     index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
     index = pd.DatetimeIndex(index.as_unit("ns"), name="time", freq=None)
-    check_increasing(index, source)
+    if require_order:
+        check_increasing(index, source)
     return pd.DataFrame(data, index=index)
 
 

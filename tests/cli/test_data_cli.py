@@ -138,3 +138,24 @@ def test_console_script_runs_as_a_module():
         [sys.executable, "-m", "pineopt", "--version"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0 and done.stdout.startswith("pineopt ")
+
+
+def test_validate_reports_every_problem_of_an_unsorted_file(capsys, tmp_path):
+    bad = tmp_path / "messy.csv"
+    bad.write_text(
+        "time,open,high,low,close,volume\n"
+        "2024-01-01T00:00Z,10,11,9,10,1\n"
+        "2024-01-01T02:00Z,10,11,9,10,1\n"
+        "2024-01-01T01:00Z,10,11,9,10,1\n"
+        "2024-01-01T02:00Z,10,11,9,10,1\n"
+        "2024-01-01T05:00Z,10,11,9,10,1\n"
+    )
+    code, out, _ = run(capsys, "data", "validate", str(bad), "-t", "60", "--json")
+    report = json.loads(out)
+    assert code == 1
+    assert report["unsorted"] == ["2024-01-01T01:00:00Z"]
+    assert report["duplicates"] == ["2024-01-01T02:00:00Z"]
+    assert report["gaps"] == [
+        {"from": "2024-01-01T03:00:00Z", "to": "2024-01-01T04:00:00Z", "missing_bars": 2}
+    ]
+    assert bad.read_text().count("\n") == 6  # the file is never touched
