@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+
+from pineopt.data.frame import to_ohlcv
 
 TESTS = Path(__file__).parent
 FILES = TESTS / "data" / "files"
@@ -19,3 +23,17 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def files() -> Path:
     return FILES
+
+
+@pytest.fixture
+def make_bars():
+    """Factory of small contract frames: a rising close from ``base``, open half a point below,
+    high and low one point around, volume 1."""
+
+    def make(start="2024-01-01", periods=10, freq="h", base=100.0):
+        index = pd.date_range(start, periods=periods, freq=freq, tz="UTC")
+        close = base + np.arange(periods, dtype=float)
+        columns = {"open": close - 0.5, "high": close + 1, "low": close - 1, "close": close}
+        return to_ohlcv(pd.DataFrame({**columns, "volume": np.ones(periods)}, index=index))
+
+    return make

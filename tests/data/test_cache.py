@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from pineopt.data.cache import CacheKey, ParquetCache, merge_ranges, subtract_ranges
-from pineopt.data.frame import to_ohlcv
 from pineopt.data.timeframe import Timeframe
 from pineopt.errors import DataError
 
@@ -18,40 +17,23 @@ T = lambda text: pd.Timestamp(text, tz="UTC")  # noqa: E731
 KEY = CacheKey("ccxt", "binance", "BTC/USDT", Timeframe.parse("60"))
 
 
-def bars(start, periods, base=100.0):
-    index = pd.date_range(start, periods=periods, freq="h", tz="UTC")
-    close = base + np.arange(periods, dtype=float)
-    return to_ohlcv(
-        pd.DataFrame(
-            {
-                "open": close,
-                "high": close + 1,
-                "low": close - 1,
-                "close": close,
-                "volume": np.ones(periods),
-            },
-            index=index,
-        )
-    )
-
-
-def test_layout_and_metadata(tmp_path):
+def test_layout_and_metadata(tmp_path, make_bars):
     cache = ParquetCache(tmp_path)
     entry = cache.store(
-        KEY, bars("2024-01-01", 3), (T("2024-01-01"), T("2024-01-01 03:00")), source="test"
+        KEY, make_bars("2024-01-01", 3), (T("2024-01-01"), T("2024-01-01 03:00")), source="test"
     )
     assert entry.path == tmp_path / "ccxt" / "binance" / "BTC-USDT" / "60.parquet"
     again = cache.read(KEY)
-    pd.testing.assert_frame_equal(again.frame, bars("2024-01-01", 3))
+    pd.testing.assert_frame_equal(again.frame, make_bars("2024-01-01", 3))
     assert again.fetched == [(T("2024-01-01"), T("2024-01-01 03:00"))]
     assert again.metadata["source"] == "test" and again.metadata["pineopt_version"]
     assert again.metadata["fetched_at"].endswith("Z") and again.metadata["rows"] == 3
 
 
-def test_new_bars_merge_without_duplicates_and_replace_old_values(tmp_path):
+def test_new_bars_merge_without_duplicates_and_replace_old_values(tmp_path, make_bars):
     cache = ParquetCache(tmp_path)
-    cache.store(KEY, bars("2024-01-01", 5), (T("2024-01-01"), T("2024-01-01 05:00")))
-    newer = bars("2024-01-01 03:00", 5, base=500.0)
+    cache.store(KEY, make_bars("2024-01-01", 5), (T("2024-01-01"), T("2024-01-01 05:00")))
+    newer = make_bars("2024-01-01 03:00", 5, base=500.0)
     entry = cache.store(KEY, newer, (T("2024-01-01 03:00"), T("2024-01-01 08:00")))
     assert (
         len(entry.frame) == 8
@@ -73,9 +55,9 @@ def test_ranges():
     assert subtract_ranges((b, c), [(a, d)]) == []
 
 
-def test_a_failed_write_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+def test_a_failed_write_leaves_the_previous_file_intact(tmp_path, monkeypatch, make_bars):
     cache = ParquetCache(tmp_path)
-    cache.store(KEY, bars("2024-01-01", 3))
+    cache.store(KEY, make_bars("2024-01-01", 3))
     before = cache.path(KEY).read_bytes()
 
     def broken_write(table, stream, **kwargs):
@@ -84,7 +66,7 @@ def test_a_failed_write_leaves_the_previous_file_intact(tmp_path, monkeypatch):
 
     monkeypatch.setattr("pineopt.data.cache.pq.write_table", broken_write)
     with pytest.raises(OSError, match=r"disk full"):
-        cache.store(KEY, bars("2024-01-02", 3))
+        cache.store(KEY, make_bars("2024-01-02", 3))
     assert cache.path(KEY).read_bytes() == before
     assert [p.name for p in cache.path(KEY).parent.iterdir()] == ["60.parquet"]
 
@@ -140,18 +122,18 @@ def test_unreadable_cache_file_says_what_to_do(tmp_path):
     assert list(cache.entries()) == []
 
 
-def test_find_and_entries(tmp_path):
+def test_find_and_entries(tmp_path, make_bars):
     cache = ParquetCache(tmp_path)
-    cache.store(KEY, bars("2024-01-01", 3))
+    cache.store(KEY, make_bars("2024-01-01", 3))
     cache.store(
-        CacheKey("import", "local", "ETHUSDT", Timeframe.parse("1D")), bars("2024-01-01", 2)
+        CacheKey("import", "local", "ETHUSDT", Timeframe.parse("1D")), make_bars("2024-01-01", 2)
     )
     assert [e.key.symbol for e in cache.find("btcusdt")] == ["BTC/USDT"]
     assert len(list(cache.entries())) == 2
 
 
-def test_store_refuses_a_frame_that_breaks_the_contract(tmp_path):
-    broken = bars("2024-01-01", 3).iloc[[0, 2, 1]]
+def test_store_refuses_a_frame_that_breaks_the_contract(tmp_path, make_bars):
+    broken = make_bars("2024-01-01", 3).iloc[[0, 2, 1]]
     with pytest.raises(DataError, match=r"not strictly increasing"):
         ParquetCache(tmp_path).store(KEY, broken)
     assert not ParquetCache(tmp_path).path(KEY).exists()

@@ -13,23 +13,6 @@ from pineopt.errors import DataError
 UTC = "UTC"
 
 
-def hourly(start, periods, freq="h"):
-    index = pd.date_range(start, periods=periods, freq=freq, tz=UTC)
-    close = 100 + np.arange(periods, dtype=float)
-    return to_ohlcv(
-        pd.DataFrame(
-            {
-                "open": close - 0.5,
-                "high": close + 1,
-                "low": close - 1,
-                "close": close,
-                "volume": np.ones(periods),
-            },
-            index=index,
-        )
-    )
-
-
 # -- the bundled Binance data: our aggregation against Binance's own higher-timeframe bars
 
 
@@ -135,16 +118,16 @@ def test_stock_weeks_and_months_open_at_the_first_session():
     )
 
 
-def test_incomplete_last_bar_is_marked():
-    ends_inside = resample(hourly("2024-01-01", 15), "240")  # last hour 14:00 closes 15:00 < 16:00
+def test_incomplete_last_bar_is_marked(make_bars):
+    ends_inside = resample(make_bars(periods=15), "240")  # last hour 14:00 closes 15:00 < 16:00
     assert ends_inside.attrs["incomplete_last_bar"] and len(drop_incomplete(ends_inside)) == 3
-    ends_on_boundary = resample(hourly("2024-01-01", 16), "240")
+    ends_on_boundary = resample(make_bars(periods=16), "240")
     assert not ends_on_boundary.attrs["incomplete_last_bar"]
     assert drop_incomplete(ends_on_boundary) is ends_on_boundary
 
 
-def test_aggregation_rules():
-    frame = hourly("2024-01-01", 8)
+def test_aggregation_rules(make_bars):
+    frame = make_bars(periods=8)
     four = resample(frame, "240")
     assert list(four.index.hour) == [0, 4]
     first = frame.iloc[:4]
@@ -165,10 +148,10 @@ def test_aggregation_rules():
         ("1W", "1M", "do not nest"),
     ],
 )
-def test_impossible_resampling_is_refused(source, target, message):
+def test_impossible_resampling_is_refused(source, target, message, make_bars):
     seconds = {"240": "4h", "60": "h", "1W": "7D"}[source]
     with pytest.raises(DataError, match=message):
-        resample(hourly("2024-01-01", 20, seconds), target, source_timeframe=source)
+        resample(make_bars(periods=20, freq=seconds), target, source_timeframe=source)
 
 
 def test_expected_bar_times_of_a_stock_day():

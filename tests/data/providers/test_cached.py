@@ -1,40 +1,20 @@
-import numpy as np
-import pandas as pd
 import pytest
 
 import pineopt
 from pineopt.data.cache import CacheKey, ParquetCache
-from pineopt.data.frame import to_ohlcv
 from pineopt.data.providers import get_provider
 from pineopt.data.symbol import SymbolInfo
 from pineopt.data.timeframe import Timeframe
 from pineopt.errors import DataError
 
 
-def bars(periods):
-    index = pd.date_range("2024-01-01", periods=periods, freq="h", tz="UTC")
-    close = np.arange(periods, dtype=float) + 10
-    return to_ohlcv(
-        pd.DataFrame(
-            {
-                "open": close,
-                "high": close + 1,
-                "low": close - 1,
-                "close": close,
-                "volume": np.ones(periods),
-            },
-            index=index,
-        )
-    )
-
-
 @pytest.fixture
-def cache(tmp_path):
+def cache(tmp_path, make_bars):
     cache = ParquetCache(tmp_path)
     info = SymbolInfo("ETHUSDT", prefix="KRAKEN", currency="USDT")
     cache.store(
         CacheKey("ccxt", "kraken", "ETH/USDT", Timeframe.parse("60")),
-        bars(48),
+        make_bars(periods=48),
         extra={"symbol_info": info.to_dict()},
     )
     return cache
