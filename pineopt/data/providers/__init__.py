@@ -1,6 +1,13 @@
 """Market-data providers, one module each, all registered by name in :mod:`.base`."""
 
-from pineopt.data.providers import cached, file, sample, tradingview  # noqa: F401  (registration)
+from pineopt.data.providers import (  # noqa: F401  (registration)
+    cached,
+    ccxt_exchange,
+    file,
+    sample,
+    tardis_trades,
+    tradingview,
+)
 from pineopt.data.providers.base import (
     DataRequest,
     DatasetInfo,
