@@ -42,8 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pineopt {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     from pineopt.cli.data import add_data_commands
+    from pineopt.cli.lang import add_lang_commands
 
     add_data_commands(commands)
+    add_lang_commands(commands)
     return parser
 
 

@@ -1,0 +1,87 @@
+"""``pineopt check FILE...`` and ``pineopt parse FILE [--json]``.
+
+Diagnostics go to stderr as ``FILE:LINE:COL: error: MESSAGE`` with the source line and a caret.
+Exit codes: 0 clean (warnings allowed), 1 some file has an error, 2 usage error (no file, a path
+that cannot be read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pineopt.cli import print_json
+from pineopt.lang import ParseResult, parse, to_dict, unparse
+from pineopt.lang.parser import MAX_SOURCE_CHARS
+
+
+def add_lang_commands(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser(
+        "check",
+        help="check Pine scripts for errors",
+        description="Parse each script and report its errors and warnings on stderr. Exit 0 when "
+        "no file has an error, 1 otherwise.",
+    )
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a .pine script")
+    check.set_defaults(handler=cmd_check)
+
+    show = commands.add_parser(
+        "parse",
+        help="print a Pine script's syntax tree",
+        description="Parse a script and print it back as canonical Pine, or its syntax tree as "
+        "JSON with --json.",
+    )
+    show.add_argument("file", type=Path, metavar="FILE", help="a .pine script")
+    show.add_argument("--json", action="store_true", help="print the syntax tree as JSON")
+    show.set_defaults(handler=cmd_parse)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    sources = _read_all(args.files)
+    if sources is None:
+        return 2
+    failed = 0
+    for path, data in sources:
+        result = parse(data, str(path))
+        _report(result)
+        failed += not result.ok
+    files = len(sources)
+    print(f"{files} file{'s' if files > 1 else ''} checked, {failed} with errors")
+    return 1 if failed else 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    sources = _read_all([args.file])
+    if sources is None:
+        return 2
+    path, data = sources[0]
+    result = parse(data, str(path))
+    _report(result)
+    if result.script is None:
+        return 1
+    if args.json:
+        print_json(to_dict(result.script))
+    else:
+        sys.stdout.write(unparse(result.script))
+    return 0
+
+
+def _read_all(paths: list[Path]) -> list[tuple[Path, bytes]] | None:
+    """The bytes of every file, or None (after saying why) when one cannot be read. Reading
+    stops one byte past the size limit: enough for the parser to refuse the file."""
+    sources = []
+    for path in paths:
+        try:
+            with path.open("rb") as file:
+                sources.append((path, file.read(MAX_SOURCE_CHARS + 1)))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            print(f"pineopt: error: cannot read {path}: {reason}", file=sys.stderr)
+            return None
+    return sources
+
+
+def _report(result: ParseResult) -> None:
+    if result.diagnostics:
+        print(result.format_diagnostics(), file=sys.stderr)
