@@ -6,7 +6,9 @@
     float x = ) + 1
               ^
 
-the caret line copies the tabs of the source line, so that it lines up in any terminal.
+the caret line copies the tabs of the source line, so that it lines up in any terminal. A
+source line longer than ``SHOWN_WIDTH`` characters is shown as a window around the span, with
+``…`` marking the cut ends.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from pineopt.lang.nodes import Span
+
+SHOWN_WIDTH = 120
 
 
 class Severity(str, Enum):
@@ -48,7 +52,23 @@ class Diagnostic:
         under the part of the span on that line."""
         if source_line is None or self.span.line < 1:
             return str(self)
-        return f"{self}\n{source_line}\n{caret_line(source_line, self.span)}"
+        shown, span = window(source_line, self.span)
+        return f"{self}\n{shown}\n{caret_line(shown, span)}"
+
+
+def window(source_line: str, span: Span, width: int = SHOWN_WIDTH) -> tuple[str, Span]:
+    """The part of a long line worth showing (centred on the span's start) and the span moved
+    to match; short lines come back unchanged."""
+    if len(source_line) <= width:
+        return source_line, span
+    first = max(0, min(span.column - 1 - width // 2, len(source_line) - width))
+    prefix = "…" if first else ""
+    suffix = "…" if first + width < len(source_line) else ""
+    shift = len(prefix) - first
+    end_column = span.end_column if span.end_line == span.line else len(source_line) + 1
+    end_column = min(end_column + shift, width + len(prefix) + 1)
+    moved = Span(span.line, span.column + shift, span.line, end_column)
+    return prefix + source_line[first : first + width] + suffix, moved
 
 
 def caret_line(source_line: str, span: Span) -> str:

@@ -66,3 +66,15 @@ def test_a_diagnostic_beyond_the_source_has_no_source_line():
     assert format_diagnostics([error("late", Span(9, 1, 9, 1))], "one line") == (
         "<input>:9:1: error: late"
     )
+
+
+def test_long_source_lines_are_shown_as_a_window_around_the_error():
+    line = "x = " + "a + " * 200 + ")"
+    column = len(line)
+    diagnostic = Diagnostic(
+        Severity.ERROR, "unexpected ')'", Span(3, column, 3, column + 1), "s.pine"
+    )
+    first, shown, carets = diagnostic.format(line).split("\n")
+    assert first == f"s.pine:3:{column}: error: unexpected ')'"
+    assert shown.startswith("…") and shown.endswith(")") and len(shown) == 121
+    assert carets == " " * (len(shown) - 1) + "^"
