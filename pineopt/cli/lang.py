@@ -1,6 +1,8 @@
-"""``pineopt check FILE...`` and ``pineopt parse FILE [--json]``.
+"""``pineopt check FILE... [--features [--json]]`` and ``pineopt parse FILE [--json]``.
 
-Diagnostics go to stderr as ``FILE:LINE:COL: error: MESSAGE`` with the source line and a caret.
+``check`` parses and analyses each script. Diagnostics go to stderr as
+``FILE:LINE:COL: error: MESSAGE`` with the source line and a caret. ``--features`` also prints,
+per file, the built-ins and language features the script uses (as JSON with ``--json``).
 Exit codes: 0 clean (warnings allowed), 1 some file has an error, 2 usage error (no file, a path
 that cannot be read).
 """
@@ -12,7 +14,7 @@ import sys
 from pathlib import Path
 
 from pineopt.cli import print_json
-from pineopt.lang import ParseResult, parse, to_dict, unparse
+from pineopt.lang import Analysis, FeatureReport, ParseResult, analyze, parse, to_dict, unparse
 from pineopt.lang.parser import MAX_SOURCE_CHARS
 
 
@@ -20,10 +22,18 @@ def add_lang_commands(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser(
         "check",
         help="check Pine scripts for errors",
-        description="Parse each script and report its errors and warnings on stderr. Exit 0 when "
-        "no file has an error, 1 otherwise.",
+        description="Parse and analyse each script and report its errors and warnings on "
+        "stderr. Exit 0 when no file has an error, 1 otherwise.",
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a .pine script")
+    check.add_argument(
+        "--features",
+        action="store_true",
+        help="also print the built-ins and language features each script uses",
+    )
+    check.add_argument(
+        "--json", action="store_true", help="print the feature report as JSON (implies --features)"
+    )
     check.set_defaults(handler=cmd_check)
 
     show = commands.add_parser(
@@ -42,13 +52,35 @@ def cmd_check(args: argparse.Namespace) -> int:
     if sources is None:
         return 2
     failed = 0
+    reports: dict[str, dict] = {}
     for path, data in sources:
-        result = parse(data, str(path))
-        _report(result)
-        failed += not result.ok
+        analysis = analyze(parse(data, str(path)), filename=str(path))
+        _report(analysis)
+        failed += not analysis.ok
+        if (args.features or args.json) and analysis.script is not None:
+            reports[str(path)] = analysis.features.to_dict()
+            if not args.json:
+                print(_feature_text(str(path), analysis.features))
+    if args.json:
+        print_json(reports)
+        return 1 if failed else 0
     files = len(sources)
     print(f"{files} file{'s' if files > 1 else ''} checked, {failed} with errors")
     return 1 if failed else 0
+
+
+def _feature_text(path: str, report: FeatureReport) -> str:
+    """The feature report as lines: ``name xCOUNT`` per entry, by kind."""
+    lines = [f"{path}:"]
+    for title, counts in (
+        ("built-ins", report.builtins),
+        ("features", report.features),
+        ("library calls", report.library_calls),
+    ):
+        if counts:
+            items = ", ".join(f"{name} x{count}" for name, count in sorted(counts.items()))
+            lines.append(f"  {title}: {items}")
+    return "\n".join(lines)
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -82,6 +114,6 @@ def _read_all(paths: list[Path]) -> list[tuple[Path, bytes]] | None:
     return sources
 
 
-def _report(result: ParseResult) -> None:
+def _report(result: ParseResult | Analysis) -> None:
     if result.diagnostics:
         print(result.format_diagnostics(), file=sys.stderr)

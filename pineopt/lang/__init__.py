@@ -10,21 +10,39 @@ plot(close[1] + 1)
 ``parse`` never raises on bad input: problems come back as :class:`Diagnostic` objects in
 ``result.diagnostics`` (``FILE:LINE:COL: error: MESSAGE`` with the source line and a caret).
 The tree is made of the dataclasses in :mod:`pineopt.lang.nodes`.
+
+``analyze`` checks a parsed script's meaning - names, types, qualifiers, calls, placement - and
+reports what it uses; ``check`` parses and analyses in one step:
+
+>>> analysis = check('//@version=6\\nindicator("x")\\nplot(ta.ema(close, bar_index))\\n')
+>>> print(analysis.errors[0].message)  # doctest: +ELLIPSIS
+Cannot call 'ta.ema' with argument 'length'='bar_index'. An argument of 'series int' type ...
+>>> sorted(analysis.features.builtins)
+['bar_index', 'close', 'indicator', 'plot', 'ta.ema']
 """
 
 from pineopt.lang import nodes
+from pineopt.lang.analyzer import Analysis, analyze, check
 from pineopt.lang.diagnostics import Diagnostic, Severity, format_diagnostics
+from pineopt.lang.features import FeatureReport
 from pineopt.lang.nodes import NodeTransformer, NodeVisitor, Span, same_tree, to_dict
 from pineopt.lang.parser import ParseResult, parse
 from pineopt.lang.printer import unparse
+from pineopt.lang.scopes import Symbol, TypeInfo
 
 __all__ = [
+    "Analysis",
     "Diagnostic",
+    "FeatureReport",
     "NodeTransformer",
     "NodeVisitor",
     "ParseResult",
     "Severity",
     "Span",
+    "Symbol",
+    "TypeInfo",
+    "analyze",
+    "check",
     "format_diagnostics",
     "nodes",
     "parse",

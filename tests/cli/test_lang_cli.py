@@ -123,3 +123,33 @@ def test_no_traceback_on_hostile_input_through_the_installed_command(write):
     )
     assert done.returncode == 1 and "brackets nested more than" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+SEMANTIC = '//@version=6\nindicator("s")\nplot(ta.ema(close, bar_index))\nplot(foo)\n'
+
+
+def test_check_reports_semantic_errors(capsys, write):
+    path = write("s.pine", SEMANTIC)
+    code, out, err = run(capsys, "check", path)
+    assert code == 1 and out == "1 file checked, 1 with errors\n"
+    assert f"{path}:3:20: error: Cannot call 'ta.ema' with argument 'length'" in err
+    assert f"{path}:4:6: error: Undeclared identifier 'foo'" in err
+
+
+def test_check_features_as_text_and_json(capsys, write):
+    path = write("a.pine", GOOD)
+    code, out, _ = run(capsys, "check", "--features", path)
+    assert code == 0
+    assert (
+        out
+        == f"{path}:\n  built-ins: close x1, indicator x1, plot x1\n1 file checked, 0 with errors\n"
+    )
+    code, out, _ = run(capsys, "check", "--features", "--json", path)
+    assert code == 0
+    assert json.loads(out) == {
+        str(path): {
+            "builtins": {"close": 1, "indicator": 1, "plot": 1},
+            "features": {},
+            "library_calls": {},
+        }
+    }
