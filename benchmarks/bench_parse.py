@@ -1,9 +1,13 @@
-"""Parsing speed: PineOpt's Pine front end against CPython's own parser.
+"""Front-end speed: PineOpt's parser against CPython's own, and parse + analysis scaling.
 
 A 5,000-line Pine script is made by repeating a block of typical code (a function, a UDT, an
 if/else chain, a switch, a loop, calls with named arguments); the baseline parses the same logic
 written in Python with ``ast.parse`` (CPython's parser is written in C, so expect a large ratio:
 the number to watch is PineOpt's own time, which should stay well under a second).
+
+The second table times ``check`` (parse + semantic analysis, what ``pineopt check`` does) on
+scripts of 250 to 4,000 lines: time per line should stay flat (linear scaling), and the
+1,000-line script should take well under 0.3 s.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import ast
 import statistics
 import time
 
-from pineopt.lang import parse
+from pineopt.lang import check, parse
 from pineopt.lang.lexer import tokenize
 
 PINE_BLOCK = """\
@@ -33,7 +37,7 @@ if close > up{i} and volume > ta.sma(volume, 20)
 else if close < dn{i}
     level{i}.hits := 0
 else
-    level{i}.price := nz(level{i}.price[1], close)
+    level{i}.price := nz((level{i}[1]).price, close)
 string mode{i} = switch
     close > mid{i} => "up"
     close < mid{i} => "down"
@@ -72,8 +76,9 @@ plot(mid{i}, "Mid {i}", color=color.new(color.blue, 50), linewidth=2)
 LINES = 5000
 
 
-def script(block: str, header: str) -> str:
-    copies = LINES // block.count("\n") + 1
+def script(block: str, header: str, lines: int = LINES) -> str:
+    """``block`` repeated with fresh names until the script has at least ``lines`` lines."""
+    copies = lines // block.count("\n") + 1
     return header + "".join(block.format(i=i) for i in range(copies))
 
 
@@ -100,6 +105,19 @@ def main() -> None:
         print(f"  {name:10} {seconds:7.3f} s")
     print(f"  parse / ast.parse = {medians['parse'] / medians['ast.parse']:.0f}x")
     print(f"  {lines / medians['parse']:,.0f} lines per second")
+    scaling()
+
+
+def scaling() -> None:
+    print("parse + analysis (check):")
+    print(f"  {'lines':>6} {'median ms':>10} {'us/line':>8}")
+    for size in (250, 500, 1000, 2000, 4000):
+        pine = script(PINE_BLOCK, '//@version=6\nindicator("Benchmark")\n', size)
+        analysis = check(pine)
+        assert analysis.ok, analysis.format_diagnostics()
+        seconds = statistics.median(timed(check, pine) for _ in range(5))
+        lines = pine.count("\n")
+        print(f"  {lines:>6} {seconds * 1e3:>10.1f} {seconds / lines * 1e6:>8.1f}")
 
 
 if __name__ == "__main__":
