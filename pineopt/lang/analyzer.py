@@ -523,6 +523,13 @@ class _Analyzer(NodeVisitor):
             return None
         if not self.silent:
             self.symbols[target] = symbol
+        if symbol.declared_qualifier == CONST:
+            self.error(
+                f"Cannot modify the const variable '{target.id}': a variable declared with "
+                "'const' keeps its value",
+                target,
+            )
+            return None
         function_scope = self.scope.enclosing_function()
         if function_scope is not None:
             if symbol.kind is SymbolKind.PARAMETER and symbol.scope is function_scope:
@@ -586,12 +593,17 @@ class _Analyzer(NodeVisitor):
             declared.append(info)
         receiver = None
         if stmt.is_method:
-            if not stmt.params or stmt.params[0].type is None:
-                where = stmt.params[0] if stmt.params else stmt
+            if not stmt.params:
+                self.error(
+                    f"The method '{stmt.name}' has no parameters: a method needs a first "
+                    "parameter with an explicit type, the object it is called on",
+                    self.locate.name(stmt.name, stmt),
+                )
+            elif stmt.params[0].type is None:
                 self.error(
                     "The first parameter of a method must have an explicit type (the type the "
                     "method is called on)",
-                    where,
+                    stmt.params[0],
                 )
             elif not declared[0].is_unknown:
                 receiver = declared[0].type
@@ -689,7 +701,9 @@ class _Analyzer(NodeVisitor):
         self.feature("udt", stmt)
         self.check_name(stmt.name, self.locate.name(stmt.name, stmt), "a type")
         if stmt.name in self.globals.type_names():
-            self.error(f"The type '{stmt.name}' is already defined", stmt)
+            self.error(
+                f"The type '{stmt.name}' is already defined", self.locate.name(stmt.name, stmt)
+            )
             return VOID
         user_type = UserType(stmt.name, stmt)
         self.globals.types[stmt.name] = user_type  # before the fields: types may be recursive
@@ -703,7 +717,8 @@ class _Analyzer(NodeVisitor):
                 if declared is not None:
                     self.check_assignable(value, declared, member.default, member.name)
             if member.name in user_type.fields:
-                self.error(f"The field '{member.name}' is already declared", member)
+                span = self.locate.name(member.name, member, member.type)
+                self.error(f"The field '{member.name}' is already declared", span)
             user_type.fields[member.name] = FieldInfo(member.name, info, member)
         return VOID
 
@@ -711,7 +726,9 @@ class _Analyzer(NodeVisitor):
         self.check_export(stmt)
         self.feature("enums", stmt)
         if stmt.name in self.globals.type_names():
-            self.error(f"The type '{stmt.name}' is already defined", stmt)
+            self.error(
+                f"The type '{stmt.name}' is already defined", self.locate.name(stmt.name, stmt)
+            )
             return VOID
         enum = UserEnum(stmt.name, stmt)
         for member in stmt.members:
@@ -962,7 +979,7 @@ class _Analyzer(NodeVisitor):
         enum = self.globals.enums.get(prefix)
         if enum is not None:
             if member not in enum.members:
-                self.error(f"The enum '{prefix}' has no member '{member}'", node)
+                self.error(f"The enum '{prefix}' has no member '{member}'", attribute_name(node))
                 return UNKNOWN
             return TypeInfo(enum.type, CONST)
         if builtins.functions(path, self.version):
@@ -981,7 +998,8 @@ class _Analyzer(NodeVisitor):
         if user_type is not None:
             member = user_type.fields.get(node.attr)
             if member is None:
-                self.error(f"The type '{value.name}' has no field '{node.attr}'", node)
+                message = f"The type '{value.name}' has no field '{node.attr}'"
+                self.error(message, attribute_name(node))
                 return UNKNOWN
             self.field_accesses.add(node)
             return member.info
@@ -992,7 +1010,7 @@ class _Analyzer(NodeVisitor):
         if "." in value.name and value.name.partition(".")[0] in self.globals.imports:
             self.field_accesses.add(node)
             return UNKNOWN
-        self.error(f"A value of type '{value}' has no field '{node.attr}'", node)
+        self.error(f"A value of type '{value}' has no field '{node.attr}'", attribute_name(node))
         return UNKNOWN
 
     # ---- operators
@@ -1011,7 +1029,7 @@ class _Analyzer(NodeVisitor):
         left, right = self.expr(node.left), self.expr(node.right)
         qualifier = max(left.qualifier, right.qualifier)
         if op in _ARITHMETIC:
-            result = arithmetic(op, left, right)
+            result = arithmetic(op, left, right, self.version)
         elif op in _ORDERING:
             result = self.ordering(node, left, right)
         else:
@@ -1417,13 +1435,25 @@ def dotted(node: n.Expr) -> str | None:
     return ".".join(reversed(parts))
 
 
-def arithmetic(op: str, left: TypeInfo, right: TypeInfo) -> PineType | None:
-    """The type of ``left op right`` for ``+ - * / %`` (None when the operands do not fit)."""
+def attribute_name(node: n.Attribute) -> Span:
+    """The span of the name after the dot of ``node``."""
+    span = node.span
+    return Span(span.end_line, span.end_column - len(node.attr), span.end_line, span.end_column)
+
+
+def arithmetic(op: str, left: TypeInfo, right: TypeInfo, version: int = 6) -> PineType | None:
+    """The type of ``left op right`` for ``+ - * / %`` (None when the operands do not fit).
+    ``/`` of two ints is a float (``7 / 2`` is 3.5), except between two const ints in v5,
+    which divide as integers."""
     if left.is_unknown or right.is_unknown:
         return PineType("unknown")
     sides = [s for s in (left, right) if not s.is_na]
     if all(s.is_numeric for s in sides):
-        return FLOAT if any(s.name == "float" for s in sides) or not sides else INT
+        if any(s.name == "float" for s in sides) or not sides:
+            return FLOAT
+        if op == "/" and not (version < 6 and all(s.qualifier == CONST for s in sides)):
+            return FLOAT
+        return INT
     if op == "+" and sides and all(s.name == "string" for s in sides):
         return STRING
     if op in "+-" and sides and all(s.name in _DISPLAY for s in sides):

@@ -339,7 +339,14 @@ class _Scan:
     def _end_of_source(self) -> None:
         if self.brackets:
             bracket = self.brackets[0]
-            self._error(f"'{bracket}' is never closed", _token_span(bracket))
+            # An unterminated string after the bracket has swallowed its closing bracket:
+            # that string is the error to fix.
+            swallowed = any(
+                d.message == "unterminated string literal" and d.span.line >= bracket.line
+                for d in self.diagnostics
+            )
+            if not swallowed:
+                self._error(f"'{bracket}' is never closed", _token_span(bracket))
         last = self.last
         if last is None:
             return

@@ -287,13 +287,74 @@ def _message(token: Token, expected: set[str], tokens: list[Token]) -> str:
         return "functions, methods, types and enums can only be defined in the global scope"
     if kind == names["["] and _previous(token, tokens) == "]":
         return "history of a history needs parentheses: write (x[1])[2], not x[1][2]"
+    if kind == names[">"] and _previous(token, tokens) == "<":
+        return "empty type argument list '<>': name the type, as in array.new<float>()"
+    if kind == names[":="] and expected == {names["="]}:
+        return "':=' reassigns an existing variable: a declaration (with a type or 'var') uses '='"
+    if kind == names["["] and _previous(token, tokens) in ("var", "varip"):
+        return f"a tuple declaration cannot use '{_previous(token, tokens)}'"
     message = f"unexpected {_describe(token)}"
+    hint = _missing_keyword(token, tokens, names) if kind in _VALUE_TOKENS else None
+    if hint is not None:
+        return f"{message}; {hint}"
     wanted = sorted({_EXPECTED.get(name, "") or _quoted(name, names) for name in expected})
     if "NAME" in expected and "INT" in expected:
         return f"{message}; expected an expression"
     if 0 < len(wanted) <= 4:
         return f"{message}; expected {_or(wanted)}"
     return message
+
+
+_VALUE_TOKENS = frozenset({"NAME", "INT", "FLOAT", "STRING", "COLOR"})
+_LINE_BREAKS = frozenset({"_NL", "_INDENT", "_DEDENT"})
+
+
+def _missing_keyword(token: Token, tokens: list[Token], names: dict[str, str]) -> str | None:
+    """A hint when a value follows a complete expression where a keyword belongs: the 'to' of
+    a 'for' header, the '=>' of a switch case or after a function's parameters."""
+    index = next((i for i, t in enumerate(tokens) if t is token), None)
+    if index is None:
+        return None
+    start = index
+    while start > 0 and tokens[start - 1].type not in _LINE_BREAKS:
+        start -= 1
+    line = tokens[start:index]
+    kinds = [t.type for t in line]
+    if not line or names["=>"] in kinds:
+        return None
+    if kinds[0] == names["for"] and names["to"] not in kinds:
+        return "expected 'to' in the 'for' header (for i = start to end)"
+    if kinds[0] == "NAME" and len(kinds) > 2 and kinds[1] == names["("]:
+        depth = 0
+        for i, kind in enumerate(kinds[1:], 1):
+            depth += {names["("]: 1, names[")"]: -1}.get(kind, 0)
+            if depth == 0:
+                if i == len(kinds) - 1:
+                    return "a function definition needs '=>' after its parameters"
+                break
+    if _block_opener(tokens, start) == names["switch"]:
+        return "expected '=>' between a switch case and its result"
+    return None
+
+
+def _block_opener(tokens: list[Token], start: int) -> str | None:
+    """The type of the keyword that opens the block whose line begins at ``tokens[start]``
+    (the first keyword of the line before the block's ``_INDENT``), if it is the block's first
+    line or a later one at the same depth."""
+    depth = 0
+    for i in range(start - 1, -1, -1):
+        kind = tokens[i].type
+        if kind == "_DEDENT":
+            depth += 1
+        elif kind == "_INDENT":
+            if depth == 0:
+                j = i - 1
+                while j > 0 and tokens[j - 1].type not in _LINE_BREAKS:
+                    j -= 1
+                line = [t.type for t in tokens[j:i]]
+                return "SWITCH" if "SWITCH" in line else (line[0] if line else None)
+            depth -= 1
+    return None
 
 
 _EXPECTED = {
@@ -386,7 +447,9 @@ def _check_declaration(
         stmt for stmt in body if isinstance(stmt, n.ExprStmt) and n.is_declaration_call(stmt.expr)
     ]
     if not declarations:
-        if not any(head in n.DECLARATION_FUNCTIONS for head in unparsed_heads):
+        # A declaration call inside a block is reported by the analyser (global scope only).
+        nested = any(n.is_declaration_call(node) for stmt in body for node in n.walk(stmt))
+        if not nested and not any(head in n.DECLARATION_FUNCTIONS for head in unparsed_heads):
             diagnostics.append(
                 error(
                     "the script has no declaration statement: it needs indicator(), "

@@ -65,6 +65,7 @@ RULES = [
     ("var float g = na\nf(float v) =>\n    g := v\n    v", "5:5 error: Cannot modify global va"),
     ("f(float v) =>\n    v := 0\n    v", "4:5 error: Cannot modify the parameter 'v'"),
     ("method twice(this) => this * 2", "3:14 error: The first parameter of a method must have"),
+    ("method answer() => 42", "3:8 error: The method 'answer' has no parameters: a method needs"),
     ("export half(float x) => x / 2", "3:1 error: 'export' is only allowed in library scripts"),
     ("f(int a) => a\ny = f('x')", "4:7 error: Cannot call 'f' with argument 'a'='\"x\"'."),
     ("f(a, b = 1) => a + b\ny = f(1, 2, 3)", "4:13 error: Too many arguments in the call of 'f'"),
@@ -79,13 +80,18 @@ RULES = [
     ("float x = close\nx := 'text'", "4:6 error: Cannot assign a value of type 'const string'"),
     ("x = 'a'\nx -= 1", "4:6 error: Cannot apply '-=' to a variable of type 'series string'"),
     ("const int x = bar_index", "3:15 error: Cannot assign a 'series int' value to the const var"),
+    ("const int n = 14\nn := 20", "4:1 error: Cannot modify the const variable 'n'"),
+    ("const int n = 14\nn += 1", "4:1 error: Cannot modify the const variable 'n'"),
+    ("int half = 7 / 2", "3:12 error: Cannot assign a value of type 'const float' to the variab"),
+    ("int half = bar_index / 2", "3:12 error: Cannot assign a value of type 'series float'"),
     ("[a, b] = ta.bb(close, 20, 2)", "3:10 error: The right side returns 3 values but 2 varia"),
     ("[a, b] = close", "3:10 error: A tuple declaration needs a tuple value"),
     # operators and structures
     ("x = 'a' + 1", "3:9 error: Cannot apply operator '+' to operands of type 'const string'"),
     ("x = close < 'a'", "3:11 error: Cannot apply operator '<' to operands"),
     ("enum E\n    a\n    b\nx = E.a < E.b", "6:9 error: Cannot apply operator '<' to enum va"),
-    ("enum E\n    a\nx = E.c", "5:5 error: The enum 'E' has no member 'c'"),
+    ("enum E\n    a\nx = E.c", "5:7 error: The enum 'E' has no member 'c'"),
+    ("enum E\n    a\n    b\n    a", "6:5 error: The enum member 'a' is already declared"),
     ("x = close > open ? 1 : 'a'", "3:24 error: The two results of '?:' have incompatible"),
     ("x = if close > open\n    1\nelse\n    'a'", "3:5 error: Return type of one of the 'if'"),
     ("x = close[1.5]", "3:11 error: The history offset must be an int"),
@@ -94,7 +100,9 @@ RULES = [
     ("continue", "3:1 error: 'continue' can only be used inside a loop"),
     ("for x in close\n    y = x", "3:10 error: Cannot iterate over a value of type 'series"),
     ("s = switch close\n    'a' => 1\n    => 2", "4:5 error: The case value of type 'const str"),
-    ("type P\n    float x\np = P.new()\ny = p.z", "6:5 error: The type 'P' has no field 'z'"),
+    ("type P\n    float x\np = P.new()\ny = p.z", "6:7 error: The type 'P' has no field 'z'"),
+    ("type P\n    float x\n    int x", "5:9 error: The field 'x' is already declared"),
+    ("type P\n    float x\ntype P\n    int y", "5:6 error: The type 'P' is already defined"),
     ("type P\n    float x\np = P.new(x = 'a')", "5:15 error: Cannot call 'P.new' with argument"),
     ("type P\n    Q x", "4:5 error: Unknown type 'Q'"),
     ("a = array.new_float()\na.nothing()", "4:1 error: Could not find method 'nothing' for a "),
@@ -242,7 +250,10 @@ INFERRED = [
     ("#ff0000", "const color"),
     ("true", "const bool"),
     ("1 + 2.5", "const float"),
-    ("7 / 2", "const int"),
+    ("7 / 2", "const float"),
+    ("6 / 2", "const float"),
+    ("bar_index / 2", "series float"),
+    ("7 % 2", "const int"),
     ("close", "series float"),
     ("bar_index", "series int"),
     ("syminfo.mintick", "simple float"),
@@ -285,6 +296,22 @@ INFERRED = [
 @pytest.mark.parametrize(("source", "expected"), INFERRED)
 def test_types_and_qualifiers_of_expressions(source, expected):
     assert value_type(source) == expected
+
+
+def test_int_division_is_integer_only_between_const_ints_in_v5():
+    assert errors("int half = 7 / 2", version=5) == []
+    assert errors("int half = bar_index / 2", version=5) == [
+        "3:12 error: Cannot assign a value of type 'series float' to the variable 'half' of "
+        "type 'int'"
+    ]
+
+
+def test_a_declaration_statement_in_a_block_is_reported_where_it_is():
+    text = '//@version=6\nif barstate.isfirst\n    indicator("t")\nplot(close)\n'
+    assert [f"{d.span.line}:{d.span.column} {d.message}" for d in check(text).errors] == [
+        "3:5 Cannot use 'indicator' in local scope: indicator() is only allowed in the global "
+        "scope (here: an if block)"
+    ]
 
 
 VARIABLES = [

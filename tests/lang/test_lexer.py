@@ -304,6 +304,12 @@ def test_invalid_colors():
     assert errors("c = #GGGGGG")[0].startswith("<input>:1:5: error: invalid color literal")
 
 
+def test_an_unterminated_string_that_swallows_the_closing_bracket_is_the_only_error():
+    assert errors('plot(close, title = "Close)\n') == [
+        "<input>:1:21: error: unterminated string literal"
+    ]
+
+
 def test_an_unclosed_bracket_is_reported_where_it_opens():
     assert errors("x = f(a,\n  b\ny = 2\n") == ["<input>:1:6: error: '(' is never closed"]
 

@@ -547,7 +547,31 @@ def test_warnings_do_not_withhold_the_tree():
             "x = switch\n    => 1\n    => 2\n",
             "5:5: error: a switch can have only one default branch '=> ...'",
         ),
-        ("for i = 0 10\n    x := i\n", "3:11: error: unexpected number 10"),
+        (
+            "for i = 0 10\n    x := i\n",
+            "3:11: error: unexpected number 10; expected 'to' in the 'for' header "
+            "(for i = start to end)",
+        ),
+        (
+            "x = switch close\n    1 2\n",
+            "4:7: error: unexpected number 2; expected '=>' between a switch case and its result",
+        ),
+        (
+            "double(src) src * 2\n",
+            "3:13: error: unexpected name 'src'; a function definition needs '=>' after its "
+            "parameters",
+        ),
+        ("x = 1 2\n", "3:7: error: unexpected number 2"),
+        ("var [a, b] = f()\n", "3:5: error: a tuple declaration cannot use 'var'"),
+        (
+            "a = array.new<>()\n",
+            "3:15: error: empty type argument list '<>': name the type, as in array.new<float>()",
+        ),
+        (
+            "float x := 1\n",
+            "3:9: error: ':=' reassigns an existing variable: a declaration (with a type or "
+            "'var') uses '='",
+        ),
         ("import user/lib as x\n", "3:17: error: unexpected 'as'; expected '/'"),
         ("x = (1 +\n", "3:5: error: '(' is never closed"),
         ("x = f(a]\n", "3:8: error: ']' does not match '(' (line 3, column 6); expected ')'"),
