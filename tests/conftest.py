@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,30 @@ FILES = TESTS / "data" / "files"
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """No test reads or writes the developer's outputs/datasets."""
     monkeypatch.setenv("PINEOPT_DATA_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch):
+    """No test reaches beyond this machine: a connection to anything but a loopback address
+    fails loudly (fakes of remote services must answer before a socket is opened)."""
+
+    def guard(connect):
+        def guarded(sock, address):
+            if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+                raise RuntimeError(f"a test tried to connect to {address}")
+            return connect(sock, address)
+
+        return guarded
+
+    monkeypatch.setattr(socket.socket, "connect", guard(socket.socket.connect))
+    monkeypatch.setattr(socket.socket, "connect_ex", guard(socket.socket.connect_ex))
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 @pytest.fixture

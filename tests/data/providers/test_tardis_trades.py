@@ -162,17 +162,6 @@ def _clock_and_env(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(autouse=True)
-def _no_connections(monkeypatch):
-    """A safety net: no test opens a real connection (the fakes answer before that)."""
-
-    def refuse(self, address):
-        raise RuntimeError(f"a test tried to connect to {address}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-
-
 @pytest.fixture
 def setup(tmp_path, monkeypatch):
     return Setup(tmp_path / "cache", monkeypatch)
