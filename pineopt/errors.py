@@ -21,3 +21,7 @@ class ProviderError(DataError):
 
 class NetworkUnavailable(ProviderError):
     """A remote provider could not reach its service (offline, DNS, refused, timed out)."""
+
+
+class PineRuntimeError(PineOptError, ValueError):
+    """What Pine reports as a runtime error (e.g. a non-positive ``length`` for a ``ta.*`` call)."""

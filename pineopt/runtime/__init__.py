@@ -1,0 +1,1 @@
+"""The Pine runtime: built-in namespaces evaluated over bar series."""

@@ -1,0 +1,710 @@
+"""Pine's ``ta`` namespace over a whole history at once (the vectorised path).
+
+Every function takes float64 numpy arrays (``na`` is NaN) that hold one value per bar and
+returns what TradingView plots on every bar, warm-up ``na`` included. Bool results are numpy
+bool arrays (a v6 bool is never ``na``; it is ``False`` where Pine has no value).
+
+Two families of ``na`` handling (LANGUAGE-NOTES §12):
+
+* **na ignored** (``sma``, ``ema``, ``rma``, ``wma``, ``stdev``, ``highest``, ``rsi`` …): a bar
+  whose input is ``na`` gives ``na`` and does not advance the state, so the window always holds
+  the last ``length`` non-``na`` inputs. Implemented by computing over the non-``na`` bars only
+  and scattering the result back (:func:`_skip_na`).
+* **na included** (``change``, ``mom``, ``alma``, ``swma``, ``linreg``, ``percentrank``): any
+  ``na`` in the window makes the result ``na``.
+
+Window sums are exact per window (``sliding_window_view``), never differences of a running
+cumulative sum, whose rounding drifts over long histories. Recursive indicators (``ema``, ``rma``,
+``sar``, ``supertrend``) are plain O(n) loops.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from pineopt.errors import PineRuntimeError
+
+Array = np.ndarray
+
+__all__ = [
+    "accdist",
+    "alma",
+    "atr",
+    "bb",
+    "bbw",
+    "cci",
+    "change",
+    "cmo",
+    "cog",
+    "cross",
+    "crossover",
+    "crossunder",
+    "cum",
+    "dmi",
+    "ema",
+    "falling",
+    "highest",
+    "highestbars",
+    "hma",
+    "kc",
+    "kcw",
+    "linreg",
+    "lowest",
+    "lowestbars",
+    "macd",
+    "median",
+    "mfi",
+    "mom",
+    "obv",
+    "percentrank",
+    "range_",
+    "rising",
+    "rma",
+    "rsi",
+    "sar",
+    "sma",
+    "stdev",
+    "stoch",
+    "supertrend",
+    "swma",
+    "tr",
+    "tsi",
+    "valuewhen",
+    "vwma",
+    "wma",
+    "wpr",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _f64(x: object) -> Array:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _length(length: object, name: str, *, minimum: int = 1) -> int:
+    """Validate a ``length`` argument the way Pine's runtime does."""
+    if isinstance(length, float) and not length.is_integer():
+        raise PineRuntimeError(f"ta.{name}: length must be an integer, got {length!r}")
+    try:
+        value = int(length)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise PineRuntimeError(f"ta.{name}: invalid length {length!r}") from None
+    if value < minimum:
+        raise PineRuntimeError(
+            f"ta.{name}: invalid length argument {value}; it must be >= {minimum}"
+        )
+    return value
+
+
+def _windows(x: Array, n: int) -> Array:
+    """Windows of ``n`` values ending on bars ``n-1 .. len-1`` (oldest first in each row)."""
+    if len(x) < n:
+        return np.empty((0, n), dtype=x.dtype)
+    return sliding_window_view(x, n)
+
+
+def _pad(values: Array, total: int, fill: float = np.nan) -> Array:
+    """Left-pad ``values`` (one per complete window) to ``total`` bars."""
+    out = np.full(total, fill, dtype=np.float64)
+    if len(values):
+        out[total - len(values) :] = values
+    return out
+
+
+def _shift(x: Array, k: int = 1, fill: float = np.nan) -> Array:
+    """``x[k]`` in Pine terms (history reference)."""
+    out = np.full(len(x), fill, dtype=np.float64)
+    if k < len(x):
+        out[k:] = x[: len(x) - k]
+    return out
+
+
+def _skip_na(fn: Callable[..., object], *arrays: Array) -> object:
+    """Run ``fn`` over the bars where no input is ``na`` and scatter results back."""
+    mask = np.ones(len(arrays[0]), dtype=bool)
+    for a in arrays:
+        mask &= ~np.isnan(a)
+    if mask.all():
+        return fn(*arrays)
+    result = fn(*(a[mask] for a in arrays))
+
+    def scatter(r: Array) -> Array:
+        out = np.full(len(mask), np.nan)
+        out[mask] = r
+        return out
+
+    if isinstance(result, tuple):
+        return tuple(scatter(r) for r in result)
+    return scatter(result)  # type: ignore[arg-type]
+
+
+def _window_sum(x: Array, n: int) -> Array:
+    return _pad(_windows(x, n).sum(axis=1), len(x))
+
+
+def _recursive_ma(x: Array, n: int, alpha: float) -> Array:
+    """SMA seed over the first ``n`` values, then ``alpha * x + (1 - alpha) * prev``."""
+    out = np.full(len(x), np.nan)
+    if len(x) < n:
+        return out
+    prev = float(x[:n].sum()) / n
+    out[n - 1] = prev
+    beta = 1.0 - alpha
+    values = x.tolist()
+    for i in range(n, len(values)):
+        prev = alpha * values[i] + beta * prev
+        out[i] = prev
+    return out
+
+
+# --------------------------------------------------------------------------- moving averages
+
+
+def sma(source: Array, length: int) -> Array:
+    """``ta.sma``: mean of the last ``length`` non-``na`` values."""
+    n = _length(length, "sma")
+    return _skip_na(lambda x: _pad(_windows(x, n).sum(axis=1) / n, len(x)), _f64(source))
+
+
+def ema(source: Array, length: int) -> Array:
+    """``ta.ema``: α = 2/(length+1), seeded with the SMA of the first ``length`` values."""
+    n = _length(length, "ema")
+    return _skip_na(lambda x: _recursive_ma(x, n, 2.0 / (n + 1)), _f64(source))
+
+
+def rma(source: Array, length: int) -> Array:
+    """``ta.rma`` (Wilder): α = 1/length, seeded with the SMA of the first ``length`` values."""
+    n = _length(length, "rma")
+    return _skip_na(lambda x: _recursive_ma(x, n, 1.0 / n), _f64(source))
+
+
+def wma(source: Array, length: int) -> Array:
+    """``ta.wma``: linear weights ``1 .. length`` (newest heaviest)."""
+    n = _length(length, "wma")
+    weights = np.arange(1, n + 1, dtype=np.float64)
+    norm = weights.sum()
+    return _skip_na(lambda x: _pad(_windows(x, n) @ weights / norm, len(x)), _f64(source))
+
+
+def vwma(source: Array, volume: Array, length: int) -> Array:
+    """``ta.vwma``: ``sma(source * volume) / sma(volume)``."""
+    n = _length(length, "vwma")
+    src, vol = _f64(source), _f64(volume)
+    return sma(src * vol, n) / sma(vol, n)
+
+
+def swma(source: Array) -> Array:
+    """``ta.swma``: weights 1/6, 2/6, 2/6, 1/6 over the last 4 bars; ``na`` propagates."""
+    x = _f64(source)
+    weights = np.array([1.0, 2.0, 2.0, 1.0]) / 6.0
+    return _pad(_windows(x, 4) @ weights, len(x))
+
+
+def alma(source: Array, length: int, offset: float, sigma: float, floor: bool = False) -> Array:
+    """``ta.alma``: Gaussian weights centred at ``offset * (length - 1)``; ``na`` propagates."""
+    n = _length(length, "alma")
+    x = _f64(source)
+    m = offset * (n - 1)
+    if floor:
+        m = math.floor(m)
+    s = n / sigma
+    i = np.arange(n, dtype=np.float64)
+    weights = np.exp(-((i - m) ** 2) / (2.0 * s * s))
+    return _pad(_windows(x, n) @ weights / weights.sum(), len(x))
+
+
+def hma(source: Array, length: int) -> Array:
+    """``ta.hma``: ``wma(2 * wma(x, length / 2) - wma(x, length), floor(sqrt(length)))``."""
+    n = _length(length, "hma", minimum=2)
+    x = _f64(source)
+    inner = 2.0 * wma(x, n // 2) - wma(x, n)
+    return wma(inner, math.floor(math.sqrt(n)))
+
+
+# --------------------------------------------------------------------------- oscillators
+
+
+def change(source: Array, length: int = 1) -> Array:
+    """``ta.change``: ``x - x[length]``; for bool input, ``x != x[length]`` (False in warm-up)."""
+    n = _length(length, "change", minimum=0)
+    src = np.asarray(source)
+    if src.dtype == bool:
+        out = np.zeros(len(src), dtype=bool)
+        out[n:] = src[n:] != src[: len(src) - n]
+        return out
+    x = _f64(src)
+    return x - _shift(x, n)
+
+
+def mom(source: Array, length: int) -> Array:
+    """``ta.mom``: ``x - x[length]``."""
+    n = _length(length, "mom")
+    x = _f64(source)
+    return x - _shift(x, n)
+
+
+def rsi(source: Array, length: int) -> Array:
+    """``ta.rsi``: Wilder RSI; 100 when losses are 0, 0 when gains are 0."""
+    n = _length(length, "rsi")
+
+    def compute(x: Array) -> Array:
+        delta = x - _shift(x)
+        up = rma(np.maximum(delta, 0.0), n)
+        down = rma(np.maximum(-delta, 0.0), n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = 100.0 - 100.0 / (1.0 + up / down)
+        out = np.where(down == 0.0, 100.0, np.where(up == 0.0, 0.0, out))
+        out[np.isnan(up) | np.isnan(down)] = np.nan
+        return out
+
+    return _skip_na(compute, _f64(source))  # type: ignore[return-value]
+
+
+def cmo(source: Array, length: int) -> Array:
+    """``ta.cmo``: Chande momentum oscillator over ``length`` changes."""
+    n = _length(length, "cmo")
+    delta = change(_f64(source))
+    up = _math_sum(np.where(delta >= 0.0, delta, 0.0), n)
+    down = _math_sum(np.where(delta >= 0.0, 0.0, -delta), n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 100.0 * (up - down) / (up + down)
+
+
+def _math_sum(x: Array, n: int) -> Array:
+    """``math.sum``: window sum of the last ``n`` non-``na`` values."""
+    return _skip_na(lambda v: _window_sum(v, n), x)  # type: ignore[return-value]
+
+
+def tsi(source: Array, short_length: int, long_length: int) -> Array:
+    """``ta.tsi``: double-smoothed momentum over double-smoothed absolute momentum."""
+    s = _length(short_length, "tsi")
+    lg = _length(long_length, "tsi")
+    pc = change(_f64(source))
+    num = ema(ema(pc, lg), s)
+    den = ema(ema(np.abs(pc), lg), s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num / den
+
+
+# --------------------------------------------------------------------------- volatility
+
+
+def tr(high: Array, low: Array, close: Array, handle_na: bool = False) -> Array:
+    """``ta.tr(handle_na)``: true range; bar 0 is ``high - low`` only with ``handle_na``."""
+    h, lo, c = _f64(high), _f64(low), _f64(close)
+    prev = _shift(c)
+    out = np.fmax(h - lo, np.fmax(np.abs(h - prev), np.abs(lo - prev)))
+    out[np.isnan(h - lo)] = np.nan
+    if handle_na:
+        out = np.where(np.isnan(prev), h - lo, out)
+    else:
+        out[np.isnan(prev)] = np.nan
+    return out
+
+
+def atr(high: Array, low: Array, close: Array, length: int) -> Array:
+    """``ta.atr``: ``rma(tr(true), length)``."""
+    n = _length(length, "atr")
+    return rma(tr(high, low, close, True), n)
+
+
+def stdev(source: Array, length: int, biased: bool = True) -> Array:
+    """``ta.stdev``: population (``biased``) or sample standard deviation."""
+    n = _length(length, "stdev")
+    ddof = 0 if biased else 1
+
+    def compute(x: Array) -> Array:
+        w = _windows(x, n)
+        dev = w - w.mean(axis=1, keepdims=True)
+        return _pad(np.sqrt((dev * dev).sum(axis=1) / (n - ddof)), len(x))
+
+    return _skip_na(compute, _f64(source))  # type: ignore[return-value]
+
+
+def _mean_dev(x: Array, n: int) -> Array:
+    w = _windows(x, n)
+    return _pad(np.abs(w - w.mean(axis=1, keepdims=True)).sum(axis=1) / n, len(x))
+
+
+def cci(source: Array, length: int) -> Array:
+    """``ta.cci``: ``(x - sma) / (0.015 * mean absolute deviation)``."""
+    n = _length(length, "cci")
+
+    def compute(x: Array) -> Array:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (x - sma(x, n)) / (0.015 * _mean_dev(x, n))
+
+    return _skip_na(compute, _f64(source))  # type: ignore[return-value]
+
+
+def bb(source: Array, length: int, mult: float) -> tuple[Array, Array, Array]:
+    """``ta.bb``: ``[basis, upper, lower]`` with ``basis = sma`` and a biased ``stdev``."""
+    n = _length(length, "bb")
+    x = _f64(source)
+    basis = sma(x, n)
+    dev = mult * stdev(x, n)
+    return basis, basis + dev, basis - dev
+
+
+def bbw(source: Array, length: int, mult: float) -> Array:
+    """``ta.bbw``: ``(upper - lower) / basis * 100``."""
+    basis, upper, lower = bb(source, length, mult)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (upper - lower) / basis * 100.0
+
+
+def kc(
+    source: Array,
+    high: Array,
+    low: Array,
+    close: Array,
+    length: int,
+    mult: float,
+    use_true_range: bool = True,
+) -> tuple[Array, Array, Array]:
+    """``ta.kc``: ``[ema(x), ema(x) + mult * ema(range), ema(x) - mult * ema(range)]``."""
+    n = _length(length, "kc")
+    basis = ema(_f64(source), n)
+    span = tr(high, low, close) if use_true_range else _f64(high) - _f64(low)
+    range_ema = ema(span, n)
+    return basis, basis + mult * range_ema, basis - mult * range_ema
+
+
+def kcw(
+    source: Array,
+    high: Array,
+    low: Array,
+    close: Array,
+    length: int,
+    mult: float,
+    use_true_range: bool = True,
+) -> Array:
+    """``ta.kcw``: ``(upper - lower) / basis``."""
+    basis, upper, lower = kc(source, high, low, close, length, mult, use_true_range)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (upper - lower) / basis
+
+
+# --------------------------------------------------------------------------- extremes
+
+
+def highest(source: Array, length: int) -> Array:
+    """``ta.highest``: maximum of the last ``length`` non-``na`` values."""
+    n = _length(length, "highest")
+    return _skip_na(lambda x: _pad(_windows(x, n).max(axis=1), len(x)), _f64(source))
+
+
+def lowest(source: Array, length: int) -> Array:
+    """``ta.lowest``: minimum of the last ``length`` non-``na`` values."""
+    n = _length(length, "lowest")
+    return _skip_na(lambda x: _pad(_windows(x, n).min(axis=1), len(x)), _f64(source))
+
+
+def _extreme_bars(x: Array, n: int, pick: Callable[..., Array]) -> Array:
+    # The oldest bar wins a tie (measured on TradingView's export).
+    w = _windows(x, n)
+    return _pad(pick(w, axis=1).astype(np.float64) - (n - 1), len(x))
+
+
+def highestbars(source: Array, length: int) -> Array:
+    """``ta.highestbars``: offset (<= 0) to the highest of the last ``length`` bars."""
+    n = _length(length, "highestbars")
+    return _extreme_bars(_f64(source), n, np.argmax)
+
+
+def lowestbars(source: Array, length: int) -> Array:
+    """``ta.lowestbars``: offset (<= 0) to the lowest of the last ``length`` bars."""
+    n = _length(length, "lowestbars")
+    return _extreme_bars(_f64(source), n, np.argmin)
+
+
+def range_(source: Array, length: int) -> Array:
+    """``ta.range``: ``highest - lowest`` over ``length`` bars."""
+    return highest(source, length) - lowest(source, length)
+
+
+def median(source: Array, length: int) -> Array:
+    """``ta.median``: median of the last ``length`` non-``na`` values."""
+    n = _length(length, "median")
+    return _skip_na(lambda x: _pad(np.median(_windows(x, n), axis=1), len(x)), _f64(source))
+
+
+def stoch(source: Array, high: Array, low: Array, length: int) -> Array:
+    """``ta.stoch``: ``100 * (x - lowest(low)) / (highest(high) - lowest(low))``."""
+    n = _length(length, "stoch")
+    lo = lowest(low, n)
+    hi = highest(high, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 100.0 * (_f64(source) - lo) / (hi - lo)
+
+
+def wpr(high: Array, low: Array, close: Array, length: int) -> Array:
+    """``ta.wpr``: Williams %R, ``100 * (close - highest) / (highest - lowest)``."""
+    n = _length(length, "wpr")
+    hi = highest(high, n)
+    lo = lowest(low, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 100.0 * (_f64(close) - hi) / (hi - lo)
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def crossover(a: Array, b: Array) -> Array:
+    """``ta.crossover``: ``a > b and a[1] <= b[1]`` (False where any operand is ``na``)."""
+    x, y = _f64(a), _f64(b)
+    return (x > y) & (_shift(x) <= _shift(y))
+
+
+def crossunder(a: Array, b: Array) -> Array:
+    """``ta.crossunder``: ``a < b and a[1] >= b[1]``."""
+    x, y = _f64(a), _f64(b)
+    return (x < y) & (_shift(x) >= _shift(y))
+
+
+def cross(a: Array, b: Array) -> Array:
+    """``ta.cross``: crossover or crossunder."""
+    return crossover(a, b) | crossunder(a, b)
+
+
+def _monotone(step_ok: Array, n: int) -> Array:
+    """True where the last ``n`` one-bar steps all satisfy the comparison."""
+    counts = _pad(_windows(step_ok.astype(np.float64), n).sum(axis=1), len(step_ok), 0.0)
+    return counts == n
+
+
+def rising(source: Array, length: int) -> Array:
+    """``ta.rising``: ``x`` rose on each of the last ``length`` bars
+    (``x > x[1] > … > x[length]``, measured on TradingView's export)."""
+    n = _length(length, "rising")
+    x = _f64(source)
+    return _monotone(x > _shift(x), n)
+
+
+def falling(source: Array, length: int) -> Array:
+    """``ta.falling``: ``x`` fell on each of the last ``length`` bars
+    (``x < x[1] < … < x[length]``)."""
+    n = _length(length, "falling")
+    x = _f64(source)
+    return _monotone(x < _shift(x), n)
+
+
+def valuewhen(condition: Array, source: Array, occurrence: int) -> Array:
+    """``ta.valuewhen``: ``source`` on the ``occurrence``-th most recent bar where
+    ``condition`` was true (0 = the latest, possibly this bar)."""
+    k = _length(occurrence, "valuewhen", minimum=0)
+    cond = np.asarray(condition).astype(bool)
+    x = _f64(source)
+    hits = np.flatnonzero(cond)
+    count = np.cumsum(cond)
+    out = np.full(len(x), np.nan)
+    ok = count > k
+    out[ok] = x[hits[count[ok] - 1 - k]]
+    return out
+
+
+# --------------------------------------------------------------------------- volume
+
+
+def cum(source: Array) -> Array:
+    """``ta.cum``: running total; an ``na`` bar gives ``na`` without resetting the sum."""
+    x = _f64(source)
+    nan = np.isnan(x)
+    out = np.cumsum(np.where(nan, 0.0, x))
+    out[nan] = np.nan
+    return out
+
+
+def obv(close: Array, volume: Array) -> Array:
+    """``ta.obv``: ``cum(sign(change(close)) * volume)``."""
+    return cum(np.sign(change(close)) * _f64(volume))
+
+
+def accdist(high: Array, low: Array, close: Array, volume: Array) -> Array:
+    """``ta.accdist``: cumulative money-flow volume (0 on bars with ``high == low``)."""
+    h, lo, c, v = _f64(high), _f64(low), _f64(close), _f64(volume)
+    span = h - lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mfv = np.where(span == 0.0, 0.0, ((c - lo) - (h - c)) / span * v)
+    return cum(mfv)
+
+
+def mfi(source: Array, volume: Array, length: int) -> Array:
+    """``ta.mfi``: money-flow index over ``length`` bars."""
+    n = _length(length, "mfi")
+    x, v = _f64(source), _f64(volume)
+    delta = change(x)
+    upper = _math_sum(v * np.where(delta <= 0.0, 0.0, x), n)
+    lower = _math_sum(v * np.where(delta >= 0.0, 0.0, x), n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 100.0 - 100.0 / (1.0 + upper / lower)
+
+
+# --------------------------------------------------------------------------- composites
+
+
+def macd(
+    source: Array, fast_length: int, slow_length: int, signal_length: int
+) -> tuple[Array, Array, Array]:
+    """``ta.macd``: ``[macd, signal, histogram]``."""
+    x = _f64(source)
+    line = ema(x, fast_length) - ema(x, slow_length)
+    signal = ema(line, signal_length)
+    return line, signal, line - signal
+
+
+def linreg(source: Array, length: int, offset: int) -> Array:
+    """``ta.linreg``: least-squares line over ``length`` bars at ``length - 1 - offset``."""
+    n = _length(length, "linreg")
+    x = _f64(source)
+    t = np.arange(n, dtype=np.float64)
+    w = _windows(x, n)
+    sum_y = w.sum(axis=1)
+    sum_ty = w @ t
+    sum_t = t.sum()
+    sum_tt = (t * t).sum()
+    slope = (n * sum_ty - sum_t * sum_y) / (n * sum_tt - sum_t * sum_t)
+    intercept = (sum_y - slope * sum_t) / n
+    return _pad(intercept + slope * (n - 1 - offset), len(x))
+
+
+def cog(source: Array, length: int) -> Array:
+    """``ta.cog``: centre of gravity ``-sum(x[i] * (i + 1)) / sum(x)``."""
+    n = _length(length, "cog")
+    x = _f64(source)
+    weights = np.arange(n, 0, -1, dtype=np.float64)  # oldest bar has i = n - 1
+    w = _windows(x, n)
+    return _pad(-(w @ weights) / w.sum(axis=1), len(x))
+
+
+def percentrank(source: Array, length: int) -> Array:
+    """``ta.percentrank``: % of the previous ``length`` values that are <= the current one."""
+    n = _length(length, "percentrank")
+    x = _f64(source)
+    w = _windows(x, n + 1)
+    current = w[:, -1:]
+    out = (w[:, :-1] <= current).sum(axis=1) * (100.0 / n)
+    out[np.isnan(w).any(axis=1)] = np.nan
+    return _pad(out, len(x))
+
+
+def dmi(
+    high: Array, low: Array, close: Array, di_length: int, adx_smoothing: int
+) -> tuple[Array, Array, Array]:
+    """``ta.dmi``: ``[+DI, -DI, ADX]``."""
+    n = _length(di_length, "dmi")
+    m = _length(adx_smoothing, "dmi")
+    h, lo = _f64(high), _f64(low)
+    up = change(h)
+    down = -change(lo)
+    plus_dm = np.where((up > down) & (up > 0.0), up, 0.0)
+    plus_dm[np.isnan(up)] = np.nan
+    minus_dm = np.where((down > up) & (down > 0.0), down, 0.0)
+    minus_dm[np.isnan(down)] = np.nan
+    trur = rma(tr(h, lo, close), n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plus = _fixnan(100.0 * rma(plus_dm, n) / trur)
+        minus = _fixnan(100.0 * rma(minus_dm, n) / trur)
+        total = plus + minus
+        adx = 100.0 * rma(np.abs(plus - minus) / np.where(total == 0.0, 1.0, total), m)
+    return plus, minus, adx
+
+
+def _fixnan(x: Array) -> Array:
+    idx = np.where(np.isnan(x), 0, np.arange(len(x)))
+    np.maximum.accumulate(idx, out=idx)
+    out = x[idx]
+    if len(x) and np.isnan(x[0]):
+        first = np.flatnonzero(~np.isnan(x))
+        out[: first[0] if len(first) else len(x)] = np.nan
+    return out
+
+
+def supertrend(
+    high: Array, low: Array, close: Array, factor: float, atr_period: int
+) -> tuple[Array, Array]:
+    """``ta.supertrend``: ``[value, direction]``; direction -1 is an uptrend."""
+    n = _length(atr_period, "supertrend")
+    h, lo, c = _f64(high), _f64(low), _f64(close)
+    atr_ = atr(h, lo, c, n)
+    src = (h + lo) / 2.0
+    upper_raw = (src + factor * atr_).tolist()
+    lower_raw = (src - factor * atr_).tolist()
+    atr_l = atr_.tolist()
+    cl = c.tolist()
+    size = len(cl)
+    value = np.full(size, np.nan)
+    direction = np.full(size, np.nan)
+    prev_upper = prev_lower = math.nan
+    prev_st = math.nan
+    for i in range(size):
+        upper, lower = upper_raw[i], lower_raw[i]
+        pl = 0.0 if math.isnan(prev_lower) else prev_lower
+        pu = 0.0 if math.isnan(prev_upper) else prev_upper
+        prev_close = cl[i - 1] if i else math.nan
+        if not (lower > pl or prev_close < pl):
+            lower = pl
+        if not (upper < pu or prev_close > pu):
+            upper = pu
+        if i == 0 or math.isnan(atr_l[i - 1]):
+            d = 1.0
+        elif prev_st == pu:
+            d = -1.0 if cl[i] > upper else 1.0
+        else:
+            d = 1.0 if cl[i] < lower else -1.0
+        st = lower if d == -1.0 else upper
+        value[i], direction[i] = st, d
+        prev_upper, prev_lower, prev_st = upper, lower, st
+    return value, direction
+
+
+def sar(high: Array, low: Array, close: Array, start: float, inc: float, maximum: float) -> Array:
+    """``ta.sar``: parabolic stop-and-reverse (first value on bar 1)."""
+    hi, lo, cl = _f64(high).tolist(), _f64(low).tolist(), _f64(close).tolist()
+    size = len(cl)
+    out = np.full(size, np.nan)
+    result = max_min = accel = math.nan
+    below = False
+    for i in range(1, size):
+        first_trend_bar = False
+        if i == 1:
+            if cl[1] > cl[0]:
+                below, max_min, result = True, hi[1], lo[0]
+            else:
+                below, max_min, result = False, lo[1], hi[0]
+            first_trend_bar = True
+            accel = start
+        result = result + accel * (max_min - result)
+        if below:
+            if result > lo[i]:
+                first_trend_bar, below = True, False
+                result = max(hi[i], max_min)
+                max_min, accel = lo[i], start
+        elif result < hi[i]:
+            first_trend_bar, below = True, True
+            result = min(lo[i], max_min)
+            max_min, accel = hi[i], start
+        if not first_trend_bar:
+            if below:
+                if hi[i] > max_min:
+                    max_min = hi[i]
+                    accel = min(accel + inc, maximum)
+            elif lo[i] < max_min:
+                max_min = lo[i]
+                accel = min(accel + inc, maximum)
+        if below:
+            result = min(result, lo[i - 1])
+            if i > 1:
+                result = min(result, lo[i - 2])
+        else:
+            result = max(result, hi[i - 1])
+            if i > 1:
+                result = max(result, hi[i - 2])
+        out[i] = result
+    return out
