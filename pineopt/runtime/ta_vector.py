@@ -56,6 +56,7 @@ __all__ = [
     "lowest",
     "lowestbars",
     "macd",
+    "math_sum",
     "median",
     "mfi",
     "mom",
@@ -88,17 +89,17 @@ def _f64(x: object) -> Array:
 
 
 def _length(length: object, name: str, *, minimum: int = 1) -> int:
-    """Validate a ``length`` argument the way Pine's runtime does."""
+    """Validate a ``length`` argument the way Pine's runtime does (``name`` is a ``ta`` function
+    name, or a qualified one such as ``math.sum``)."""
+    name = name if "." in name else f"ta.{name}"
     if isinstance(length, float) and not length.is_integer():
-        raise PineRuntimeError(f"ta.{name}: length must be an integer, got {length!r}")
+        raise PineRuntimeError(f"{name}: length must be an integer, got {length!r}")
     try:
         value = int(length)  # type: ignore[call-overload]
     except (TypeError, ValueError):
-        raise PineRuntimeError(f"ta.{name}: invalid length {length!r}") from None
+        raise PineRuntimeError(f"{name}: invalid length {length!r}") from None
     if value < minimum:
-        raise PineRuntimeError(
-            f"ta.{name}: invalid length argument {value}; it must be >= {minimum}"
-        )
+        raise PineRuntimeError(f"{name}: invalid length argument {value}; it must be >= {minimum}")
     return value
 
 
@@ -279,6 +280,12 @@ def cmo(source: Array, length: int) -> Array:
 def _math_sum(x: Array, n: int) -> Array:
     """``math.sum``: window sum of the last ``n`` non-``na`` values."""
     return _skip_na(lambda v: _window_sum(v, n), x)  # type: ignore[return-value]
+
+
+def math_sum(source: Array, length: int) -> Array:
+    """``math.sum(source, length)``: the sum of the last ``length`` non-``na`` values (an ``na``
+    bar gives ``na`` and is skipped); each window is summed exactly."""
+    return _math_sum(_f64(source), _length(length, "math.sum"))
 
 
 def tsi(source: Array, short_length: int, long_length: int) -> Array:

@@ -1,0 +1,169 @@
+"""Pine ``str`` functions, scalar path.
+
+Only outputs we are confident TradingView produces are asserted. Unverified choices (the
+default number of fractional digits of ``str.tostring(float)`` beyond 8, ``format.percent``,
+the sign of values that round to zero, ``{0,date,...}`` time zone) are not tested for exact
+TradingView equality.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pineopt.errors import PineRuntimeError
+from pineopt.runtime import pine_str as ps
+
+NAN = float("nan")
+T = 1700000000000  # 2023-11-14 22:13:20 UTC, a Tuesday
+
+CASES = [
+    (ps.contains, ("hello", "ell"), True),
+    (ps.contains, ("hello", "xyz"), False),
+    (ps.contains, (None, "a"), False),
+    (ps.startswith, ("hello", "he"), True),
+    (ps.endswith, ("hello", "lo"), True),
+    (ps.endswith, ("hello", "he"), False),
+    (ps.length, ("hello",), 5),
+    (ps.length, ("",), 0),
+    (ps.length, (None,), None),
+    (ps.lower, ("AbC",), "abc"),
+    (ps.upper, ("AbC",), "ABC"),
+    (ps.trim, ("  a b  ",), "a b"),
+    (ps.pos, ("abc", "c"), 2),
+    (ps.pos, ("abc", "z"), None),
+    (ps.match, ("BTCUSD:123", r"\d+"), "123"),
+    (ps.match, ("abc", r"\d+"), ""),
+    (ps.repeat, ("ab", 3), "ababab"),
+    (ps.repeat, ("ab", 3, "-"), "ab-ab-ab"),
+    (ps.repeat, ("ab", 0), ""),
+    (ps.replace, ("a-b-c", "-", "+"), "a+b-c"),
+    (ps.replace, ("a-b-c", "-", "+", 1), "a-b+c"),
+    (ps.replace, ("a-b-c", "-", "+", 5), "a-b-c"),
+    (ps.replace_all, ("a-b-c", "-", "+"), "a+b+c"),
+    (ps.split, ("a,b,,c", ","), ["a", "b", "", "c"]),
+    (ps.split, ("abc", ""), ["a", "b", "c"]),
+    (ps.substring, ("hello", 1, 3), "el"),
+    (ps.substring, ("hello", 2), "llo"),
+    (ps.substring, ("hello", 0, 5), "hello"),
+    (ps.tonumber, ("12.5",), 12.5),
+    (ps.tonumber, ("-3",), -3.0),
+    (ps.tonumber, (" 42 ",), 42.0),
+    (ps.tonumber, ("1e3",), 1000.0),
+    (ps.tonumber, ("abc",), NAN),
+    (ps.tonumber, ("",), NAN),
+    (ps.tonumber, ("nan",), NAN),
+    (ps.tonumber, (None,), NAN),
+    (ps.tostring, (3.0,), "3"),
+    (ps.tostring, (1.0,), "1"),
+    (ps.tostring, (1.23456789,), "1.23456789"),
+    (ps.tostring, (0.1 + 0.2,), "0.3"),
+    (ps.tostring, (-2.5,), "-2.5"),
+    (ps.tostring, (42,), "42"),
+    (ps.tostring, (True,), "true"),
+    (ps.tostring, (False,), "false"),
+    (ps.tostring, ("txt",), "txt"),
+    (ps.tostring, (NAN,), "NaN"),
+    (ps.tostring, (None,), "NaN"),
+    (ps.tostring, (3.14159, "#.##"), "3.14"),
+    (ps.tostring, (3.0, "#.##"), "3"),
+    (ps.tostring, (3.0, "0.00"), "3.00"),
+    (ps.tostring, (1234567.891, "#,##0.00"), "1,234,567.89"),
+    (ps.tostring, (12345.678, ps.FORMAT_VOLUME), "12.346K"),
+    (ps.tostring, (2500000, ps.FORMAT_VOLUME), "2.5M"),
+    (ps.tostring, ([1, 2.5],), "[1, 2.5]"),
+]
+
+
+@pytest.mark.parametrize(("fn", "args", "expected"), CASES)
+def test_str_cases(fn, args, expected) -> None:
+    got = fn(*args)
+    if isinstance(expected, float) and math.isnan(expected):
+        assert isinstance(got, float) and math.isnan(got)
+    else:
+        assert got == expected and type(got) is type(expected)
+
+
+def test_tostring_mintick() -> None:
+    assert ps.tostring(1.5, ps.FORMAT_MINTICK, mintick=0.01) == "1.50"
+    assert ps.tostring(1.23456, ps.FORMAT_MINTICK, mintick=0.25) == "1.23"
+    assert ps.tostring(101.0, ps.FORMAT_MINTICK, mintick=1.0) == "101"
+    with pytest.raises(PineRuntimeError):
+        ps.tostring(1.5, ps.FORMAT_MINTICK)
+
+
+FORMAT_CASES = [
+    ("{0,number,#.##}", (3.14159,), "3.14"),
+    ("{0,number,0.000}", (2,), "2.000"),
+    ("{0}", (1234.5678,), "1,234.568"),
+    ("{0,number}", (1234.5678,), "1,234.568"),
+    ("{0,number,integer}", (1234.7,), "1,235"),
+    ("{0,number,percent}", (0.256,), "26%"),
+    ("{0} is {1}", ("close", 10), "close is 10"),
+    ("{1}{0}", ("a", "b"), "ba"),
+    ("{0}", (True,), "true"),
+    ("it''s {0}", ("ok",), "it's ok"),
+    ("'{0}' {0}", ("x",), "{0} x"),
+    ("{0,date,yyyy-MM-dd}", (T,), "2023-11-14"),
+    ("no args", (), "no args"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "args", "expected"), FORMAT_CASES)
+def test_format(pattern, args, expected) -> None:
+    assert ps.format_(pattern, *args) == expected
+
+
+@pytest.mark.parametrize(
+    "pattern", ["{0,number,currency}", "{0,choice,0#a|1#b}", "{0,date,short}", "{x}", "{0"]
+)
+def test_format_unsupported(pattern) -> None:
+    with pytest.raises(PineRuntimeError):
+        ps.format_(pattern, 1)
+
+
+def test_format_unsupported_message_names_pattern() -> None:
+    with pytest.raises(PineRuntimeError, match="currency"):
+        ps.format_("{0,number,currency}", 1.0)
+
+
+TIME_CASES = [
+    ("yyyy-MM-dd HH:mm:ss", "UTC", "2023-11-14 22:13:20"),
+    ("yyyy-MM-dd'T'HH:mm:ssZ", "UTC", "2023-11-14T22:13:20+0000"),
+    ("yyyy-MM-dd HH:mm", "America/New_York", "2023-11-14 17:13"),
+    ("HH:mm Z", "GMT+3", "01:13 +0300"),
+    ("HH:mm", "UTC-05:30", "16:43"),
+    ("dd MMM yy, EEE", "UTC", "14 Nov 23, Tue"),
+    ("MMMM EEEE", "UTC", "November Tuesday"),
+    ("hh:mm a", "UTC", "10:13 PM"),
+    ("D", "UTC", "318"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "tz", "expected"), TIME_CASES)
+def test_format_time(fmt, tz, expected) -> None:
+    assert ps.format_time(T, fmt, tz) == expected
+
+
+def test_format_time_default_and_errors() -> None:
+    assert ps.format_time(T) == "2023-11-14T22:13:20+0000"
+    assert ps.format_time(T + 7, "ss.SSS") == "20.007"
+    assert ps.format_time(None) is None
+    with pytest.raises(PineRuntimeError, match="'Q'"):
+        ps.format_time(T, "Q")
+    with pytest.raises(PineRuntimeError, match="timezone"):
+        ps.format_time(T, "HH", "Mars/Olympus")
+
+
+def test_errors() -> None:
+    with pytest.raises(PineRuntimeError):
+        ps.substring("hello", 3, 1)
+    with pytest.raises(PineRuntimeError):
+        ps.substring("hello", 6)
+    with pytest.raises(PineRuntimeError):
+        ps.repeat("a", -1)
+    with pytest.raises(PineRuntimeError):
+        ps.match("a", "(")
+    with pytest.raises(PineRuntimeError):
+        ps.tostring(1.0, "0.0E0")
