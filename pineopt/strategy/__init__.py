@@ -1,0 +1,1 @@
+"""Strategy results: trade lists and their TradingView Strategy Tester counterparts."""
