@@ -21,9 +21,9 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pineopt.errors import PineRuntimeError
+from pineopt.runtime.calendar import parse_timezone
 
 __all__ = [
     "FORMAT_INHERIT",
@@ -197,6 +197,15 @@ def tonumber(string: str | None) -> float:
 # --- DecimalFormat subset -------------------------------------------------------------------
 
 
+def _quoted(text: str, i: int, error: str) -> tuple[str, int]:
+    """Java-style quoting at ``text[i] == "'"``: the literal up to the closing quote (``''`` is
+    one quote) and the index after it; ``error`` is raised when the quote is never closed."""
+    j = text.find("'", i + 1)
+    if j < 0:
+        raise PineRuntimeError(error)
+    return (text[i + 1 : j] if j > i + 1 else "'"), j + 1
+
+
 def _read_affix(pattern: str, i: int, stop: str) -> tuple[str, int, bool]:
     """Literal text from ``i`` until a char in ``stop``; returns (text, end, has_percent)."""
     out: list[str] = []
@@ -204,11 +213,8 @@ def _read_affix(pattern: str, i: int, stop: str) -> tuple[str, int, bool]:
     while i < len(pattern) and pattern[i] not in stop:
         c = pattern[i]
         if c == "'":
-            j = pattern.find("'", i + 1)
-            if j < 0:
-                raise PineRuntimeError(f"Unterminated quote in number format {pattern!r}")
-            out.append(pattern[i + 1 : j] if j > i + 1 else "'")
-            i = j + 1
+            literal, i = _quoted(pattern, i, f"Unterminated quote in number format {pattern!r}")
+            out.append(literal)
             continue
         if c == "%":
             pct = True
@@ -405,7 +411,6 @@ def format_(formatString: str | None, *args: object) -> str | None:
 
 # --- str.format_time ------------------------------------------------------------------------
 
-_OFFSET_RE = re.compile(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?")
 _MONTHS = [
     "January",
     "February",
@@ -421,21 +426,6 @@ _MONTHS = [
     "December",
 ]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-def _tz(timezone: str) -> _dt.tzinfo:
-    tz = timezone.strip()
-    if tz in ("UTC", "GMT", "Etc/UTC", "Z", ""):
-        return _dt.timezone.utc
-    m = _OFFSET_RE.fullmatch(tz)
-    if m:
-        minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
-        sign = -1 if m.group(1) == "-" else 1
-        return _dt.timezone(_dt.timedelta(minutes=sign * minutes))
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PineRuntimeError(f"str.format_time: unknown timezone {timezone!r}") from None
 
 
 def _offset(d: _dt.datetime, colon: bool) -> str:
@@ -497,18 +487,15 @@ def format_time(
     if _na(time) or _na(format):
         return None
     d = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc) + _dt.timedelta(milliseconds=int(time))  # type: ignore[arg-type]
-    d = d.astimezone(_tz(timezone))
+    d = d.astimezone(parse_timezone(timezone or "UTC"))
     out: list[str] = []
     i = 0
     f = format
     while i < len(f):
         c = f[i]
         if c == "'":
-            j = f.find("'", i + 1)
-            if j < 0:
-                raise PineRuntimeError(f"str.format_time: unterminated quote in {f!r}")
-            out.append(f[i + 1 : j] if j > i + 1 else "'")
-            i = j + 1
+            literal, i = _quoted(f, i, f"str.format_time: unterminated quote in {f!r}")
+            out.append(literal)
         elif c.isascii() and c.isalpha():
             j = i
             while j < len(f) and f[j] == c:
