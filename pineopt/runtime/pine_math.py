@@ -3,14 +3,15 @@
 ``na`` representation (one per type, LANGUAGE-NOTES §5):
 
 * **float** ``na`` is ``float('nan')``; every float-returning function returns NaN for ``na``.
-* **int** ``na`` is ``None``; int-returning functions (``ceil``, ``floor``, ``round`` without
-  precision, ``pine_mod`` / v5 integer ``pine_div`` of two ints) return ``None`` for ``na``.
-* Inputs may be either form: ``None`` and NaN are both accepted as ``na`` everywhere.
+* **int** ``na`` is NaN too (see :mod:`pineopt.runtime`): int-returning functions (``ceil``,
+  ``floor``, ``round`` without precision, ``pine_mod`` / v5 integer ``pine_div`` of two ints)
+  return an ``int``, or NaN for ``na``.
+* ``None`` is accepted as ``na`` on input as well.
 
 ``na`` in → ``na`` out for every function here (``math.max(na, 1)`` is ``na``), except the
 rolling :func:`sum_`, which skips ``na`` bars like the ``ta.*`` family does (§12).
 
-Division by zero yields ``na`` (NaN, or ``None`` for a v5 integer division): TradingView's
+Division by zero yields ``na`` (NaN): TradingView's
 documented behaviour for ``na()``. PyneCore measured IEEE ±inf in further arithmetic; that
 difference is only visible if a script keeps computing with the quotient (uncertain, §5).
 """
@@ -184,13 +185,13 @@ def pow_(base: Number, exponent: Number) -> float:
 def abs_(number: Number) -> Number:
     """``math.abs``: keeps the type (int in → int out); ``na`` stays ``na`` of its type."""
     if number is None:
-        return None
+        return NA
     return abs(number)
 
 
 def _na_of(*xs: object) -> Number:
     """The ``na`` of the result type of a generic ``T`` function (int only if all are int)."""
-    return None if all(x is None or _is_int(x) for x in xs) else NA
+    return NA
 
 
 def max_(number0: Number, number1: Number, *numbers: Number) -> Number:
@@ -232,22 +233,22 @@ def _round_half_away(x: float) -> float:
     return _m.copysign(r, x) if r else 0.0
 
 
-def ceil(number: Number) -> int | None:
+def ceil(number: Number) -> Number:
     if is_na(number) or not _m.isfinite(number):  # type: ignore[arg-type]
-        return None
+        return NA
     return _m.ceil(number)  # type: ignore[arg-type]
 
 
-def floor(number: Number) -> int | None:
+def floor(number: Number) -> Number:
     if is_na(number) or not _m.isfinite(number):  # type: ignore[arg-type]
-        return None
+        return NA
     return _m.floor(number)  # type: ignore[arg-type]
 
 
 def round_(number: Number, precision: int | None = None) -> Number:
     """``math.round``: ties away from zero (``2.5`` → 3, ``-2.5`` → -3).
 
-    Without ``precision`` the result is an int (``None`` for ``na``). With ``precision`` the
+    Without ``precision`` the result is an int (NaN for ``na``). With ``precision`` the
     result is a float rounded to that many decimals: the value is scaled by ``10**precision``,
     rounded half away from zero and scaled back. A value whose decimal literal is a tie but whose
     binary value is not (``1.005``) therefore rounds by its binary value; whether TradingView
@@ -255,7 +256,7 @@ def round_(number: Number, precision: int | None = None) -> Number:
     """
     if precision is None:
         if is_na(number) or not _m.isfinite(number):  # type: ignore[arg-type]
-            return None
+            return NA
         return int(_round_half_away(float(number)))  # type: ignore[arg-type]
     if is_na(precision):
         return NA
@@ -312,7 +313,7 @@ def pine_div(
     """
     int_div = version < 6 and a_is_int and b_is_int and both_const
     if _any_na(a, b) or b == 0:
-        return None if int_div else NA
+        return NA
     if int_div:
         q = abs(int(a)) // abs(int(b))  # type: ignore[arg-type]
         return q if (a >= 0) == (b > 0) else -q  # type: ignore[operator]
@@ -323,11 +324,11 @@ def pine_mod(a: Number, b: Number) -> Number:
     """Pine's ``%``: the quotient truncates toward zero, so the result takes the dividend's sign.
 
     ``-7 % 3`` is -1 and ``7 % -3`` is 1 (Python gives 2 and -2). Two ints give an int
-    (``None`` for ``na`` or a zero divisor); anything else gives a float (NaN for ``na``).
+    (NaN for ``na`` or a zero divisor); anything else gives a float (NaN for ``na``).
     """
     both_int = all(x is None or _is_int(x) for x in (a, b))
     if _any_na(a, b) or b == 0:
-        return None if both_int else NA
+        return NA
     if _is_int(a) and _is_int(b):
         r = abs(a) % abs(b)  # type: ignore[arg-type]
         return -r if a < 0 else r  # type: ignore[operator]

@@ -13,8 +13,10 @@ Two families of ``na`` handling (LANGUAGE-NOTES §12):
 * **na included** (``change``, ``mom``, ``alma``, ``swma``, ``linreg``, ``percentrank``): any
   ``na`` in the window makes the result ``na``.
 
-Window sums are exact per window (``sliding_window_view``), never differences of a running
-cumulative sum, whose rounding drifts over long histories. Recursive indicators (``ema``, ``rma``,
+Window sums are computed per window, never as differences of a running cumulative sum (whose
+rounding drifts over long histories), adding the window's values oldest first from 0.0: the order
+``ta_series`` repeats, so both paths give the same bits. Implicit bar series (``high``, ``low``,
+``close``, ``volume``) come first in every signature, in the order of ``ta_series.IMPLICIT``. Recursive indicators (``ema``, ``rma``,
 ``sar``, ``supertrend``) are plain O(n) loops.
 """
 
@@ -34,22 +36,26 @@ __all__ = [
     "accdist",
     "alma",
     "atr",
+    "barssince",
     "bb",
     "bbw",
     "cci",
     "change",
     "cmo",
     "cog",
+    "correlation",
     "cross",
     "crossover",
     "crossunder",
     "cum",
+    "dev",
     "dmi",
     "ema",
     "falling",
     "highest",
     "highestbars",
     "hma",
+    "iii",
     "kc",
     "kcw",
     "linreg",
@@ -57,14 +63,26 @@ __all__ = [
     "lowestbars",
     "macd",
     "math_sum",
+    "max_",
     "median",
     "mfi",
+    "min_",
+    "mode",
     "mom",
+    "nvi",
     "obv",
+    "percentile_linear_interpolation",
+    "percentile_nearest_rank",
     "percentrank",
+    "pivothigh",
+    "pivotlow",
+    "pvi",
+    "pvt",
     "range_",
+    "rci",
     "rising",
     "rma",
+    "roc",
     "rsi",
     "sar",
     "sma",
@@ -75,9 +93,13 @@ __all__ = [
     "tr",
     "tsi",
     "valuewhen",
+    "variance",
+    "vwap",
     "vwma",
+    "wad",
     "wma",
     "wpr",
+    "wvad",
 ]
 
 
@@ -145,8 +167,32 @@ def _skip_na(fn: Callable[..., object], *arrays: Array) -> object:
     return scatter(result)  # type: ignore[arg-type]
 
 
+def _seq_sum(x: Array, n: int) -> Array:
+    """Sum of each complete window of ``n`` values, added oldest first starting from 0.0 (the
+    order ``ta_series`` repeats with ``functools.reduce``, so both paths give the same bits)."""
+    k = len(x) - n + 1
+    acc = np.zeros(max(k, 0))
+    if k <= 0:
+        return acc
+    for j in range(n):
+        acc = acc + x[j : j + k]
+    return acc
+
+
+def _seq_dot(x: Array, weights: list[float]) -> Array:
+    """``sum(w[j] * x[j])`` over each complete window, oldest first, starting from 0.0."""
+    n = len(weights)
+    k = len(x) - n + 1
+    acc = np.zeros(max(k, 0))
+    if k <= 0:
+        return acc
+    for j in range(n):
+        acc = acc + x[j : j + k] * weights[j]
+    return acc
+
+
 def _window_sum(x: Array, n: int) -> Array:
-    return _pad(_windows(x, n).sum(axis=1), len(x))
+    return _pad(_seq_sum(x, n), len(x))
 
 
 def _recursive_ma(x: Array, n: int, alpha: float) -> Array:
@@ -154,10 +200,13 @@ def _recursive_ma(x: Array, n: int, alpha: float) -> Array:
     out = np.full(len(x), np.nan)
     if len(x) < n:
         return out
-    prev = float(x[:n].sum()) / n
+    values = x.tolist()
+    prev = 0.0
+    for v in values[:n]:
+        prev += v
+    prev /= n
     out[n - 1] = prev
     beta = 1.0 - alpha
-    values = x.tolist()
     for i in range(n, len(values)):
         prev = alpha * values[i] + beta * prev
         out[i] = prev
@@ -170,7 +219,7 @@ def _recursive_ma(x: Array, n: int, alpha: float) -> Array:
 def sma(source: Array, length: int) -> Array:
     """``ta.sma``: mean of the last ``length`` non-``na`` values."""
     n = _length(length, "sma")
-    return _skip_na(lambda x: _pad(_windows(x, n).sum(axis=1) / n, len(x)), _f64(source))
+    return _skip_na(lambda x: _pad(_seq_sum(x, n) / n, len(x)), _f64(source))
 
 
 def ema(source: Array, length: int) -> Array:
@@ -188,12 +237,12 @@ def rma(source: Array, length: int) -> Array:
 def wma(source: Array, length: int) -> Array:
     """``ta.wma``: linear weights ``1 .. length`` (newest heaviest)."""
     n = _length(length, "wma")
-    weights = np.arange(1, n + 1, dtype=np.float64)
-    norm = weights.sum()
-    return _skip_na(lambda x: _pad(_windows(x, n) @ weights / norm, len(x)), _f64(source))
+    weights = [float(i) for i in range(1, n + 1)]
+    norm = n * (n + 1) / 2.0
+    return _skip_na(lambda x: _pad(_seq_dot(x, weights) / norm, len(x)), _f64(source))
 
 
-def vwma(source: Array, volume: Array, length: int) -> Array:
+def vwma(volume: Array, source: Array, length: int) -> Array:
     """``ta.vwma``: ``sma(source * volume) / sma(volume)``."""
     n = _length(length, "vwma")
     src, vol = _f64(source), _f64(volume)
@@ -203,21 +252,32 @@ def vwma(source: Array, volume: Array, length: int) -> Array:
 def swma(source: Array) -> Array:
     """``ta.swma``: weights 1/6, 2/6, 2/6, 1/6 over the last 4 bars; ``na`` propagates."""
     x = _f64(source)
-    weights = np.array([1.0, 2.0, 2.0, 1.0]) / 6.0
-    return _pad(_windows(x, 4) @ weights, len(x))
+    return _pad(_seq_dot(x, SWMA_WEIGHTS), len(x))
 
 
 def alma(source: Array, length: int, offset: float, sigma: float, floor: bool = False) -> Array:
     """``ta.alma``: Gaussian weights centred at ``offset * (length - 1)``; ``na`` propagates."""
     n = _length(length, "alma")
     x = _f64(source)
+    weights, norm = alma_weights(n, offset, sigma, floor)
+    return _pad(_seq_dot(x, weights) / norm, len(x))
+
+
+SWMA_WEIGHTS = [1.0 / 6.0, 2.0 / 6.0, 2.0 / 6.0, 1.0 / 6.0]
+
+
+def alma_weights(n: int, offset: float, sigma: float, floor: bool) -> tuple[list[float], float]:
+    """ALMA's Gaussian weights (oldest first) and their sum, with ``math.exp`` (shared by both
+    paths)."""
     m = offset * (n - 1)
     if floor:
         m = math.floor(m)
     s = n / sigma
-    i = np.arange(n, dtype=np.float64)
-    weights = np.exp(-((i - m) ** 2) / (2.0 * s * s))
-    return _pad(_windows(x, n) @ weights / weights.sum(), len(x))
+    weights = [math.exp(-((i - m) ** 2) / (2.0 * s * s)) for i in range(n)]
+    norm = 0.0
+    for w in weights:
+        norm += w
+    return weights, norm
 
 
 def hma(source: Array, length: int) -> Array:
@@ -321,22 +381,47 @@ def atr(high: Array, low: Array, close: Array, length: int) -> Array:
     return rma(tr(high, low, close, True), n)
 
 
+def _moments(x: Array, n: int, power: int) -> tuple[Array, Array]:
+    """Per complete window: the mean and the sequential sum of ``|v - mean|`` (``power`` 1) or
+    ``(v - mean) * (v - mean)`` (``power`` 2)."""
+    k = len(x) - n + 1
+    mean = _seq_sum(x, n) / n
+    acc = np.zeros(max(k, 0))
+    for j in range(n if k > 0 else 0):
+        d = x[j : j + k] - mean
+        acc = acc + (np.abs(d) if power == 1 else d * d)
+    return mean, acc
+
+
+def _variance(x: Array, n: int, biased: bool) -> Array:
+    _, ss = _moments(x, n, 2)
+    denom = n if biased else n - 1
+    return _pad(ss / denom if denom else np.full(len(ss), np.nan), len(x))
+
+
+def variance(source: Array, length: int, biased: bool = True) -> Array:
+    """``ta.variance``: population (``biased``) or sample variance of the last ``length``
+    non-``na`` values."""
+    n = _length(length, "variance")
+    return _skip_na(lambda x: _variance(x, n, biased), _f64(source))  # type: ignore[return-value]
+
+
 def stdev(source: Array, length: int, biased: bool = True) -> Array:
     """``ta.stdev``: population (``biased``) or sample standard deviation."""
     n = _length(length, "stdev")
-    ddof = 0 if biased else 1
-
-    def compute(x: Array) -> Array:
-        w = _windows(x, n)
-        dev = w - w.mean(axis=1, keepdims=True)
-        return _pad(np.sqrt((dev * dev).sum(axis=1) / (n - ddof)), len(x))
-
-    return _skip_na(compute, _f64(source))  # type: ignore[return-value]
+    return _skip_na(lambda x: np.sqrt(_variance(x, n, biased)), _f64(source))  # type: ignore
 
 
 def _mean_dev(x: Array, n: int) -> Array:
-    w = _windows(x, n)
-    return _pad(np.abs(w - w.mean(axis=1, keepdims=True)).sum(axis=1) / n, len(x))
+    _, acc = _moments(x, n, 1)
+    return _pad(acc / n, len(x))
+
+
+def dev(source: Array, length: int) -> Array:
+    """``ta.dev``: mean absolute deviation from the ``sma`` of the last ``length`` non-``na``
+    values."""
+    n = _length(length, "dev")
+    return _skip_na(lambda x: _mean_dev(x, n), _f64(source))  # type: ignore[return-value]
 
 
 def cci(source: Array, length: int) -> Array:
@@ -367,10 +452,10 @@ def bbw(source: Array, length: int, mult: float) -> Array:
 
 
 def kc(
-    source: Array,
     high: Array,
     low: Array,
     close: Array,
+    source: Array,
     length: int,
     mult: float,
     use_true_range: bool = True,
@@ -384,16 +469,16 @@ def kc(
 
 
 def kcw(
-    source: Array,
     high: Array,
     low: Array,
     close: Array,
+    source: Array,
     length: int,
     mult: float,
     use_true_range: bool = True,
 ) -> Array:
     """``ta.kcw``: ``(upper - lower) / basis``."""
-    basis, upper, lower = kc(source, high, low, close, length, mult, use_true_range)
+    basis, upper, lower = kc(high, low, close, source, length, mult, use_true_range)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (upper - lower) / basis
 
@@ -414,9 +499,15 @@ def lowest(source: Array, length: int) -> Array:
 
 
 def _extreme_bars(x: Array, n: int, pick: Callable[..., Array]) -> Array:
-    # The oldest bar wins a tie (measured on TradingView's export).
-    w = _windows(x, n)
-    return _pad(pick(w, axis=1).astype(np.float64) - (n - 1), len(x))
+    # The oldest bar wins a tie (measured on TradingView's export). ``na`` bars are skipped like
+    # ``highest`` does; the offset counts chart bars, ``na`` bars included.
+    bars = np.flatnonzero(~np.isnan(x))
+    out = np.full(len(x), np.nan)
+    w = _windows(x[bars], n)
+    if len(w):
+        ends = bars[n - 1 :]
+        out[ends] = bars[np.arange(len(w)) + pick(w, axis=1)] - ends
+    return out
 
 
 def highestbars(source: Array, length: int) -> Array:
@@ -439,7 +530,14 @@ def range_(source: Array, length: int) -> Array:
 def median(source: Array, length: int) -> Array:
     """``ta.median``: median of the last ``length`` non-``na`` values."""
     n = _length(length, "median")
-    return _skip_na(lambda x: _pad(np.median(_windows(x, n), axis=1), len(x)), _f64(source))
+    return _skip_na(lambda x: _pad(_median(np.sort(_windows(x, n), axis=1)), len(x)), _f64(source))
+
+
+def _median(ordered: Array) -> Array:
+    n = ordered.shape[1]
+    if n % 2:
+        return ordered[:, n // 2].copy()
+    return (ordered[:, n // 2 - 1] + ordered[:, n // 2]) / 2.0
 
 
 def stoch(source: Array, high: Array, low: Array, length: int) -> Array:
@@ -542,7 +640,7 @@ def accdist(high: Array, low: Array, close: Array, volume: Array) -> Array:
     return cum(mfv)
 
 
-def mfi(source: Array, volume: Array, length: int) -> Array:
+def mfi(volume: Array, source: Array, length: int) -> Array:
     """``ta.mfi``: money-flow index over ``length`` bars."""
     n = _length(length, "mfi")
     x, v = _f64(source), _f64(volume)
@@ -570,24 +668,27 @@ def linreg(source: Array, length: int, offset: int) -> Array:
     """``ta.linreg``: least-squares line over ``length`` bars at ``length - 1 - offset``."""
     n = _length(length, "linreg")
     x = _f64(source)
-    t = np.arange(n, dtype=np.float64)
-    w = _windows(x, n)
-    sum_y = w.sum(axis=1)
-    sum_ty = w @ t
-    sum_t = t.sum()
-    sum_tt = (t * t).sum()
-    slope = (n * sum_ty - sum_t * sum_y) / (n * sum_tt - sum_t * sum_t)
+    sum_y = _seq_sum(x, n)
+    sum_ty = _seq_dot(x, [float(t) for t in range(n)])
+    sum_t, sum_tt = linreg_time_sums(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (n * sum_ty - sum_t * sum_y) / (n * sum_tt - sum_t * sum_t)
     intercept = (sum_y - slope * sum_t) / n
     return _pad(intercept + slope * (n - 1 - offset), len(x))
+
+
+def linreg_time_sums(n: int) -> tuple[float, float]:
+    """``sum(t)`` and ``sum(t * t)`` for ``t = 0 .. n-1`` (exact integers)."""
+    return float(n * (n - 1) // 2), float((n - 1) * n * (2 * n - 1) // 6)
 
 
 def cog(source: Array, length: int) -> Array:
     """``ta.cog``: centre of gravity ``-sum(x[i] * (i + 1)) / sum(x)``."""
     n = _length(length, "cog")
     x = _f64(source)
-    weights = np.arange(n, 0, -1, dtype=np.float64)  # oldest bar has i = n - 1
-    w = _windows(x, n)
-    return _pad(-(w @ weights) / w.sum(axis=1), len(x))
+    weights = [float(n - j) for j in range(n)]  # oldest bar has i = n - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _pad(-_seq_dot(x, weights) / _seq_sum(x, n), len(x))
 
 
 def percentrank(source: Array, length: int) -> Array:
@@ -715,3 +816,261 @@ def sar(high: Array, low: Array, close: Array, start: float, inc: float, maximum
                 result = max(result, hi[i - 2])
         out[i] = result
     return out
+
+
+# --------------------------------------------------------------------------- added statistics
+
+
+def roc(source: Array, length: int) -> Array:
+    """``ta.roc``: ``100 * (x - x[length]) / x[length]``; ``na`` propagates."""
+    n = _length(length, "roc")
+    x = _f64(source)
+    prev = _shift(x, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 100.0 * (x - prev) / prev
+
+
+def correlation(source1: Array, source2: Array, length: int) -> Array:
+    """``ta.correlation``: ``(sma(x*y) - sma(x)*sma(y)) / (stdev(x) * stdev(y))`` with biased
+    deviations; each average skips its own ``na`` bars (so gaps can push it outside [-1, 1])."""
+    n = _length(length, "correlation")
+    x, y = _f64(source1), _f64(source2)
+    cov = sma(x * y, n) - sma(x, n) * sma(y, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return cov / (stdev(x, n) * stdev(y, n))
+
+
+def _sorted_windows(source: Array, n: int, fn: Callable[[Array], Array]) -> Array:
+    return _skip_na(lambda x: _pad(fn(np.sort(_windows(x, n), axis=1)), len(x)), _f64(source))  # type: ignore
+
+
+def mode(source: Array, length: int) -> Array:
+    """``ta.mode``: the most frequent of the last ``length`` non-``na`` values (the smallest one
+    on a tie)."""
+    n = _length(length, "mode")
+
+    def pick(ordered: Array) -> Array:
+        out = np.empty(len(ordered))
+        for i, row in enumerate(ordered.tolist()):
+            out[i] = mode_of_sorted(row)
+        return out
+
+    return _sorted_windows(source, n, pick)
+
+
+def mode_of_sorted(row: list[float]) -> float:
+    """The most frequent value of an ascending list (the first, i.e. smallest, on a tie)."""
+    best, best_count = row[0], 0
+    run_value, run = row[0], 0
+    for v in row:
+        if v == run_value:
+            run += 1
+        else:
+            run_value, run = v, 1
+        if run > best_count:
+            best, best_count = run_value, run
+    return best
+
+
+def percentile_nearest_rank(source: Array, length: int, percentage: float) -> Array:
+    """``ta.percentile_nearest_rank``: the value at rank ``ceil(p / 100 * length)`` of the last
+    ``length`` non-``na`` values in ascending order (rank 1 at least)."""
+    n = _length(length, "percentile_nearest_rank")
+    rank = nearest_rank_index(n, percentage)
+    return _sorted_windows(source, n, lambda o: o[:, rank].copy())
+
+
+def nearest_rank_index(n: int, percentage: float) -> int:
+    return min(max(math.ceil(percentage / 100.0 * n), 1), n) - 1
+
+
+def percentile_linear_interpolation(source: Array, length: int, percentage: float) -> Array:
+    """``ta.percentile_linear_interpolation``: linear interpolation between the two nearest
+    ranks of the last ``length`` non-``na`` values."""
+    n = _length(length, "percentile_linear_interpolation")
+    lo, hi, frac = linear_rank(n, percentage)
+    return _sorted_windows(source, n, lambda o: o[:, lo] + (o[:, hi] - o[:, lo]) * frac)
+
+
+def linear_rank(n: int, percentage: float) -> tuple[int, int, float]:
+    pos = percentage / 100.0 * n - 0.5
+    pos = min(max(pos, 0.0), n - 1.0)
+    lo = math.floor(pos)
+    return lo, min(lo + 1, n - 1), pos - lo
+
+
+def rci(source: Array, length: int) -> Array:
+    """``ta.rci``: Spearman rank correlation (×100) of the last ``length`` values with time;
+    tied values share their average rank; ``na`` propagates."""
+    n = _length(length, "rci")
+    x = _f64(source)
+    out = np.full(len(x), np.nan)
+    for i, row in enumerate(_windows(x, n).tolist()):
+        out[i + n - 1] = rci_of(row)
+    out[: min(n, len(x))] = np.nan  # TradingView's first value is on bar ``length``
+    return out
+
+
+RANK_TIE = 1e-10
+"""Values this close rank as a tie in ``ta.rci`` (TradingView ties ``hl2`` values one ulp apart)."""
+
+
+def rci_of(row: list[float]) -> float:
+    """RCI of one window (oldest first)."""
+    n = len(row)
+    if any(v != v for v in row):
+        return math.nan
+    order = sorted(range(n), key=lambda j: -row[j])  # rank 1 = highest value
+    ranks = [0.0] * n
+    j = 0
+    while j < n:
+        k = j
+        while k + 1 < n and row[order[j]] - row[order[k + 1]] <= RANK_TIE:
+            k += 1
+        avg = (j + k) / 2.0 + 1.0
+        for m in range(j, k + 1):
+            ranks[order[m]] = avg
+        j = k + 1
+    if n < 2:
+        return math.nan
+    # Pearson correlation of the price ranks with the time ranks (1 = newest bar); with no ties
+    # this is Spearman's ``1 - 6 * sum(d^2) / (n^3 - n)``.
+    mean = (n + 1) / 2.0
+    sxy = syy = sxx = 0.0
+    for j in range(n):
+        dx = (n - j) - mean
+        dy = ranks[j] - mean
+        sxy += dx * dy
+        sxx += dx * dx
+        syy += dy * dy
+    return 100.0 * sxy / math.sqrt(sxx * syy) if syy else math.nan
+
+
+def max_(source: Array) -> Array:
+    """``ta.max``: the highest value so far (``na`` bars ignored; ``na`` before the first
+    value)."""
+    return np.fmax.accumulate(_f64(source)) if len(source) else _f64(source)
+
+
+def min_(source: Array) -> Array:
+    """``ta.min``: the lowest value so far (``na`` bars ignored)."""
+    return np.fmin.accumulate(_f64(source)) if len(source) else _f64(source)
+
+
+def barssince(condition: Array) -> Array:
+    """``ta.barssince``: bars since ``condition`` was last true (0 on a true bar, ``na`` before
+    the first one)."""
+    cond = np.asarray(condition).astype(bool)
+    idx = np.where(cond, np.arange(len(cond)), -1)
+    last = np.maximum.accumulate(idx) if len(idx) else idx
+    out = (np.arange(len(cond)) - last).astype(np.float64)
+    out[last < 0] = np.nan
+    return out
+
+
+def _pivot(source: Array, leftbars: int, rightbars: int, high: bool) -> Array:
+    name = "pivothigh" if high else "pivotlow"
+    left = _length(leftbars, name, minimum=0)
+    right = _length(rightbars, name, minimum=0)
+    x = _f64(source)
+    out = np.full(len(x), np.nan)
+    for i, row in enumerate(_windows(x, left + right + 1).tolist()):
+        out[i + left + right] = pivot_of(row, left, high)
+    return out
+
+
+def pivot_of(row: list[float], left: int, high: bool) -> float:
+    """The pivot value of one window (``left`` bars, the candidate, ``right`` bars), or ``na``:
+    the candidate must be strictly beyond every other bar of the window."""
+    c = row[left]
+    if c != c:
+        return math.nan
+    for j, v in enumerate(row):
+        if j != left and not (v < c if high else v > c):
+            return math.nan
+    return c
+
+
+def pivothigh(source: Array, leftbars: int, rightbars: int) -> Array:
+    """``ta.pivothigh``: the pivot's price on the bar ``rightbars`` after it, else ``na``."""
+    return _pivot(source, leftbars, rightbars, True)
+
+
+def pivotlow(source: Array, leftbars: int, rightbars: int) -> Array:
+    """``ta.pivotlow``: the pivot's price on the bar ``rightbars`` after it, else ``na``."""
+    return _pivot(source, leftbars, rightbars, False)
+
+
+# --------------------------------------------------------------------------- vwap and volume
+
+
+def vwap(
+    volume: Array, source: Array, anchor: Array, stdev_mult: float | None = None
+) -> Array | tuple[Array, Array, Array]:
+    """``ta.vwap(source, anchor[, stdev_mult])``: volume-weighted average price since the last
+    bar where ``anchor`` is true, ``na`` before the first one; with ``stdev_mult`` also
+    ``vwap ± stdev_mult * stdev`` (volume-weighted). ``anchor`` is a bool array: the compiler
+    passes Pine's default (a new trading day, ``timeframe.change("D")`` / the chart's first
+    bar) when the script gives none. Bars with ``na`` source or volume add nothing."""
+    from pineopt.runtime.ta_series import Vwap
+
+    state = Vwap()
+    size = len(source)
+    src, vol = _f64(source).tolist(), _f64(volume).tolist()
+    anc = np.asarray(anchor).astype(bool).tolist()
+    if stdev_mult is None:
+        return np.array([state.update(vol[i], src[i], anc[i]) for i in range(size)], dtype=float)
+    rows = [state.update(vol[i], src[i], anc[i], stdev_mult) for i in range(size)]
+    arr = np.array(rows, dtype=np.float64).reshape(size, 3)
+    return arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy()
+
+
+def iii(high: Array, low: Array, close: Array, volume: Array) -> Array:
+    """``ta.iii``: intraday intensity ``(2 * close - high - low) / ((high - low) * volume)``."""
+    h, lo, c, v = _f64(high), _f64(low), _f64(close), _f64(volume)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (2.0 * c - h - lo) / ((h - lo) * v)
+
+
+def _volume_index(close: Array, volume: Array, positive: bool) -> Array:
+    from pineopt.runtime.ta_series import VolumeIndex
+
+    state = VolumeIndex(positive)
+    c, v = _f64(close).tolist(), _f64(volume).tolist()
+    return np.array([state.update(c[i], v[i]) for i in range(len(c))], dtype=np.float64)
+
+
+def nvi(close: Array, volume: Array) -> Array:
+    """``ta.nvi``: negative volume index (starts at 1; moves with close on falling volume)."""
+    return _volume_index(close, volume, False)
+
+
+def pvi(close: Array, volume: Array) -> Array:
+    """``ta.pvi``: positive volume index (starts at 1; moves with close on rising volume)."""
+    return _volume_index(close, volume, True)
+
+
+def pvt(close: Array, volume: Array) -> Array:
+    """``ta.pvt``: ``cum(change(close) / close[1] * volume)``."""
+    c = _f64(close)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return cum(change(c) / _shift(c) * _f64(volume))
+
+
+def wad(high: Array, low: Array, close: Array) -> Array:
+    """``ta.wad``: Williams accumulation/distribution."""
+    h, lo, c = _f64(high), _f64(low), _f64(close)
+    prev = _shift(c)
+    mom_ = c - prev
+    true_high = np.fmax(h, prev)
+    true_low = np.fmin(lo, prev)
+    gain = np.where(mom_ > 0.0, c - true_low, np.where(mom_ < 0.0, c - true_high, 0.0))
+    return cum(gain)
+
+
+def wvad(open: Array, high: Array, low: Array, close: Array, volume: Array) -> Array:
+    """``ta.wvad``: Williams variable accumulation/distribution
+    ``(close - open) / (high - low) * volume``."""
+    o, h, lo, c, v = _f64(open), _f64(high), _f64(low), _f64(close), _f64(volume)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (c - o) / (h - lo) * v

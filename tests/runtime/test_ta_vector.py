@@ -50,7 +50,7 @@ def test_wma_weights() -> None:
 
 def test_vwma() -> None:
     v = np.array([1.0, 1.0, 2.0, 2.0, 1.0, 1.0])
-    assert same(ta.vwma(X, v, 2), [NA, 1.5, 8 / 3, 3.5, 13 / 3, 5.5])
+    assert same(ta.vwma(v, X, 2), [NA, 1.5, 8 / 3, 3.5, 13 / 3, 5.5])
 
 
 def test_swma_propagates_na() -> None:
@@ -147,9 +147,9 @@ def test_bb_and_bbw() -> None:
 
 def test_kc_without_true_range() -> None:
     h, lo = X + 1, X - 1
-    basis, upper, _ = ta.kc(X, h, lo, X, 2, 1.5, use_true_range=False)
+    basis, upper, _ = ta.kc(h, lo, X, X, 2, 1.5, use_true_range=False)
     assert same(upper - basis, [NA, 3, 3, 3, 3, 3])
-    assert ta.kcw(X, h, lo, X, 2, 1.5, False)[1] == pytest.approx(6 / 1.5, rel=1e-14)
+    assert ta.kcw(h, lo, X, X, 2, 1.5, False)[1] == pytest.approx(6 / 1.5, rel=1e-14)
 
 
 def test_cci_cmo_stoch_wpr() -> None:
@@ -165,7 +165,7 @@ def test_mfi_counts_first_bar_in_both_sums() -> None:
     # bar 0: change is na, so neither `<= 0` nor `>= 0` holds: volume * x enters both sums
     x = np.array([1.0, 2.0, 1.0])
     v = np.ones(3)
-    assert same(ta.mfi(x, v, 2), [NA, 100 - 100 / (1 + 3 / 1), 100 - 100 / (1 + 2 / 1)])
+    assert same(ta.mfi(v, x, 2), [NA, 100 - 100 / (1 + 3 / 1), 100 - 100 / (1 + 2 / 1)])
 
 
 def test_obv_accdist_cum() -> None:

@@ -1,0 +1,355 @@
+"""One run of a converted script: the context it reads its bars from, and what it leaves.
+
+A converted module defines ``DECLARATION`` (the arguments of ``indicator()``/``strategy()``)
+and ``script(ctx)``, which computes the whole-history series with numpy and then runs its bar
+loop. :func:`execute` builds the :class:`Context` from an OHLCV frame, calls ``script`` and
+collects the :class:`Result`. A runtime error of the script is reported with the Pine line it
+comes from (the module's ``PINE_LINES`` table maps its Python lines to Pine lines).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time as _time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+
+from pineopt.data.symbol import SymbolInfo
+from pineopt.data.timeframe import Timeframe
+from pineopt.errors import PineRuntimeError
+from pineopt.runtime import calendar, ta_vector
+from pineopt.runtime.inputs import Inputs, InputSpec
+
+Array = np.ndarray
+
+_BAR_FIELDS = ("open", "high", "low", "close", "volume")
+_CALENDAR_FIELDS = ("year", "month", "weekofyear", "dayofmonth", "dayofweek", "hour", "minute")
+_TA_VARIABLES = {
+    "ta.obv": ("close", "volume"),
+    "ta.accdist": ("high", "low", "close", "volume"),
+    "ta.iii": ("high", "low", "close", "volume"),
+    "ta.nvi": ("close", "volume"),
+    "ta.pvi": ("close", "volume"),
+    "ta.pvt": ("close", "volume"),
+    "ta.wad": ("high", "low", "close"),
+    "ta.wvad": ("open", "high", "low", "close", "volume"),
+}
+
+
+@dataclass
+class Log:
+    """One ``log.info`` / ``log.warning`` / ``log.error`` message."""
+
+    bar_index: int
+    time: pd.Timestamp
+    level: str
+    message: str
+
+
+@dataclass
+class Result:
+    """What one run produced.
+
+    * ``plots`` - one column per plot title, as TradingView's "Export chart data" (index: bar
+      open times, UTC);
+    * ``drawings`` - the labels, lines, boxes, tables, polylines and linefills alive at the end;
+    * ``alerts`` and ``logs`` - the events of the run, in order;
+    * ``inputs`` - every input with the value used;
+    * ``diagnostics`` - the converter's warnings.
+    """
+
+    plots: pd.DataFrame
+    drawings: dict = field(default_factory=dict)
+    alerts: list = field(default_factory=list)
+    logs: list[Log] = field(default_factory=list)
+    inputs: list[InputSpec] = field(default_factory=list)
+    diagnostics: tuple = ()
+    declaration: dict = field(default_factory=dict)
+    outputs: object = None
+    seconds: float = 0.0
+
+    @property
+    def bars(self) -> int:
+        return len(self.plots)
+
+    def __repr__(self) -> str:
+        title = self.declaration.get("title", "script")
+        return (
+            f"<Result {title!r}: {self.bars} bars, {len(self.plots.columns)} plots, "
+            f"{len(self.logs)} logs, {len(self.alerts)} alerts>"
+        )
+
+
+class Context:
+    """Everything a converted script reads: bars, symbol, timeframe, inputs; and where its
+    outputs go. ``bar_index`` is kept current by scripts whose built-ins need to know the bar
+    (logs, drawings, runtime errors)."""
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        symbol: SymbolInfo,
+        timeframe: Timeframe,
+        *,
+        inputs: Mapping[str, object] | None = None,
+        declaration: Mapping[str, object] | None = None,
+        version: int = 6,
+        htf_frames: Mapping[str, pd.DataFrame] | None = None,
+    ) -> None:
+        from pineopt.runtime.drawings import Drawings
+        from pineopt.runtime.outputs import Outputs
+
+        self.frame = frame
+        self.index = pd.DatetimeIndex(frame.index)
+        self.bar_count = len(frame)
+        self.symbol = symbol
+        self.timeframe = timeframe
+        self.version = version
+        self.declaration = dict(declaration or {})
+        self.inputs = Inputs(inputs)
+        self.htf_frames = dict(htf_frames or {})
+        self.outputs = Outputs(self.bar_count)
+        counts = {
+            k: int(self.declaration[k])
+            for k in (
+                "max_lines_count",
+                "max_labels_count",
+                "max_boxes_count",
+                "max_polylines_count",
+            )
+            if k in self.declaration
+        }
+        self.drawings = Drawings(**counts)
+        self.logs: list[Log] = []
+        self.bar_index = 0
+        self._series: dict[str, Array] = {}
+
+    # ---- whole-history series
+
+    def series(self, name: str) -> Array:
+        """The whole history of a built-in series variable (``close``, ``time``, ``year``,
+        ``barstate.islast``, ``ta.obv`` …) as a numpy array."""
+        cached = self._series.get(name)
+        if cached is None:
+            cached = self._series[name] = self._compute_series(name)
+        return cached
+
+    def _compute_series(self, name: str) -> Array:
+        f = self.frame
+        n = self.bar_count
+        if name in _BAR_FIELDS:
+            return f[name].to_numpy(dtype=np.float64)
+        s = self.series
+        if name == "hl2":
+            return (s("high") + s("low")) / 2
+        if name == "hlc3":
+            return (s("high") + s("low") + s("close")) / 3
+        if name == "ohlc4":
+            return (s("open") + s("high") + s("low") + s("close")) / 4
+        if name == "hlcc4":
+            return (s("high") + s("low") + s("close") + s("close")) / 4
+        if name == "bar_index":
+            return np.arange(n, dtype=np.float64)
+        if name == "time":
+            return calendar.time(self.index)
+        if name == "time_close":
+            return calendar.time_close(self.index, self.timeframe, self.symbol)
+        if name == "time_tradingday":
+            return calendar.time_tradingday(self.index, self.symbol)
+        if name in _CALENDAR_FIELDS or name == "second":
+            return getattr(calendar, name)(s("time"), None, self.symbol)
+        if name.startswith("barstate."):
+            flag = name.partition(".")[2]
+            out = np.zeros(n, dtype=bool)
+            if flag in ("isconfirmed", "ishistory", "isnew"):
+                out[:] = True
+            elif flag == "isfirst" and n:
+                out[0] = True
+            elif flag in ("islast", "islastconfirmedhistory") and n:
+                out[-1] = True
+            return out
+        if name.startswith("session."):
+            flag = name.partition(".")[2]
+            if flag in ("ispremarket", "ispostmarket"):
+                return np.zeros(n, dtype=bool)
+            return getattr(calendar, f"session_{flag}")(self.index, self.timeframe, self.symbol)
+        if name == "ta.tr":
+            return ta_vector.tr(s("high"), s("low"), s("close"))
+        if name == "ta.vwap":
+            return ta_vector.vwap(s("hlc3"), s("volume"), self.new_session())
+        if name in _TA_VARIABLES:
+            fn = getattr(ta_vector, name.partition(".")[2])
+            return fn(*(s(k) for k in _TA_VARIABLES[name]))
+        raise PineRuntimeError(f"the built-in series '{name}' is not available")
+
+    def new_session(self) -> Array:
+        """True on the first bar of each trading day: the default anchor of ``ta.vwap``."""
+        return calendar.timeframe_change(self.index, "1D", self.symbol) | self.series(
+            "barstate.isfirst"
+        )
+
+    def timeframe_change(self, timeframe: str) -> Array:
+        """``timeframe.change(timeframe)`` over the whole history."""
+        tf = self.timeframe if timeframe in ("", None) else Timeframe.parse(timeframe)
+        return calendar.timeframe_change(self.index, tf, self.symbol)
+
+    # ---- simple values
+
+    def value(self, name: str) -> object:
+        """A built-in value fixed for the run (``syminfo.*``, ``timeframe.*``,
+        ``last_bar_index`` …)."""
+        sym, tf = self.symbol, self.timeframe
+        ns, _, attr = name.partition(".")
+        if ns == "syminfo":
+            if attr == "tickerid":
+                return sym.tickerid
+            if attr in ("main_tickerid", "current_contract"):
+                return sym.tickerid
+            if attr == "root":
+                return sym.ticker
+            if attr == "session":
+                return "regular"
+            if attr == "minmove":
+                return round(sym.mintick * sym.pricescale)
+            if attr == "country":
+                return None
+            value = getattr(sym, attr, None)
+            return value if value is not None else math.nan
+        if ns == "timeframe":
+            flags = {
+                "isintraday": tf.is_intraday,
+                "isdaily": tf.is_daily,
+                "isweekly": tf.is_weekly,
+                "ismonthly": tf.is_monthly,
+                "isseconds": tf.is_seconds,
+                "isminutes": tf.is_minutes,
+                "isdwm": tf.is_dwm,
+                "isticks": False,
+            }
+            if attr in flags:
+                return flags[attr]
+            if attr in ("period", "main_period"):
+                return self.period_text(tf)
+            if attr == "multiplier":
+                return tf.multiplier
+        if name == "last_bar_index":
+            return self.bar_count - 1
+        if name == "last_bar_time":
+            return float(self.series("time")[-1]) if self.bar_count else math.nan
+        if name == "timenow":
+            return float(_time.time_ns() // 1_000_000)
+        if ns == "chart":
+            if attr == "is_standard":
+                return True
+            if attr.startswith("is_"):
+                return False
+            if attr in ("left_visible_bar_time", "right_visible_bar_time"):
+                times = self.series("time")
+                return float(times[0 if attr.startswith("left") else -1])
+            return None
+        raise PineRuntimeError(f"the built-in value '{name}' is not available")
+
+    def period_text(self, tf: Timeframe) -> str:
+        """``timeframe.period``: v6 always writes the multiplier (``"1D"``), v5 drops a 1."""
+        text = str(tf)
+        if self.version < 6 and tf.multiplier == 1 and tf.unit in ("D", "W", "M", "S"):
+            return tf.unit
+        return text
+
+    # ---- events
+
+    def log(self, level: str, message: object) -> None:
+        i = self.bar_index
+        stamp = self.index[i] if 0 <= i < self.bar_count else pd.NaT
+        self.logs.append(Log(i, stamp, level, "" if message is None else str(message)))
+
+    def input(self, kind: str, defval: object, title: str | None = None, **kw: object) -> object:
+        return self.inputs(kind, defval, title, **kw)
+
+
+ScriptFunction = Callable[[Context], None]
+
+
+def execute(
+    module: ModuleType,
+    frame: pd.DataFrame,
+    symbol: SymbolInfo,
+    timeframe: Timeframe,
+    *,
+    inputs: Mapping[str, object] | None = None,
+    htf_frames: Mapping[str, pd.DataFrame] | None = None,
+    diagnostics: tuple = (),
+) -> Result:
+    """Run a converted module over ``frame`` and collect its :class:`Result`."""
+    declaration = dict(getattr(module, "DECLARATION", {}))
+    ctx = Context(
+        frame,
+        symbol,
+        timeframe,
+        inputs=inputs,
+        declaration=declaration,
+        version=int(declaration.get("version", 6)),
+        htf_frames=htf_frames,
+    )
+    started = _time.perf_counter()
+    try:
+        module.script(ctx)
+    except PineRuntimeError as exc:
+        raise _located(exc, module, ctx) from None
+    except (ZeroDivisionError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        raise _located(PineRuntimeError(_explain(exc)), module, ctx) from exc
+    unused = ctx.inputs.unused()
+    if unused:
+        known = sorted({s.title or s.name for s in ctx.inputs.specs if s.title or s.name})
+        raise PineRuntimeError(
+            f"no input named {', '.join(map(repr, unused))}; the script's inputs are: "
+            + (", ".join(known) or "none")
+        )
+    seconds = _time.perf_counter() - started
+    return Result(
+        plots=ctx.outputs.frame(ctx.index),
+        drawings=ctx.drawings.snapshot(),
+        alerts=list(ctx.outputs.alerts),
+        logs=ctx.logs,
+        inputs=ctx.inputs.specs,
+        diagnostics=diagnostics,
+        declaration=declaration,
+        outputs=ctx.outputs,
+        seconds=seconds,
+    )
+
+
+def _explain(exc: BaseException) -> str:
+    if isinstance(exc, AttributeError) and "NoneType" in str(exc):
+        return "Cannot access a field of an na object"
+    if isinstance(exc, TypeError) and "NoneType" in str(exc):
+        return "An na value was used where a value is required"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _located(exc: PineRuntimeError, module: ModuleType, ctx: Context) -> PineRuntimeError:
+    """Add the Pine line (from the module's ``PINE_LINES``) and the bar to a runtime error."""
+    lines: dict[int, int] = getattr(module, "PINE_LINES", {})
+    filename = getattr(module, "__file__", None) or getattr(module, "__name__", "")
+    pine_line = None
+    tb = exc.__traceback__ or sys.exc_info()[2]
+    for frame_summary in reversed(traceback.extract_tb(tb)) if tb else ():
+        if frame_summary.filename in (filename, getattr(module, "__name__", "")):
+            pine_line = lines.get(frame_summary.lineno or 0)
+            if pine_line:
+                break
+    where = f"line {pine_line}: " if pine_line else ""
+    bar = ctx.bar_index
+    when = ""
+    if 0 <= bar < ctx.bar_count:
+        when = f" (bar {bar}, {ctx.index[bar].isoformat()})"
+    located = PineRuntimeError(f"{where}{exc}{when}")
+    located.pine_line = pine_line  # type: ignore[attr-defined]
+    located.bar_index = bar  # type: ignore[attr-defined]
+    return located
