@@ -199,6 +199,129 @@ class Context:
         tf = self.timeframe if timeframe in ("", None) else Timeframe.parse(timeframe)
         return calendar.timeframe_change(self.index, tf, self.symbol)
 
+    def time_function(
+        self,
+        timeframe: str | None,
+        session: str | None = None,
+        timezone: str | None = None,
+        bars_back: int = 0,
+        timeframe_bars_back: int = 0,
+        *,
+        close: bool = False,
+    ) -> Array:
+        """``time(timeframe, session, timezone)`` / ``time_close(...)``: the open (close) of the
+        ``timeframe`` period each bar belongs to; ``na`` outside ``session`` when one is given."""
+        from pineopt.data.resample import period_bounds
+
+        tf = self.timeframe if timeframe in ("", None) else Timeframe.parse(timeframe)
+        symbol = self.symbol
+        if timezone not in (None, ""):
+            symbol = symbol.replace(timezone=str(timezone))
+        opens, closes = period_bounds(self.index, tf, symbol)
+        out = ((closes if close else opens) // 1_000_000).astype(np.float64)
+        if session not in (None, ""):
+            in_session = calendar.session_ismarket(
+                self.index, self.timeframe, symbol.replace(session=str(session))
+            )
+            out = np.where(in_session, out, np.nan)
+        shift = int(bars_back or 0)
+        if shift:
+            out = np.r_[np.full(min(shift, len(out)), np.nan), out[: len(out) - shift]]
+        return out
+
+    def calendar_field(self, name: str, times: object, timezone: str | None = None) -> object:
+        """``year(time, timezone)`` and the other calendar functions, for one time or an array."""
+        values = getattr(calendar, name)(times, timezone or None, self.symbol)
+        if np.ndim(times) == 0:
+            value = float(values[0])
+            return int(value) if value == value else math.nan
+        return values
+
+    def timeframe_in_seconds(self, timeframe: str | None = None) -> int:
+        tf = self.timeframe if timeframe in ("", None) else Timeframe.parse(timeframe)
+        return tf.seconds
+
+    def timeframe_from_seconds(self, seconds: float) -> str:
+        return self.period_text(Timeframe.from_seconds(seconds))
+
+    def security(
+        self,
+        symbol: str | None,
+        timeframe: str | None,
+        expression: Callable[[Context], object],
+        gaps: str = "barmerge.gaps_off",
+        lookahead: str = "barmerge.lookahead_off",
+    ) -> object:
+        """``request.security``: evaluate ``expression`` (a function of a context) on the
+        requested bars - the chart's own, aggregated in process to a higher timeframe, or a
+        frame supplied for another symbol or timeframe - and merge it onto the chart's bars."""
+        from pineopt.data.resample import resample
+        from pineopt.runtime import security as merge
+
+        chart_symbol = symbol in (None, "", self.symbol.tickerid, self.symbol.ticker)
+        tf = self.timeframe if timeframe in ("", None) else Timeframe.parse(timeframe)
+        frame, req_symbol = self._requested_frame(symbol, tf, chart_symbol)
+        if frame is None:
+            if not chart_symbol:
+                raise PineRuntimeError(
+                    f"request.security: no data for symbol '{symbol}'"
+                    + (f" at {tf}" if timeframe else "")
+                    + "; supply it (pineopt run --htf-data SYMBOL=PATH or htf_data=)"
+                )
+            if tf == self.timeframe:
+                frame = self.frame
+            elif tf.seconds < self.timeframe.seconds:
+                raise PineRuntimeError(
+                    f"request.security: the timeframe {tf} is lower than the chart's "
+                    f"{self.timeframe}; supply its bars with --htf-data {tf}=PATH"
+                )
+            else:
+                frame = resample(self.frame, tf, self.symbol, self.timeframe)
+        child = Context(
+            frame,
+            req_symbol,
+            tf,
+            declaration=self.declaration,
+            version=self.version,
+            htf_frames=self.htf_frames,
+        )
+        child.inputs = self.inputs
+        values = expression(child)
+        if tf == self.timeframe and chart_symbol:
+            return values
+        kwargs = {
+            "lookahead": lookahead == "barmerge.lookahead_on",
+            "gaps": gaps == "barmerge.gaps_on",
+        }
+        args = (child.index, tf, req_symbol, self.index, self.timeframe, self.symbol)
+
+        def one(v: object) -> Array:
+            array = np.asarray(v)
+            if array.ndim == 0:
+                array = np.full(child.bar_count, float(array))
+            if array.dtype == bool:
+                return merge.security(array.astype(np.float64), *args, **kwargs) == 1.0
+            return merge.security(array, *args, **kwargs)
+
+        if isinstance(values, tuple):
+            return tuple(one(v) for v in values)
+        return one(values)
+
+    def _requested_frame(
+        self, symbol: str | None, tf: Timeframe, chart_symbol: bool
+    ) -> tuple[pd.DataFrame | None, SymbolInfo]:
+        keys = [str(tf)] if chart_symbol else []
+        if not chart_symbol:
+            bare = str(symbol).rpartition(":")[2]
+            keys = [f"{symbol}@{tf}", f"{bare}@{tf}", str(symbol), bare]
+        for key in keys:
+            frame = self.htf_frames.get(key)
+            if frame is not None:
+                req = self.symbol if chart_symbol else self.symbol.replace(ticker=bare)
+                sym = frame.attrs.get("symbol") if hasattr(frame, "attrs") else None
+                return frame, sym if isinstance(sym, SymbolInfo) else req
+        return None, self.symbol
+
     # ---- simple values
 
     def value(self, name: str) -> object:

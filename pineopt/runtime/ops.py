@@ -145,3 +145,128 @@ class FixNan:
             return self.last
         self.last = x
         return x
+
+
+def int_list(values: object) -> list:
+    """A whole-history int series as a list of Python ints (``na`` stays NaN)."""
+    return [int(v) if v == v else NA for v in values.tolist()]  # type: ignore[attr-defined]
+
+
+def strict_and(a: bool, b: bool) -> bool:
+    """v5's ``and``: both operands are evaluated (the call's arguments already were)."""
+    return a and b
+
+
+def strict_or(a: bool, b: bool) -> bool:
+    """v5's ``or``: both operands are evaluated."""
+    return a or b
+
+
+def past_bar_index(index: int, offset: float) -> float:
+    """``bar_index[offset]``."""
+    if offset != offset:
+        return NA
+    past = index - int(offset)
+    return past if past >= 0 else NA
+
+
+def pine_range(start: float, end: float, step: float = 1):
+    """``for i = start to end by step``: both bounds inclusive, counting down when
+    ``start > end`` (``step`` is the magnitude); ``na`` bounds run no iteration."""
+    if start != start or end != end or step != step:
+        return ()
+    step = abs(step)
+    if step == 0:
+        raise PineRuntimeError("The 'by' step of a for loop cannot be zero")
+    if type(start) is int and type(end) is int and type(step) is int:
+        return range(start, end + 1, step) if start <= end else range(start, end - 1, -step)
+    return _float_range(start, end, step)
+
+
+def _float_range(start: float, end: float, step: float):
+    i = start
+    if start <= end:
+        while i <= end:
+            yield i
+            i += step
+    else:
+        while i >= end:
+            yield i
+            i -= step
+
+
+class LoopCounter:
+    """The counter of a v6 ``for`` loop whose end bound changes inside the loop: the direction
+    is fixed by the first bounds, the end is re-read before every iteration."""
+
+    __slots__ = ("started", "step", "up", "value")
+
+    def __init__(self, start: float, end: float, step: float = 1) -> None:
+        self.value = start
+        self.step = abs(step)
+        self.up = start <= end
+        self.started = False
+
+    def next(self, end: float) -> bool:
+        if self.started:
+            self.value = self.value + self.step if self.up else self.value - self.step
+        self.started = True
+        if end != end or self.value != self.value:
+            return False
+        return self.value <= end if self.up else self.value >= end
+
+
+class PineObject:
+    """Base of the classes of user-defined types: objects compare by identity."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)  # type: ignore[attr-defined]
+        return f"{type(self).__name__}({fields})"
+
+
+def copy_object(obj: PineObject | None) -> PineObject | None:
+    """``obj.copy()``: a shallow copy (nested objects and collections are shared)."""
+    if obj is None:
+        return None
+    clone = object.__new__(type(obj))
+    for name in obj.__slots__:  # type: ignore[attr-defined]
+        setattr(clone, name, getattr(obj, name))
+    return clone
+
+
+class EnumMember:
+    """A member of a Pine enum: ``str()`` gives its title, as ``str.tostring`` does in Pine."""
+
+    __slots__ = ("enum", "name", "title")
+
+    def __init__(self, enum: str, name: str, title: str) -> None:
+        self.enum, self.name, self.title = enum, name, title
+
+    def __str__(self) -> str:
+        return self.title
+
+    def __repr__(self) -> str:
+        return f"{self.enum}.{self.name}"
+
+
+class PineEnum:
+    """An enum: its members are attributes; iterating gives them in declaration order."""
+
+    def __init__(self, name: str, members: dict[str, str]) -> None:
+        self.__name__ = name
+        self._members = [EnumMember(name, k, v) for k, v in members.items()]
+        for member in self._members:
+            setattr(self, member.name, member)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._members)
+
+    def __repr__(self) -> str:
+        return f"<enum {self.__name__}>"
+
+
+def make_enum(name: str, members: dict[str, str]) -> PineEnum:
+    """``enum Name`` with ``members`` (name -> title)."""
+    return PineEnum(name, members)

@@ -326,7 +326,6 @@ def pine_mod(a: Number, b: Number) -> Number:
     ``-7 % 3`` is -1 and ``7 % -3`` is 1 (Python gives 2 and -2). Two ints give an int
     (NaN for ``na`` or a zero divisor); anything else gives a float (NaN for ``na``).
     """
-    both_int = all(x is None or _is_int(x) for x in (a, b))
     if _any_na(a, b) or b == 0:
         return NA
     if _is_int(a) and _is_int(b):

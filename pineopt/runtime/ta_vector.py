@@ -16,7 +16,8 @@ Two families of ``na`` handling (LANGUAGE-NOTES §12):
 Window sums are computed per window, never as differences of a running cumulative sum (whose
 rounding drifts over long histories), adding the window's values oldest first from 0.0: the order
 ``ta_series`` repeats, so both paths give the same bits. Implicit bar series (``high``, ``low``,
-``close``, ``volume``) come first in every signature, in the order of ``ta_series.IMPLICIT``. Recursive indicators (``ema``, ``rma``,
+``close``, ``volume``) come first in every signature, in the order of ``ta_series.IMPLICIT``.
+Recursive indicators (``ema``, ``rma``,
 ``sar``, ``supertrend``) are plain O(n) loops.
 """
 

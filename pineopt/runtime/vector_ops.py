@@ -235,3 +235,12 @@ MATH = {
     "math.toradians": toradians,
 }
 """``math.*`` functions with an elementwise form, by Pine name."""
+
+
+def full(count: int, value: object) -> Array:
+    """A series holding ``value`` on every bar."""
+    if isinstance(value, bool | np.bool_):
+        return np.full(count, bool(value))
+    if value is None or isinstance(value, int | float):
+        return np.full(count, np.nan if value is None else float(value))
+    return np.full(count, value, dtype=object)

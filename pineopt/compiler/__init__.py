@@ -1,0 +1,119 @@
+"""The compiler: a checked Pine script -> a readable Python module.
+
+:func:`convert` parses and analyses the source (:mod:`pineopt.lang`), refuses what the runtime
+cannot run yet with a located diagnostic naming it, and generates the module
+(:mod:`pineopt.compiler.codegen`). :func:`load` turns a successful :class:`Conversion` into a
+module object ready for :func:`pineopt.runtime.engine.execute`.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import types
+from dataclasses import dataclass, field
+
+from pineopt.compiler.builtins_map import supported_names
+from pineopt.compiler.codegen import CodeGen, CompileError
+from pineopt.lang.analyzer import Analysis, analyze
+from pineopt.lang.diagnostics import Diagnostic, Severity, format_diagnostics
+from pineopt.lang.features import FeatureReport
+from pineopt.lang.parser import parse
+
+__all__ = ["CompileError", "Conversion", "convert", "load"]
+
+
+@dataclass
+class Conversion:
+    """What :func:`convert` produced: the Python ``code`` (None when there are errors), every
+    diagnostic, and the feature report of the script."""
+
+    code: str | None
+    diagnostics: tuple[Diagnostic, ...]
+    features: FeatureReport = field(default_factory=FeatureReport)
+    source: str = ""
+    filename: str = "<input>"
+    pine_lines: dict[int, int] = field(default_factory=dict)
+    analysis: Analysis | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.code is not None and not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    def format_diagnostics(self) -> str:
+        return format_diagnostics(self.diagnostics, self.source or None)
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # type: ignore[no-untyped-def]
+        printer.text(self.code if self.ok else self.format_diagnostics())
+
+
+def convert(source: str | bytes, filename: str = "<input>") -> Conversion:
+    """Convert Pine ``source`` to Python (see :class:`Conversion`)."""
+    parsed = parse(source, filename)
+    analysis = analyze(parsed, filename=filename)
+    text = parsed.source
+    diagnostics = list(analysis.diagnostics)
+    if not analysis.ok or analysis.script is None:
+        return Conversion(
+            None, tuple(diagnostics), analysis.features, text, filename, analysis=analysis
+        )
+    supported = supported_names()
+    missing = analysis.features.unsupported(set(supported))
+    for name, span in missing:
+        diagnostics.append(
+            Diagnostic(Severity.ERROR, f"'{name}' is not supported by PineOpt yet", span, filename)
+        )
+    if missing:
+        return Conversion(
+            None, _sorted(diagnostics), analysis.features, text, filename, analysis=analysis
+        )
+    generator = CodeGen(analysis, filename)
+    module = generator.module()
+    for error in generator.errors:
+        diagnostics.append(Diagnostic(Severity.ERROR, error.message, error.node.span, filename))
+    if generator.errors:
+        return Conversion(
+            None, _sorted(diagnostics), analysis.features, text, filename, analysis=analysis
+        )
+    code, pine_lines = _print(module, generator.lines)
+    return Conversion(
+        code, _sorted(diagnostics), analysis.features, text, filename, pine_lines, analysis
+    )
+
+
+def _sorted(diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
+    return tuple(sorted(diagnostics, key=lambda d: (d.span.line, d.span.column)))
+
+
+def _print(module: ast.Module, lines: dict[int, int]) -> tuple[str, dict[int, int]]:
+    """Unparse ``module`` and append ``PINE_LINES``: Python line -> Pine line of every
+    statement (found by walking the re-parsed code alongside the generated tree)."""
+    code = ast.unparse(module)
+    reparsed = ast.parse(code)
+    mapping: dict[int, int] = {}
+    for built, printed in zip(ast.walk(module), ast.walk(reparsed), strict=False):
+        line = lines.get(id(built))
+        if line and isinstance(printed, ast.stmt):
+            end = printed.end_lineno or printed.lineno
+            for py_line in range(printed.lineno, end + 1):
+                mapping.setdefault(py_line, line)
+    table = ", ".join(f"{k}: {v}" for k, v in sorted(mapping.items()))
+    code += "\n\nPINE_LINES = {" + table + "}\n"
+    return code, mapping
+
+
+def load(conversion: Conversion, name: str | None = None) -> types.ModuleType:
+    """Execute the converted code as a fresh module."""
+    if not conversion.ok or conversion.code is None:
+        raise CompileError("the script has errors: " + conversion.format_diagnostics(), None)  # type: ignore[arg-type]
+    digest = hashlib.sha1(conversion.code.encode()).hexdigest()[:10]
+    module_name = name or f"pineopt_script_{digest}"
+    filename = f"<pineopt:{conversion.filename}>"
+    module = types.ModuleType(module_name)
+    module.__file__ = filename
+    exec(compile(conversion.code, filename, "exec"), module.__dict__)
+    return module
