@@ -100,7 +100,7 @@ def _print(module: ast.Module, lines: dict[int, int]) -> tuple[str, dict[int, in
         if line and isinstance(printed, ast.stmt):
             end = printed.end_lineno or printed.lineno
             for py_line in range(printed.lineno, end + 1):
-                mapping.setdefault(py_line, line)
+                mapping[py_line] = line  # inner statements (walked later) win
     table = ", ".join(f"{k}: {v}" for k, v in sorted(mapping.items()))
     code += "\n\nPINE_LINES = {" + table + "}\n"
     return code, mapping

@@ -158,6 +158,9 @@ class CodeGen:
         self.constants: dict[str, ast.expr] = {}
         self.series_aliases: dict[str, ast.expr] = {}
         self.in_security = False
+        self.lenient_types = False
+        self.variants: dict[tuple[int, tuple[str, ...]], str | None] = {}
+        self._vec_cache: dict[int, bool] = {}
         self.scope_commits: list[list[ast.stmt]] = [[]]
         self.pending_name: str | None = None
 
@@ -400,6 +403,13 @@ class CodeGen:
 
     def global_decl(self, stmt: n.VarDecl) -> bool:
         """Declare a global that needs no bar loop: fixed or whole-history. False otherwise."""
+        self.pending_name = stmt.name if self.is_input(stmt.value) else None
+        try:
+            return self._global_decl(stmt)
+        finally:
+            self.pending_name = None
+
+    def _global_decl(self, stmt: n.VarDecl) -> bool:
         if stmt.mode is not None or (id(stmt), stmt.name) in self.reassigned:
             return False
         type_name = self.decl_type(stmt)
@@ -407,11 +417,7 @@ class CodeGen:
             return False
         if self.qualifier(stmt.value) <= Qualifier.SIMPLE and self.is_fixed(stmt.value):
             if self.is_input(stmt.value):
-                self.pending_name = stmt.name
-                try:
-                    value = self.scalar(stmt.value)
-                finally:
-                    self.pending_name = None
+                value = self.scalar(stmt.value)
                 assert isinstance(value, ast.Name)
                 self.declare(stmt.name, Var(value.id, "fixed", type_name, decl=stmt))
                 return True
@@ -819,7 +825,12 @@ class CodeGen:
 
     def scalar(self, node: n.Expr) -> ast.expr:
         """``node``'s value on the current bar."""
-        if self.unconditional() and not self.is_leaf(node) and self.vectorisable(node):
+        if (
+            self.unconditional()
+            and not self.is_leaf(node)
+            and not self.is_fixed_value(node)
+            and self.vectorisable(node)
+        ):
             return self.hoisted(node)
         method = getattr(self, "x_" + type(node).__name__, None)
         if method is None:
@@ -1078,7 +1089,29 @@ class CodeGen:
             index = P.binop(P.name("bar_index"), ast.Sub(), P.const(k))
             test = P.compare(P.name("bar_index"), ast.GtE(), P.const(k))
             return P.ifexp(test, P.subscript(values, index), default)
-        return P.call("ops.history", [values, P.name("bar_index"), offset, default])
+        checked = P.call("ops.history", [values, P.name("bar_index"), offset, default])
+        if self.type_of(node) == "int" and self.is_pure_offset(offset):
+            # the common case inline; negative, na or fractional offsets go through the check
+            index = P.binop(P.name("bar_index"), ast.Sub(), offset)
+            in_range = ast.Compare(
+                left=P.const(0),
+                ops=[ast.LtE(), ast.LtE()],
+                comparators=[offset, P.name("bar_index")],
+            )
+            return P.ifexp(in_range, P.subscript(values, index), checked)
+        return checked
+
+    @staticmethod
+    def is_pure_offset(offset: ast.expr) -> bool:
+        """A name, or a name plus or minus a constant: cheap to evaluate twice."""
+        if isinstance(offset, ast.Name | ast.Constant):
+            return True
+        return (
+            isinstance(offset, ast.BinOp)
+            and isinstance(offset.op, ast.Add | ast.Sub)
+            and isinstance(offset.left, ast.Name)
+            and isinstance(offset.right, ast.Constant)
+        )
 
     def local_history(
         self,
@@ -1461,6 +1494,10 @@ class CodeGen:
         state = self.call_site_state(name, P.call(P.attr(P.name("ta_series"), cls.__name__)))
         implicit = [self.builtin_value(k, node) for k in ta_series.IMPLICIT.get(name, ())]
         pos, kws = self.positional(args, sig)
+        if name == "ta.vwap" and not any(p == "anchor" for p, _ in args):
+            self.bar_series.add("vwap.anchor")
+            self.names.reserve("vwap_anchor")
+            kws.append(("anchor", P.subscript(P.name("vwap_anchor"), P.name("bar_index"))))
         return P.call_kw(P.attr(state, "update"), [*implicit, *pos], kws)
 
     def ta_normalise(self, name: str, args: list[tuple[str, n.Expr]]) -> list[tuple[str, n.Expr]]:
@@ -1488,7 +1525,7 @@ class CodeGen:
     def vectorisable(self, node: n.Expr) -> bool:
         """Whether ``node`` can be computed over the whole history before the loop (it must
         be evaluated unconditionally on every bar: the caller ensures it)."""
-        cache = self.__dict__.setdefault("_vec_cache", {})
+        cache = self._vec_cache
         key = id(node)
         if key in cache:
             return cache[key]
@@ -1500,6 +1537,8 @@ class CodeGen:
     def _vectorisable(self, node: n.Expr) -> bool:
         if isinstance(node, n.Int | n.Float | n.Bool | n.Na):
             return True
+        if self.is_fixed_value(node) and self.type_of(node) in (*NUMERIC, "bool", "color"):
+            return True  # one value for the run: a scalar in the array expression
         if isinstance(node, n.Color):
             return True
         if isinstance(node, n.Name):
@@ -1543,7 +1582,91 @@ class CodeGen:
         return False
 
     def numeric_or_bool(self, node: n.Expr) -> bool:
-        return self.type_of(node) in (*NUMERIC, "bool") or isinstance(node, n.Na)
+        type_name = self.type_of(node)
+        if type_name == "unknown" and self.lenient_types:
+            return True  # inside a whole-history function variant called with numeric series
+        return type_name in (*NUMERIC, "bool") or isinstance(node, n.Na)
+
+    # ---------------------------------------------------------------- whole-history functions
+
+    def function_kinds(self, node: n.Call, callee: UserFunction) -> tuple[str, ...] | None:
+        """For a call of a user function: per parameter, ``fixed`` or ``vector`` (None when
+        an argument is neither a fixed value nor a numeric whole-history series)."""
+        fn = callee.node
+        if fn.is_method or any(
+            p.type is not None and p.type.name not in (*NUMERIC, "bool") for p in fn.params
+        ):
+            return None
+        args: dict[str, n.Expr] = {}
+        for i, arg in enumerate(node.args):
+            if i >= len(fn.params):
+                return None
+            args[fn.params[i].name] = arg
+        for kw in node.keywords:
+            args[kw.name] = kw.value
+        kinds = []
+        for param in fn.params:
+            arg = args.get(param.name, param.default)
+            if arg is None:
+                return None
+            if self.is_fixed_value(arg):
+                kinds.append("fixed")
+            elif self.vectorisable(arg) and self.numeric_or_bool(arg):
+                kinds.append("vector")
+            else:
+                return None
+        return tuple(kinds)
+
+    def function_variant(self, callee: UserFunction, kinds: tuple[str, ...]) -> str | None:
+        """The whole-history form of a user function for these parameter kinds: a Python
+        function over arrays, generated on first use (None when its body needs the bar loop)."""
+        key = (id(callee.node), kinds)
+        if key in self.variants:
+            return self.variants[key]
+        self.variants[key] = None
+        fn = callee.node
+        body = fn.body
+        if not body or not all(isinstance(b, n.VarDecl) and b.mode is None for b in body[:-1]):
+            return None
+        last = body[-1]
+        if not isinstance(last, n.ExprStmt):
+            return None
+        saved = (self.scopes, self._vec_cache, self.lenient_types)
+        self.scopes = [self.scopes[0], {}]
+        self._vec_cache = {}
+        self.lenient_types = True
+        statements: list[ast.stmt] = []
+        params: list[str] = []
+        try:
+            for param, kind in zip(fn.params, kinds, strict=True):
+                py = self.names.fresh(param.name)
+                params.append(py)
+                type_name = param.type.name if param.type is not None else "float"
+                self.declare(param.name, Var(py, kind, type_name))
+            for decl in body[:-1]:
+                assert isinstance(decl, n.VarDecl)
+                if (id(decl), decl.name) in self.reassigned:
+                    return None
+                if not self.vectorisable(decl.value):
+                    return None
+                py = self.names.fresh(decl.name)
+                statements.append(P.assign(py, self.vector_expr(decl.value)))
+                self.declare(decl.name, Var(py, "vector", self.decl_type(decl), decl=decl))
+            result = last.expr
+            if isinstance(result, n.Tuple):
+                if not all(self.vectorisable(e) for e in result.elements):
+                    return None
+            elif not self.vectorisable(result):
+                return None
+            statements.append(ast.Return(value=self.vector_expr(result)))
+        finally:
+            self.scopes, self._vec_cache, self.lenient_types = saved
+        py_name = self.names.fresh(fn.name + "_series")
+        doc = f"Whole-history form of Pine function '{fn.name}' (line {fn.span.line})."
+        function = P.function(py_name, params, statements, doc)
+        self.emit_vector(function, fn)
+        self.variants[key] = py_name
+        return py_name
 
     def has_state(self, node: n.Expr) -> bool:
         """Whether evaluating ``node`` updates call-site state (ta, fixnan, user functions)."""
@@ -1563,6 +1686,9 @@ class CodeGen:
         from pineopt.runtime import ta_series, vector_ops
 
         callee = self.analysis.calls.get(node)
+        if isinstance(callee, UserFunction) and not self.in_security:
+            kinds = self.function_kinds(node, callee)
+            return kinds is not None and self.function_variant(callee, kinds) is not None
         if not isinstance(callee, Signature):
             return False
         name = callee.name
@@ -1641,6 +1767,10 @@ class CodeGen:
         return True
 
     def vector_expr(self, node: n.Expr) -> ast.expr:
+        if not isinstance(node, n.Int | n.Float | n.Bool | n.Na | n.Color | n.Name) and (
+            self.is_fixed_value(node) and not self.in_security
+        ):
+            return self.scalar_fixed(node)
         method = getattr(self, "v_" + type(node).__name__)
         return method(node)
 
@@ -1752,7 +1882,20 @@ class CodeGen:
     def v_Call(self, node: n.Call) -> ast.expr:
         from pineopt.runtime import ta_series, vector_ops
 
-        sig = self.analysis.calls[node]
+        callee = self.analysis.calls[node]
+        if isinstance(callee, UserFunction):
+            kinds = self.function_kinds(node, callee)
+            assert kinds is not None
+            variant = self.function_variant(callee, kinds)
+            given = {callee.node.params[i].name: a for i, a in enumerate(node.args)}
+            given.update({k.name: k.value for k in node.keywords})
+            values = []
+            for param, kind in zip(callee.node.params, kinds, strict=True):
+                arg = given.get(param.name, param.default)
+                assert arg is not None
+                values.append(self.vector_expr(arg) if kind == "vector" else self.scalar_fixed(arg))
+            return P.call(P.name(variant or ""), values)
+        sig = callee
         assert isinstance(sig, Signature)
         name = sig.name
         args = self.call_args(node, sig)
@@ -1802,11 +1945,16 @@ class CodeGen:
         pos: list[ast.expr] = []
         kws: list[tuple[str, ast.expr]] = []
         for pname, arg in args:
-            value = self.vector_expr(arg) if pname in SERIES_DATA_PARAMS else self.scalar_fixed(arg)
+            if pname in SERIES_DATA_PARAMS:
+                value = self.as_array(arg, self.type_of(arg))
+            else:
+                value = self.scalar_fixed(arg)
             if pname == "*" or not kws:
                 pos.append(value)
             else:
                 kws.append((pname, value))
+        if name == "ta.vwap" and not any(p == "anchor" for p, _ in args):
+            kws.append(("anchor", P.call(P.attr("ctx", "series"), [P.const("vwap.anchor")])))
         return P.call_kw(f"ta_vector.{fn_name}", [*implicit, *pos], kws)
 
     def security_call(self, node: n.Call, args: dict[str, n.Expr]) -> ast.expr:

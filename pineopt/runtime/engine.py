@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import sys
 import time as _time
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -23,23 +22,13 @@ import pandas as pd
 from pineopt.data.symbol import SymbolInfo
 from pineopt.data.timeframe import Timeframe
 from pineopt.errors import PineRuntimeError
-from pineopt.runtime import calendar, ta_vector
+from pineopt.runtime import calendar, ta_series
 from pineopt.runtime.inputs import Inputs, InputSpec
 
 Array = np.ndarray
 
 _BAR_FIELDS = ("open", "high", "low", "close", "volume")
 _CALENDAR_FIELDS = ("year", "month", "weekofyear", "dayofmonth", "dayofweek", "hour", "minute")
-_TA_VARIABLES = {
-    "ta.obv": ("close", "volume"),
-    "ta.accdist": ("high", "low", "close", "volume"),
-    "ta.iii": ("high", "low", "close", "volume"),
-    "ta.nvi": ("close", "volume"),
-    "ta.pvi": ("close", "volume"),
-    "ta.pvt": ("close", "volume"),
-    "ta.wad": ("high", "low", "close"),
-    "ta.wvad": ("open", "high", "low", "close", "volume"),
-}
 
 
 @dataclass
@@ -179,13 +168,11 @@ class Context:
             if flag in ("ispremarket", "ispostmarket"):
                 return np.zeros(n, dtype=bool)
             return getattr(calendar, f"session_{flag}")(self.index, self.timeframe, self.symbol)
-        if name == "ta.tr":
-            return ta_vector.tr(s("high"), s("low"), s("close"))
-        if name == "ta.vwap":
-            return ta_vector.vwap(s("hlc3"), s("volume"), self.new_session())
-        if name in _TA_VARIABLES:
-            fn = getattr(ta_vector, name.partition(".")[2])
-            return fn(*(s(k) for k in _TA_VARIABLES[name]))
+        if name == "vwap.anchor":
+            return self.new_session()
+        if name in ta_series.VARIABLES:
+            fn, arguments = ta_series.VARIABLES[name]
+            return fn(*(s(k) for k in arguments))  # type: ignore[operator]
         raise PineRuntimeError(f"the built-in series '{name}' is not available")
 
     def new_session(self) -> Array:
@@ -457,20 +444,25 @@ def _explain(exc: BaseException) -> str:
 
 
 def _located(exc: PineRuntimeError, module: ModuleType, ctx: Context) -> PineRuntimeError:
-    """Add the Pine line (from the module's ``PINE_LINES``) and the bar to a runtime error."""
+    """Add the Pine line (from the module's ``PINE_LINES``) and the bar to a runtime error.
+
+    The line is that of the innermost frame of the converted module; the bar is the
+    ``bar_index`` of the script's loop at the time of the error (read from its frame)."""
     lines: dict[int, int] = getattr(module, "PINE_LINES", {})
-    filename = getattr(module, "__file__", None) or getattr(module, "__name__", "")
+    filename = getattr(module, "__file__", None)
     pine_line = None
+    bar = None
     tb = exc.__traceback__ or sys.exc_info()[2]
-    for frame_summary in reversed(traceback.extract_tb(tb)) if tb else ():
-        if frame_summary.filename in (filename, getattr(module, "__name__", "")):
-            pine_line = lines.get(frame_summary.lineno or 0)
-            if pine_line:
-                break
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename == filename:
+            pine_line = lines.get(tb.tb_lineno, pine_line)
+            if code.co_name == "script":
+                bar = tb.tb_frame.f_locals.get("bar_index")
+        tb = tb.tb_next
     where = f"line {pine_line}: " if pine_line else ""
-    bar = ctx.bar_index
     when = ""
-    if 0 <= bar < ctx.bar_count:
+    if isinstance(bar, int) and 0 <= bar < ctx.bar_count:
         when = f" (bar {bar}, {ctx.index[bar].isoformat()})"
     located = PineRuntimeError(f"{where}{exc}{when}")
     located.pine_line = pine_line  # type: ignore[attr-defined]
