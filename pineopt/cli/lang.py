@@ -2,7 +2,8 @@
 
 ``check`` parses and analyses each script. Diagnostics go to stderr as
 ``FILE:LINE:COL: error: MESSAGE`` with the source line and a caret. ``--features`` also prints,
-per file, the built-ins and language features the script uses (as JSON with ``--json``).
+per file, the built-ins and language features the script uses (as JSON with ``--json``),
+and what PineOpt cannot run yet.
 Exit codes: 0 clean (warnings allowed), 1 some file has an error, 2 usage error (no file, a path
 that cannot be read).
 """
@@ -58,9 +59,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         _report(analysis)
         failed += not analysis.ok
         if (args.features or args.json) and analysis.script is not None:
-            reports[str(path)] = analysis.features.to_dict()
+            from pineopt.compiler.builtins_map import supported_names
+
+            supported = set(supported_names())
+            reports[str(path)] = analysis.features.to_dict(supported)
             if not args.json:
-                print(_feature_text(str(path), analysis.features))
+                print(_feature_text(str(path), analysis.features, supported))
     if args.json:
         print_json(reports)
         return 1 if failed else 0
@@ -69,8 +73,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _feature_text(path: str, report: FeatureReport) -> str:
-    """The feature report as lines: ``name xCOUNT`` per entry, by kind."""
+def _feature_text(path: str, report: FeatureReport, supported: set[str]) -> str:
+    """The feature report as lines: ``name xCOUNT`` per entry, by kind, then what PineOpt
+    cannot run yet (with the line of its first use)."""
     lines = [f"{path}:"]
     for title, counts in (
         ("built-ins", report.builtins),
@@ -80,6 +85,10 @@ def _feature_text(path: str, report: FeatureReport) -> str:
         if counts:
             items = ", ".join(f"{name} x{count}" for name, count in sorted(counts.items()))
             lines.append(f"  {title}: {items}")
+    missing = report.unsupported(supported)
+    if missing:
+        items = ", ".join(f"{name} (line {span.line})" for name, span in missing)
+        lines.append(f"  not supported yet: {items}")
     return "\n".join(lines)
 
 

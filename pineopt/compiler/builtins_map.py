@@ -151,6 +151,7 @@ LOCAL_FUNCTIONS = frozenset(
         "timeframe.in_seconds",
         "timeframe.from_seconds",
         "request.security",
+        "request.security_lower_tf",
         "indicator",
     }
 )

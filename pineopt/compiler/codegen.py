@@ -233,6 +233,8 @@ class CodeGen:
             for series in sorted(self.bar_series):
                 body.append(P.assign(self._bar_py(series), self._series_list(series)))
             for py, type_ in sorted(self.loop_lists.items()):
+                if type_ not in (*NUMERIC, "bool"):
+                    continue  # objects per bar (arrays): already a list
                 conv = "ops_int_list" if type_ == "int" else None
                 value = P.call(P.attr(py, "tolist"))
                 if conv:
@@ -848,7 +850,7 @@ class CodeGen:
         """A whole-history series computed before the loop, read at this bar."""
         type_name = self.type_of(node)
         if type_name not in (*NUMERIC, "bool"):
-            type_name = "float"
+            type_name = "object" if type_name in ("array", "tuple") else "float"
         hint = self.hint(node)
         py = self.names.fresh(hint)
         with self.into(self.vector):
@@ -1579,6 +1581,8 @@ class CodeGen:
             )
         if isinstance(node, n.Call):
             return self.vector_call_ok(node)
+        if isinstance(node, n.Tuple):
+            return all(self.vectorisable(e) for e in node.elements)
         return False
 
     def numeric_or_bool(self, node: n.Expr) -> bool:
@@ -1706,7 +1710,7 @@ class CodeGen:
             return all(
                 self.is_fixed_value(a) if p == "timezone" else self.vectorisable(a) for p, a in args
             )
-        if name == "request.security":
+        if name in ("request.security", "request.security_lower_tf"):
             return all(
                 self.vectorisable(a) if p == "expression" else self.is_fixed_value(a)
                 for p, a in args
@@ -1937,8 +1941,8 @@ class CodeGen:
                 self.scalar_fixed(a) if p == "timezone" else self.vector_expr(a) for p, a in args
             ]
             return P.call(P.attr("ctx", "calendar_field"), [P.const(name), *values])
-        if name == "request.security":
-            return self.security_call(node, dict(args))
+        if name in ("request.security", "request.security_lower_tf"):
+            return self.security_call(node, dict(args), lower=name.endswith("lower_tf"))
         self.use_module("ta_vector")
         fn_name = ta_series.VECTOR[name].__name__ if name in ta_series.VECTOR else "math_sum"
         implicit = [self.vector_builtin(k, node) for k in ta_series.IMPLICIT.get(name, ())]
@@ -1957,7 +1961,7 @@ class CodeGen:
             kws.append(("anchor", P.call(P.attr("ctx", "series"), [P.const("vwap.anchor")])))
         return P.call_kw(f"ta_vector.{fn_name}", [*implicit, *pos], kws)
 
-    def security_call(self, node: n.Call, args: dict[str, n.Expr]) -> ast.expr:
+    def security_call(self, node: n.Call, args: dict[str, n.Expr], lower: bool = False) -> ast.expr:
         """``request.security``: the expression becomes a function of the requested bars'
         context, evaluated over their whole history and merged onto the chart's bars."""
         expression = args["expression"]
@@ -1975,6 +1979,8 @@ class CodeGen:
             self.scalar_fixed(args[k]) if k in args else P.const(None)
             for k in ("symbol", "timeframe")
         ]
+        if lower:
+            return P.call(P.attr("ctx", "security_lower_tf"), [*values, P.name(fn)])
         keywords = [(k, self.scalar_fixed(args[k])) for k in ("gaps", "lookahead") if k in args]
         return P.call_kw(P.attr("ctx", "security"), [*values, P.name(fn)], keywords)
 

@@ -294,6 +294,38 @@ class Context:
             return tuple(one(v) for v in values)
         return one(values)
 
+    def security_lower_tf(
+        self,
+        symbol: str | None,
+        timeframe: str | None,
+        expression: Callable[[Context], object],
+    ) -> list:
+        """``request.security_lower_tf``: for every chart bar, the list of the expression's
+        values on its intrabars (a frame for the lower timeframe must be supplied)."""
+        from pineopt.runtime import security as merge
+
+        chart_symbol = symbol in (None, "", self.symbol.tickerid, self.symbol.ticker)
+        tf = self.timeframe if timeframe in ("", None) else Timeframe.parse(timeframe)
+        frame, req_symbol = self._requested_frame(symbol, tf, chart_symbol)
+        if frame is None:
+            raise PineRuntimeError(
+                f"request.security_lower_tf: no {tf} bars for '{symbol or self.symbol.ticker}'; "
+                f"supply them (pineopt run --htf-data {tf}=PATH or htf_data=)"
+            )
+        child = Context(frame, req_symbol, tf, declaration=self.declaration, version=self.version)
+        child.inputs = self.inputs
+        values = expression(child)
+        bars = merge.intrabars(self.index, self.timeframe, self.symbol, child.index, tf, req_symbol)
+
+        def lists(v: object) -> list[list]:
+            return [
+                a.tolist() for a in merge.lower_tf_arrays(np.asarray(v, dtype=np.float64), bars)
+            ]
+
+        if isinstance(values, tuple):
+            return tuple(lists(v) for v in values)
+        return lists(values)
+
     def _requested_frame(
         self, symbol: str | None, tf: Timeframe, chart_symbol: bool
     ) -> tuple[pd.DataFrame | None, SymbolInfo]:

@@ -151,5 +151,13 @@ def test_check_features_as_text_and_json(capsys, write):
             "builtins": {"close": 1, "indicator": 1, "plot": 1},
             "features": {},
             "library_calls": {},
+            "unsupported": [],
         }
     }
+
+
+def test_check_features_names_what_cannot_run_yet(tmp_path, capsys) -> None:
+    script = tmp_path / "s.pine"
+    script.write_text('//@version=6\nindicator("s")\nimport a/b/1 as lib\nplot(close)\n')
+    assert main(["check", "--features", str(script)]) == 0
+    assert "not supported yet: imports (line 3)" in capsys.readouterr().out
