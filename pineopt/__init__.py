@@ -1,13 +1,40 @@
 """PineOpt: TradingView Pine Script outside TradingView.
 
 The public API is small: :func:`load` brings market data (bundled samples, files, exchanges)
-as a :class:`~pineopt.data.dataset.Dataset`; :func:`compare_trades` lays our trades beside a
-TradingView "List of trades" export.
+as a :class:`~pineopt.data.dataset.Dataset`; :func:`convert` turns Pine Script into Python;
+:func:`run` runs a script over bars and returns a :class:`Result`; :func:`compare_trades` lays
+our trades beside a TradingView "List of trades" export.
 """
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
+from pineopt.api import ConversionError, convert, run
 from pineopt.data import Dataset, SymbolInfo, Timeframe, load
 from pineopt.strategy.compare import compare_trades
 
-__all__ = ["Dataset", "SymbolInfo", "Timeframe", "__version__", "compare_trades", "load"]
+if TYPE_CHECKING:  # pragma: no cover
+    from pineopt.runtime.engine import Result
+
+__all__ = [
+    "ConversionError",
+    "Dataset",
+    "Result",
+    "SymbolInfo",
+    "Timeframe",
+    "__version__",
+    "compare_trades",
+    "convert",
+    "load",
+    "run",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # ``Result`` lives with the runtime, imported on first use to keep ``import pineopt`` light.
+    if name == "Result":
+        from pineopt.runtime.engine import Result
+
+        return Result
+    raise AttributeError(f"module 'pineopt' has no attribute {name!r}")

@@ -18,8 +18,9 @@ FILES = TESTS / "data" / "files"
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
-    """No test reads or writes the developer's outputs/datasets."""
+    """No test reads or writes the developer's outputs/datasets or user cache."""
     monkeypatch.setenv("PINEOPT_DATA_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
 
 
 @pytest.fixture(autouse=True)

@@ -103,7 +103,17 @@ def _print(module: ast.Module, lines: dict[int, int]) -> tuple[str, dict[int, in
                 mapping[py_line] = line  # inner statements (walked later) win
     table = ", ".join(f"{k}: {v}" for k, v in sorted(mapping.items()))
     code += "\n\nPINE_LINES = {" + table + "}\n"
+    code += MAIN_BLOCK
     return code, mapping
+
+
+MAIN_BLOCK = """
+if __name__ == "__main__":
+    from pineopt.runtime.standalone import main
+
+    main(DECLARATION, script)
+"""
+"""Lets a converted module run on its own: ``python OUT.py --data FILE``."""
 
 
 def load(conversion: Conversion, name: str | None = None) -> types.ModuleType:

@@ -185,16 +185,26 @@ SUPPORTED_FEATURES = frozenset(
 
 
 def runtime_attr(name: str) -> str:
-    """The attribute of a runtime module that implements the built-in ``ns.name``."""
+    """The attribute of its runtime module that implements the built-in ``ns.name``: the
+    module's ``FUNCTIONS`` table says, else the member name (``name_`` when that shadows a
+    Python keyword or built-in)."""
+    import importlib
     import keyword
 
-    member = name.rpartition(".")[2]
+    namespace, _, member = name.rpartition(".")
+    module_name = SCALAR_MODULES.get(namespace)
+    if module_name is not None:
+        module = importlib.import_module(f"pineopt.runtime.{module_name}")
+        function = getattr(module, "FUNCTIONS", {}).get(name)
+        attribute = getattr(function, "__name__", None)
+        if attribute and getattr(module, attribute, None) is function:
+            return attribute
     if keyword.iskeyword(member) or member in _SHADOWED:
         return member + "_"
     return member
 
 
-_SHADOWED = frozenset({"abs", "max", "min", "round", "pow", "sum", "range", "format"})
+_SHADOWED = frozenset({"abs", "max", "min", "round", "pow", "sum", "range", "format", "set"})
 
 
 @cache

@@ -159,6 +159,7 @@ class CodeGen:
         self.series_aliases: dict[str, ast.expr] = {}
         self.in_security = False
         self.lenient_types = False
+        self.has_inputs = False
         self.variants: dict[tuple[int, tuple[str, ...]], str | None] = {}
         self._vec_cache: dict[int, bool] = {}
         self.scope_commits: list[list[ast.stmt]] = [[]]
@@ -179,13 +180,6 @@ class CodeGen:
         body.extend(P.assign(k, v) for k, v in sorted(self.constants.items()))
         body.extend(self.module_defs)
         body.append(P.function("script", ["ctx"], self._script_body(), self._script_doc()))
-        body.extend(
-            P.statements(
-                'if __name__ == "__main__":\n'
-                "    from pineopt.runtime.standalone import main\n\n"
-                "    main(DECLARATION, script)\n"
-            )
-        )
         module = ast.Module(body=body, type_ignores=[])
         return ast.fix_missing_locations(module)
 
@@ -225,8 +219,10 @@ class CodeGen:
             ("user functions", self.functions),
             ("state", self.state_init),
         ]
-        for _, stmts in sections:
+        for title, stmts in sections:
             body.extend(stmts)
+            if title == "values fixed for the run" and self.has_inputs:
+                body.append(P.expr_stmt(P.call(P.attr(P.attr("ctx", "inputs"), "check"))))
         if self.loop and self.uses_drawings:
             self.bar_series.update(("time", "close"))
         if self.loop:
@@ -425,7 +421,7 @@ class CodeGen:
                 return True
             py = self.names.fresh(stmt.name)
             with self.into(self.fixed):
-                value = self.scalar(stmt.value)
+                value = self.value_for(stmt.value, type_name)
                 self.emit(P.assign(py, value), stmt)
             self.declare(stmt.name, Var(py, "fixed", type_name, decl=stmt))
             return True
@@ -755,7 +751,8 @@ class CodeGen:
                 if isinstance(s, n.Assign) and isinstance(s.target, n.Name)
             }
             end_names = {x.id for x in n.walk(n.ExprStmt(end_node)) if isinstance(x, n.Name)}
-            dynamic_end = self.version >= 6 and bool(assigned & end_names)
+            end_calls = any(isinstance(x, n.Call) for x in n.walk(n.ExprStmt(end_node)))
+            dynamic_end = self.version >= 6 and (bool(assigned & end_names) or end_calls)
             end = self.scalar(end_node)
             body = self.block(node.body, target)
             if not dynamic_end:
@@ -787,11 +784,7 @@ class CodeGen:
                     elts=[P.name(key, store=True), P.name(item, store=True)], ctx=ast.Store()
                 )
             else:
-                if kind == "matrix":
-                    iterator = P.call("pine_matrix.rows_of", [iterable])
-                    self.use_module("pine_matrix")
-                else:
-                    iterator = P.call("list", [iterable])
+                iterator = P.call("list", [iterable])  # a matrix iterates over row copies
                 if node.index:
                     index = self.names.fresh(node.index)
                     self.declare(node.index, Var(index, "scalar", "int"))
@@ -1104,6 +1097,19 @@ class CodeGen:
         return checked
 
     @staticmethod
+    def is_simple(value: ast.expr) -> bool:
+        """A local, a constant or ``series[bar_index]``: cheap and safe to evaluate twice."""
+        if isinstance(value, ast.Name | ast.Constant):
+            return True
+        if isinstance(value, ast.Attribute):
+            return isinstance(value.value, ast.Name)
+        return (
+            isinstance(value, ast.Subscript)
+            and isinstance(value.value, ast.Name)
+            and isinstance(value.slice, ast.Name)
+        )
+
+    @staticmethod
     def is_pure_offset(offset: ast.expr) -> bool:
         """A name, or a name plus or minus a constant: cheap to evaluate twice."""
         if isinstance(offset, ast.Name | ast.Constant):
@@ -1177,6 +1183,8 @@ class CodeGen:
                 return P.call("ops.idiv", [left, right])
             if isinstance(right_node, n.Int | n.Float) and right_node.value != 0:
                 return P.binop(left, ast.Div(), right)
+            if self.is_simple(right):  # cheap to read twice: inline the zero check
+                return P.ifexp(right, P.binop(left, ast.Div(), right), P.name("NA"))
             return P.call("ops.div", [left, right])
         if op == "%":
             return P.call("ops.mod", [left, right])
@@ -1369,6 +1377,9 @@ class CodeGen:
         values = [self.scalar(a) for _, a in args]
         if self.type_of(args[0][1]) == "color":
             return P.call("ops.nz_color", values)
+        if len(values) == 2 and self.type_of(args[0][1]) in NUMERIC and self.is_simple(values[0]):
+            value = values[0]
+            return P.ifexp(P.compare(value, ast.Eq(), value), value, values[1])
         return P.call("ops.nz", values)
 
     def call_fixnan(self, node: n.Call, sig: Signature, args) -> ast.expr:  # type: ignore[no-untyped-def]
@@ -1788,7 +1799,7 @@ class CodeGen:
         return P.const(node.value)
 
     def v_Na(self, node: n.Na) -> ast.expr:
-        return self.na_of(self.type_of(node))
+        return P.name("NA")  # a whole-history series is numeric (v6 bools are never na)
 
     def v_Color(self, node: n.Color) -> ast.expr:
         return self.color_constant(node.value)
@@ -1863,13 +1874,14 @@ class CodeGen:
 
     def v_Ternary(self, node: n.Ternary) -> ast.expr:
         self.use_module("vector_ops")
+        na = self.na_of(self.type_of(node))
+
+        def branch(value: n.Expr) -> ast.expr:
+            return na if isinstance(value, n.Na) else self.vector_expr(value)
+
         return P.call(
             "vector_ops.where",
-            [
-                self.vector_expr(node.condition),
-                self.vector_expr(node.if_true),
-                self.vector_expr(node.if_false),
-            ],
+            [self.vector_expr(node.condition), branch(node.if_true), branch(node.if_false)],
         )
 
     def v_Index(self, node: n.Index) -> ast.expr:
@@ -2009,9 +2021,14 @@ class CodeGen:
             values.append((pname, self.scalar_fixed(arg)))
         defval = next((v for p, v in values if p == "defval"), P.const(None))
         rest = [(p, v) for p, v in values if p not in ("defval", "title")]
+        if kind == "enum" and not any(p == "options" for p, _ in values):
+            enum_py = self.enums.get(self.type_of(node))
+            if enum_py is not None:
+                rest.append(("options", P.call("list", [P.name(enum_py)])))
         title = next((v for p, v in values if p == "title"), P.const(None))
         var_name = self.pending_name
         rest.append(("name", P.const(var_name)))
+        self.has_inputs = True
         py = self.names.fresh((var_name or "input") if self.frame.is_global else "input")
         call = P.call_kw(P.attr("ctx", "input"), [P.const(kind), defval, title], rest)
         with self.into(self.fixed):
@@ -2034,6 +2051,7 @@ class CodeGen:
         values = [(p, self.scalar_fixed(a)) for p, a in args if p not in ("defval", "title")]
         title = next((self.scalar_fixed(a) for p, a in args if p == "title"), P.const(None))
         values.append(("name", P.const(self.pending_name)))
+        self.has_inputs = True
         choice = self.names.fresh((self.pending_name or "source") + "_name")
         with self.into(self.fixed):
             call = P.call_kw(
@@ -2048,7 +2066,12 @@ class CodeGen:
         assert isinstance(sig, Signature)
         args = self.call_args(call, sig)
         series_params = OUTPUT_SERIES.get(name, ())
-        record = self.names.fresh(name)
+        title = next((a for p, a in args if p == "title"), None)
+        hint = name
+        if isinstance(title, n.String) and title.value.strip():
+            words = "".join(ch if ch.isalnum() else "_" for ch in title.value.lower()).strip("_")
+            hint = f"{name}_{words}"[:40].rstrip("_") if words.isascii() else name
+        record = self.names.fresh(hint)
         outputs = self.alias("outputs", P.attr("ctx", "outputs"))
         registration: list[tuple[str, ast.expr]] = []
         fills: list[tuple[str, n.Expr]] = []
@@ -2109,8 +2132,20 @@ class CodeGen:
         self.emit(P.assign(target, value), call)
 
     def candle_values(self, record: str, fills: list[tuple[str, n.Expr]], call: n.Node) -> None:
+        """``plotcandle``/``plotbar``: the four prices at once when all four are whole-history
+        series, else per bar."""
+        given = dict(fills)
+        prices = ("open", "high", "low", "close")
+        if all(self.vectorisable(given[k]) for k in prices if k in given):
+            arrays = [
+                self.as_array(given[k], "float") if k in given else P.name("NA") for k in prices
+            ]
+            with self.into(self.outputs):
+                self.emit(P.expr_stmt(P.call(P.attr(record, "set_all"), arrays)), call)
+            return
         for pname, arg in fills:
-            self.record_values(P.attr(record, pname), P.attr(record, "set_" + pname), arg, call)
+            target = P.subscript(P.attr(record, pname), P.name("bar_index"), True)
+            self.emit(P.assign(target, self.scalar(arg)), call)
 
     # ================================================================ user definitions
 

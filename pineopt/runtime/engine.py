@@ -23,7 +23,7 @@ from pineopt.data.symbol import SymbolInfo
 from pineopt.data.timeframe import Timeframe
 from pineopt.errors import PineRuntimeError
 from pineopt.runtime import calendar, ta_series
-from pineopt.runtime.inputs import Inputs, InputSpec
+from pineopt.runtime.inputs import InputError, Inputs, InputSpec
 
 Array = np.ndarray
 
@@ -442,17 +442,13 @@ def execute(
     started = _time.perf_counter()
     try:
         module.script(ctx)
+    except InputError:
+        raise
     except PineRuntimeError as exc:
         raise _located(exc, module, ctx) from None
     except (ZeroDivisionError, TypeError, AttributeError, IndexError, ValueError) as exc:
         raise _located(PineRuntimeError(_explain(exc)), module, ctx) from exc
-    unused = ctx.inputs.unused()
-    if unused:
-        known = sorted({s.title or s.name for s in ctx.inputs.specs if s.title or s.name})
-        raise PineRuntimeError(
-            f"no input named {', '.join(map(repr, unused))}; the script's inputs are: "
-            + (", ".join(known) or "none")
-        )
+    ctx.inputs.check()
     seconds = _time.perf_counter() - started
     return Result(
         plots=ctx.outputs.frame(ctx.index),

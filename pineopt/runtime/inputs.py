@@ -46,6 +46,7 @@ class Inputs:
         self.overrides = dict(overrides or {})
         self.used: set[str] = set()
         self.specs: list[InputSpec] = []
+        self.errors: list[str] = []
 
     def __call__(
         self,
@@ -64,8 +65,12 @@ class Inputs:
         for key in (title, name):
             if key is not None and key in self.overrides:
                 self.used.add(key)
-                value = self._convert(kind, self.overrides[key], key)
-                self._check(kind, value, key, options, minval, maxval)
+                try:
+                    value = self._convert(kind, self.overrides[key], key, options)
+                    self._check(kind, value, key, options, minval, maxval)
+                except InputError as exc:  # reported by check(), with every input listed
+                    self.errors.append(str(exc))
+                    value = defval
                 break
         if kind == "source" and isinstance(value, str):
             value = value.lower()
@@ -89,8 +94,39 @@ class Inputs:
         """Overrides that matched no input of the script."""
         return [k for k in self.overrides if k not in self.used]
 
+    def check(self) -> None:
+        """Raise :class:`InputError` for overrides that matched no input or did not fit theirs
+        (called once every input of the script has been declared, before the bar loop)."""
+        problems = list(self.errors)
+        unused = self.unused()
+        if unused:
+            problems.append(f"no input named {', '.join(map(repr, unused))}")
+        if problems:
+            raise InputError(f"{'; '.join(problems)}; {self.describe()}")
+
+    def describe(self) -> str:
+        """``the script's inputs are: Length / length (int, default 14), ...``."""
+        if not self.specs:
+            return "the script has no inputs"
+        shown = []
+        for spec in self.specs:
+            label = " / ".join(dict.fromkeys(x for x in (spec.title, spec.name) if x))
+            default = spec.default
+            if isinstance(default, bool):
+                default = "true" if default else "false"
+            shown.append(f"{label or '(unnamed)'} ({spec.kind}, default {default})")
+        return "the script's inputs are: " + ", ".join(shown)
+
     @staticmethod
-    def _convert(kind: str, raw: object, key: str) -> object:
+    def _convert(kind: str, raw: object, key: str, options: list | tuple | None = None) -> object:
+        if kind == "enum" and options is not None:
+            for member in options:
+                if raw is member or raw in (
+                    getattr(member, "title", None),
+                    getattr(member, "name", None),
+                ):
+                    return member
+            raise InputError(f"input '{key}': {raw!r} is not one of its options")
         if not isinstance(raw, str):
             if kind == "int" and isinstance(raw, float) and raw.is_integer():
                 return int(raw)

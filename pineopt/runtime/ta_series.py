@@ -1107,6 +1107,150 @@ _py_max = max
 _py_min = min
 
 
+# --------------------------------------------------------------------------- pivot point levels
+
+
+def _pivot_levels(kind: str, o: float, h: float, low: float, c: float, o_next: float) -> list:
+    """The 11 levels ``[P, R1, S1, R2, S2, R3, S3, R4, S4, R5, S5]`` of a period with open ``o``,
+    high ``h``, low ``low`` and close ``c``; ``o_next`` is the next period's open (Woodie)."""
+    r = h - low
+    if kind == "Traditional":
+        p = (h + low + c) / 3
+        return [
+            p,
+            p * 2 - low,
+            p * 2 - h,
+            p + r,
+            p - r,
+            p * 2 + (h - 2 * low),
+            p * 2 - (2 * h - low),
+            p * 3 + (h - 3 * low),
+            p * 3 - (3 * h - low),
+            p * 4 + (h - 4 * low),
+            p * 4 - (4 * h - low),
+        ]
+    if kind == "Fibonacci":
+        p = (h + low + c) / 3
+        return [
+            p,
+            p + 0.382 * r,
+            p - 0.382 * r,
+            p + 0.618 * r,
+            p - 0.618 * r,
+            p + r,
+            p - r,
+            NAN,
+            NAN,
+            NAN,
+            NAN,
+        ]
+    if kind == "Woodie":
+        p = (h + low + 2 * o_next) / 4
+        r3 = h + 2 * (p - low)
+        s3 = low - 2 * (h - p)
+        return [p, 2 * p - low, 2 * p - h, p + r, p - r, r3, s3, r3 + r, s3 - r, NAN, NAN]
+    if kind == "Classic":
+        p = (h + low + c) / 3
+        return [
+            p,
+            2 * p - low,
+            2 * p - h,
+            p + r,
+            p - r,
+            p + 2 * r,
+            p - 2 * r,
+            p + 3 * r,
+            p - 3 * r,
+            NAN,
+            NAN,
+        ]
+    if kind == "DM":
+        if c == o:
+            x = h + low + 2 * c
+        elif c > o:
+            x = 2 * h + low + c
+        else:
+            x = 2 * low + h + c
+        return [x / 4, x / 2 - low, x / 2 - h, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN]
+    # Camarilla (the caller validated ``kind``)
+    p = (h + low + c) / 3
+    r5 = _div(h, low) * c
+    return [
+        p,
+        c + r * 1.1 / 12,
+        c - r * 1.1 / 12,
+        c + r * 1.1 / 6,
+        c - r * 1.1 / 6,
+        c + r * 1.1 / 4,
+        c - r * 1.1 / 4,
+        c + r * 1.1 / 2,
+        c - r * 1.1 / 2,
+        r5,
+        c - (r5 - c),
+    ]
+
+
+_PIVOT_TYPES = ("Traditional", "Fibonacci", "Woodie", "Classic", "DM", "Camarilla")
+
+
+class PivotPointLevels:
+    """``ta.pivot_point_levels(type, anchor, developing)``: a new list of the 11 levels
+    ``[P, R1, S1, R2, S2, R3, S3, R4, S4, R5, S5]`` per bar (levels ``type`` lacks are ``na``).
+
+    A period runs from bar 0 or a bar where ``anchor`` is true up to the next such bar. Not
+    developing, the levels come from the last completed period's open, high, low and close
+    (Woodie: its high and low and the current period's open) and stay ``na`` until the first
+    anchor after bar 0; developing, they come from the current period so far."""
+
+    __slots__ = ("cur", "prev", "started")
+
+    def __init__(self) -> None:
+        self.started = False
+        self.cur = [NAN, NAN, NAN, NAN]  # the current period's open, high, low, close so far
+        self.prev: list[float] | None = None  # the last completed period's
+
+    def update(
+        self,
+        open: float,
+        high: float,
+        low: float,
+        close: float,
+        type: str,
+        anchor: bool,
+        developing: bool = False,
+    ) -> list[float]:
+        if type not in _PIVOT_TYPES:
+            raise PineRuntimeError(
+                f"ta.pivot_point_levels: invalid type {type!r}; it must be one of "
+                + ", ".join(f'"{t}"' for t in _PIVOT_TYPES)
+            )
+        if developing and type == "Woodie":
+            raise PineRuntimeError(
+                'ta.pivot_point_levels: developing cannot be true when type is "Woodie"'
+            )
+        cur = self.cur
+        if anchor or not self.started:
+            if anchor and self.started:
+                self.prev = cur
+            self.started = True
+            cur = self.cur = [open, high, low, close]
+        else:
+            if cur[0] != cur[0]:
+                cur[0] = open
+            cur[1] = _fmax(cur[1], high)
+            cur[2] = _fmin(cur[2], low)
+            if close == close:
+                cur[3] = close
+        if developing:
+            o, h, lo, c = cur
+            return _pivot_levels(type, o, h, lo, c, NAN)
+        prev = self.prev
+        if prev is None:
+            return [NAN] * 11
+        o, h, lo, c = prev
+        return _pivot_levels(type, o, h, lo, c, cur[0])
+
+
 # --------------------------------------------------------------------------- tables
 
 IMPLICIT: dict[str, tuple[str, ...]] = {
@@ -1119,6 +1263,7 @@ IMPLICIT: dict[str, tuple[str, ...]] = {
     "ta.tr": ("high", "low", "close"),
     "ta.wpr": ("high", "low", "close"),
     "ta.mfi": ("volume",),
+    "ta.pivot_point_levels": ("open", "high", "low", "close"),
     "ta.vwap": ("volume",),
     "ta.vwma": ("volume",),
 }
@@ -1164,6 +1309,7 @@ CLASSES: dict[str, type] = {
     "ta.percentrank": Percentrank,
     "ta.pivothigh": Pivothigh,
     "ta.pivotlow": Pivotlow,
+    "ta.pivot_point_levels": PivotPointLevels,
     "ta.range": Range,
     "ta.rci": Rci,
     "ta.rising": Rising,
@@ -1186,7 +1332,10 @@ CLASSES: dict[str, type] = {
     "ta.wpr": Wpr,
     "math.sum": MathSum,
 }
-"""Pine function name -> per-call-site class (``ta.pivot_point_levels`` is not implemented)."""
+"""Pine function name -> per-call-site class."""
+
+_BAR_ONLY = frozenset({"ta.pivot_point_levels"})
+"""Per-bar only (an array per bar): no ``ta_vector`` function, not in :data:`VECTOR`."""
 
 VECTOR: dict[str, object] = {
     name: getattr(
@@ -1196,6 +1345,7 @@ VECTOR: dict[str, object] = {
         ),
     )
     for name in CLASSES
+    if name not in _BAR_ONLY
 }
 """Pine function name -> ``ta_vector`` function (same argument order as ``update``)."""
 

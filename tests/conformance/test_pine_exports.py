@@ -91,11 +91,7 @@ TA = [
 
 EXPORTS = [Export(f"ta/{name}.csv") for name in TA] + [
     Export("ta/correlation.csv", known={"correlation": _bars(91, 127, 149)}),
-    Export(
-        "ta/vwap.csv",
-        "ta/vwap.toml",
-        xfail="ta.vwap(close) without an anchor: runtime TypeError (vwap() missing 'anchor')",
-    ),
+    Export("ta/vwap.csv", "ta/vwap.toml"),
     Export("base/na.csv"),
     Export("base/time.csv", titles={"time (2)": "time"}),
     Export("core/series_if_for.csv"),
@@ -111,7 +107,6 @@ EXPORTS = [Export(f"ta/{name}.csv") for name in TA] + [
     Export(
         "pivot_point_levels/pivot_point_levels.csv",
         "pivot_point_levels/pivot_point_levels.toml",
-        xfail="ta.pivot_point_levels: not supported by the compiler yet",
     ),
 ]
 BY_STEM = {export.stem: export for export in EXPORTS}

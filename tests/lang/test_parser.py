@@ -717,3 +717,20 @@ def test_invalid_corpus_scripts_give_diagnostics_not_exceptions(path):
     lines = source.count("\n") + 1
     assert all(1 <= d.span.line <= lines for d in result.diagnostics)
     assert result.ok == (result.script is not None)
+
+
+def test_parser_tables_are_cached_in_the_user_cache(tmp_path, monkeypatch) -> None:
+    from pineopt.lang import grammar
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    text = grammar.GRAMMAR_FILE.read_text(encoding="utf-8")
+    target = grammar._cache_file(text)
+    assert target is not None and target.parent == tmp_path / "pineopt"
+    grammar.pine_parser.cache_clear()
+    try:
+        grammar.pine_parser()
+        assert target.exists() and not list(target.parent.glob("*.tmp"))
+        grammar.pine_parser.cache_clear()
+        assert grammar.pine_parser().parser is not None  # read back from the file
+    finally:
+        grammar.pine_parser.cache_clear()

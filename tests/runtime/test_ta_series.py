@@ -152,8 +152,9 @@ def test_series_equals_vector(name: str, args: tuple) -> None:
 
 def test_every_pine_function_has_a_class() -> None:
     names = {n for n in ts.CLASSES if n.startswith("ta.")}
-    assert len(names) == 58 and "ta.pivot_point_levels" not in names  # 59 in Pine v6
-    assert set(ts.VECTOR) == set(ts.CLASSES)
+    assert len(names) == 59  # every ta function of Pine v6
+    # ta.pivot_point_levels returns an array per bar: per-bar only
+    assert set(ts.VECTOR) == set(ts.CLASSES) - {"ta.pivot_point_levels"}
     assert {n for n in ts.IMPLICIT} <= set(ts.CLASSES)
 
 
@@ -202,3 +203,116 @@ def test_update_is_fast() -> None:
     sma = ts.Sma()
     seconds = timeit.timeit(lambda: sma.update(1.5, 14), number=20_000) / 20_000
     assert seconds < 50e-6
+
+
+# --------------------------------------------------------------------------- pivot point levels
+
+# (open, high, low, close, anchor): a partial first period, then two full ones
+PIVOT_BARS = [
+    (10.0, 12.0, 9.0, 11.0, False),
+    (11.0, 13.0, 10.0, 12.0, False),
+    (12.5, 14.0, 11.5, 13.0, True),
+    (13.0, 15.0, 12.0, 12.5, False),
+    (12.5, 13.0, 8.0, 9.0, False),
+    (9.5, 10.0, 9.0, 9.5, True),
+    (9.5, 11.0, 9.2, 10.5, False),
+]
+LEVEL_COUNT = {
+    "Traditional": 11,
+    "Fibonacci": 7,
+    "Woodie": 9,
+    "Classic": 9,
+    "DM": 3,
+    "Camarilla": 11,
+}
+
+
+def _pivot_run(kind: str, developing: bool = False) -> list[list[float]]:
+    obj = ts.CLASSES["ta.pivot_point_levels"]()
+    assert ts.IMPLICIT["ta.pivot_point_levels"] == ("open", "high", "low", "close")
+    return [obj.update(o, h, lo, c, kind, a, developing) for o, h, lo, c, a in PIVOT_BARS]
+
+
+def _na(levels: list[float]) -> list[bool]:
+    return [v != v for v in levels]
+
+
+def test_pivot_point_levels_traditional() -> None:
+    out = _pivot_run("Traditional")
+    assert all(len(r) == 11 and all(_na(r)) for r in out[:2])  # na until the first anchor
+    h, lo, c = 13.0, 9.0, 12.0  # bars 0-1 (the period from bar 0 counts)
+    p = (h + lo + c) / 3
+    want = [p, 2 * p - lo, 2 * p - h, p + (h - lo), p - (h - lo)]
+    want += [2 * p + (h - 2 * lo), 2 * p - (2 * h - lo), 3 * p + (h - 3 * lo)]
+    want += [3 * p - (3 * h - lo), 4 * p + (h - 4 * lo), 4 * p - (4 * h - lo)]
+    assert out[2] == out[3] == out[4] == pytest.approx(want, abs=1e-12)
+    h, lo, c = 15.0, 8.0, 9.0  # bars 2-4
+    p = (h + lo + c) / 3
+    assert out[5] == out[6] and out[5][:3] == pytest.approx([p, 2 * p - lo, 2 * p - h], abs=1e-12)
+
+
+@pytest.mark.parametrize("kind", sorted(LEVEL_COUNT))
+def test_pivot_point_levels_defined_levels(kind: str) -> None:
+    out = _pivot_run(kind)
+    for row in out[2:]:
+        assert _na(row) == [False] * LEVEL_COUNT[kind] + [True] * (11 - LEVEL_COUNT[kind])
+
+
+def test_pivot_point_levels_types() -> None:
+    h, lo, c, o = 15.0, 8.0, 9.0, 12.5  # bars 2-4 (open 12.5, close 9.0: a down period)
+    r, p = h - lo, (h + lo + c) / 3
+    fib = _pivot_run("Fibonacci")[5]
+    assert fib[:7] == pytest.approx(
+        [p, p + 0.382 * r, p - 0.382 * r, p + 0.618 * r, p - 0.618 * r, p + r, p - r]
+    )
+    classic = _pivot_run("Classic")[5]
+    assert classic[5:9] == pytest.approx([p + 2 * r, p - 2 * r, p + 3 * r, p - 3 * r])
+    cam = _pivot_run("Camarilla")[5]
+    r5 = h / lo * c
+    assert cam == pytest.approx(
+        [p, *(c + s * r * 1.1 / k for k in (12, 6, 4, 2) for s in (1, -1)), r5, 2 * c - r5]
+    )
+    x = 2 * lo + h + c  # close < open
+    assert _pivot_run("DM")[5][:3] == pytest.approx([x / 4, x / 2 - lo, x / 2 - h])
+    assert o != c
+    woodie = _pivot_run("Woodie")
+    wp = (h + lo + 2 * 9.5) / 4  # the current period's open (bar 5)
+    assert woodie[5] == woodie[6]
+    r3, s3 = h + 2 * (wp - lo), lo - 2 * (h - wp)
+    assert woodie[5][:9] == pytest.approx(
+        [wp, 2 * wp - lo, 2 * wp - h, wp + r, wp - r, *(r3, s3, r3 + r, s3 - r)]
+    )
+
+
+def test_pivot_point_levels_developing() -> None:
+    out = _pivot_run("Traditional", developing=True)
+    # the current period so far, from bar 0 before the first anchor
+    for i, (h, lo, c) in enumerate([(12, 9, 11), (13, 9, 12), (14, 11.5, 13), (15, 11.5, 12.5)]):
+        assert out[i][0] == pytest.approx((h + lo + c) / 3)
+    dm = _pivot_run("DM", developing=True)
+    assert dm[6][0] == pytest.approx((2 * 11.0 + 9.0 + 10.5) / 4)  # open 9.5 < close 10.5
+
+
+def test_pivot_point_levels_anchor_on_first_bar() -> None:
+    obj = ts.PivotPointLevels()
+    assert all(_na(obj.update(1.0, 2.0, 0.5, 1.5, "Classic", True)))
+    assert all(_na(obj.update(1.5, 2.5, 1.0, 2.0, "Classic", False)))
+    assert obj.update(2.0, 3.0, 1.5, 2.5, "Classic", True)[0] == pytest.approx(
+        (2.5 + 0.5 + 2.0) / 3
+    )
+
+
+def test_pivot_point_levels_returns_a_new_array() -> None:
+    obj = ts.PivotPointLevels()
+    rows = [obj.update(o, h, lo, c, "Traditional", a) for o, h, lo, c, a in PIVOT_BARS[:4]]
+    assert rows[2] == rows[3] and rows[2] is not rows[3]
+    rows[3][0] = -1.0  # a script may modify the array it got
+    assert obj.update(12.5, 13.0, 8.0, 9.0, "Traditional", False)[0] == rows[2][0]
+
+
+def test_pivot_point_levels_invalid_type() -> None:
+    obj = ts.PivotPointLevels()
+    with pytest.raises(PineRuntimeError, match=r"ta\.pivot_point_levels.*'Standard'"):
+        obj.update(1.0, 2.0, 0.5, 1.5, "Standard", False)
+    with pytest.raises(PineRuntimeError, match="Woodie"):
+        obj.update(1.0, 2.0, 0.5, 1.5, "Woodie", False, True)

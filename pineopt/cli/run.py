@@ -1,0 +1,272 @@
+"""``pineopt run FILE.pine --data PATH [options]`` and ``pineopt convert FILE.pine [-o OUT.py]``.
+
+Both follow ../shared/CLI-CONTRACT.md: diagnostics on stderr as ``FILE:LINE:COL: error: ...``
+with the source line and a caret; exit 0 ran, 1 a script or data error, 2 a usage error (an
+unknown flag, a missing file, a malformed ``NAME=VALUE``, an unknown input or a value of the
+wrong type). The compiler, the runtime and pandas are imported inside the commands, so that
+``pineopt --help`` and usage errors stay quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pineopt.cli import existing_path
+
+
+def add_run_commands(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run a Pine script over a file of bars",
+        description="Convert a Pine script and run it over one chart feed (CSV or Parquet). "
+        "Without an output flag a short summary is printed.",
+        epilog="Exit codes: 0 ran; 1 script or data error (diagnostics on stderr); 2 usage "
+        "error, including an unknown --input name or a value of the wrong type.",
+    )
+    run.add_argument("file", type=existing_path, metavar="FILE.pine", help="the Pine script")
+    data = run.add_argument_group("data and symbol")
+    data.add_argument(
+        "--data",
+        required=True,
+        type=existing_path,
+        metavar="PATH",
+        help="CSV or Parquet bars (time column: time/timestamp/date/datetime; OHLCV in any case)",
+    )
+    data.add_argument("--timeframe", metavar="TF", help="Pine notation (default: inferred)")
+    data.add_argument(
+        "--syminfo", type=existing_path, metavar="FILE", help="symbol information TOML"
+    )
+    data.add_argument("--symbol", metavar="TICKER", help="ticker (default: from the file name)")
+    data.add_argument("--timezone", metavar="TZ", help="exchange timezone: IANA name or UTC")
+    data.add_argument("--mintick", type=float, metavar="X", help="minimum price step (0.01)")
+    data.add_argument("--pointvalue", type=float, metavar="X", help="point value (1)")
+    data.add_argument(
+        "--session", metavar="SPEC", help="Pine session string, e.g. 0930-1600:23456 (24x7)"
+    )
+    ran = run.add_argument_group("the run")
+    ran.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        type=_pair("--input"),
+        metavar="NAME=VALUE",
+        help="override an input by title or variable name, VALUE spelled as in Pine; repeatable",
+    )
+    ran.add_argument(
+        "--strategy",
+        action="append",
+        default=[],
+        type=_pair("--strategy"),
+        metavar="KEY=VALUE",
+        help="override a strategy() parameter; repeatable (strategies are not supported yet)",
+    )
+    ran.add_argument("--start", metavar="ISO", help="first chart bar executed")
+    ran.add_argument("--end", metavar="ISO", help="last chart bar executed")
+    ran.add_argument(
+        "--htf-data",
+        action="append",
+        default=[],
+        type=_feed("--htf-data"),
+        metavar="TF=PATH",
+        help="bars of the chart symbol at another timeframe; repeatable",
+    )
+    ran.add_argument(
+        "--security-data",
+        action="append",
+        default=[],
+        type=_feed("--security-data"),
+        metavar="SYMBOL:TF=PATH",
+        help="bars of another symbol; repeatable (not supported yet)",
+    )
+    ran.add_argument(
+        "--magnifier-data",
+        type=existing_path,
+        metavar="PATH",
+        help="lower-timeframe bars for use_bar_magnifier (strategies: not supported yet)",
+    )
+    out = run.add_argument_group("outputs")
+    out.add_argument(
+        "--plots", metavar="OUT.csv", help="plotted series: time, one column each (- for stdout)"
+    )
+    out.add_argument("--trades", metavar="OUT.csv", help="strategy trades (not supported yet)")
+    out.add_argument("--metrics", metavar="OUT.json", help="strategy metrics (not supported yet)")
+    run.set_defaults(handler=cmd_run)
+
+    convert = commands.add_parser(
+        "convert",
+        help="convert a Pine script to Python",
+        description="Convert a Pine script to a Python module and print it, or write it to "
+        "OUT.py. The module runs stand-alone: python OUT.py --data FILE.csv.",
+        epilog="Exit codes: 0 converted; 1 the script has errors (diagnostics on stderr); 2 "
+        "usage error.",
+    )
+    convert.add_argument("file", type=existing_path, metavar="FILE.pine", help="the Pine script")
+    convert.add_argument("-o", "--output", metavar="OUT.py", help="write the module here")
+    convert.set_defaults(handler=cmd_convert)
+
+
+def _pair(flag: str):  # type: ignore[no-untyped-def]
+    def parse(text: str) -> tuple[str, str]:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            raise argparse.ArgumentTypeError(f"{flag} expects NAME=VALUE, got {text!r}")
+        return name.strip(), value
+
+    parse.__name__ = flag.strip("-")
+    return parse
+
+
+def _feed(flag: str):  # type: ignore[no-untyped-def]
+    pair = _pair(flag)
+
+    def parse(text: str) -> tuple[str, Path]:
+        key, value = pair(text)
+        path = Path(value)
+        if not path.exists():
+            raise argparse.ArgumentTypeError(f"no such file: {value}")
+        if flag == "--htf-data":
+            from pineopt.data.timeframe import Timeframe
+
+            try:
+                key = str(Timeframe.parse(key))
+            except Exception:  # any refusal of the timeframe is a usage error
+                raise argparse.ArgumentTypeError(f"bad timeframe {key!r} in {text!r}") from None
+        return key, path
+
+    parse.__name__ = flag.strip("-")
+    return parse
+
+
+def _read_script(path: Path) -> bytes | None:
+    from pineopt.lang.parser import MAX_SOURCE_CHARS
+
+    try:
+        with path.open("rb") as file:
+            return file.read(MAX_SOURCE_CHARS + 1)
+    except OSError as exc:
+        print(f"pineopt: error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return None
+
+
+def _convert(path: Path):  # type: ignore[no-untyped-def]
+    """The Conversion of ``path`` (diagnostics printed), or None when it cannot be read."""
+    from pineopt.api import convert
+
+    source = _read_script(path)
+    if source is None:
+        return None
+    conversion = convert(source, str(path))
+    if conversion.diagnostics:
+        print(conversion.format_diagnostics(), file=sys.stderr)
+    return conversion
+
+
+def _is_strategy(conversion) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the script declares ``strategy()``."""
+    script = getattr(conversion.analysis, "script", None)
+    declaration = getattr(script, "declaration", None)
+    return getattr(getattr(declaration, "func", None), "id", None) == "strategy"
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    conversion = _convert(args.file)
+    if conversion is None:
+        return 2
+    if not conversion.ok:
+        return 1
+    if args.output:
+        from pineopt.runtime.standalone import write_output
+
+        write_output(args.output, conversion.code)
+    else:
+        sys.stdout.write(conversion.code)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    conversion = _convert(args.file)
+    if conversion is None:
+        return 2
+    strategy = _is_strategy(conversion)
+    if not conversion.ok:
+        if strategy:
+            print("pineopt: error: strategies are not supported yet", file=sys.stderr)
+        return 1
+    if strategy:
+        print("pineopt: error: strategies are not supported yet", file=sys.stderr)
+        return 1
+    for flag, value in (
+        ("--trades", args.trades),
+        ("--metrics", args.metrics),
+        ("--strategy", args.strategy),
+        ("--magnifier-data", args.magnifier_data),
+    ):
+        if value:
+            print(
+                f"pineopt: error: {flag} needs a strategy() script; {args.file} is an indicator",
+                file=sys.stderr,
+            )
+            return 1
+    if args.security_data:
+        print(
+            "pineopt: error: --security-data: requests of other symbols are not supported yet",
+            file=sys.stderr,
+        )
+        return 1
+
+    from pineopt.api import run
+    from pineopt.errors import PineOptError, PineRuntimeError
+    from pineopt.runtime.inputs import InputError
+    from pineopt.runtime.standalone import prepare, summary, write_plots_csv
+
+    try:
+        chart = prepare(
+            args.data,
+            symbol=args.symbol,
+            timeframe=args.timeframe,
+            timezone=args.timezone,
+            mintick=args.mintick,
+            pointvalue=args.pointvalue,
+            session=args.session,
+            syminfo=args.syminfo,
+            start=args.start,
+            end=args.end,
+            htf_data=dict(args.htf_data),
+        )
+        result = run(conversion, chart, inputs=dict(args.input))
+    except InputError as exc:
+        print(f"pineopt run: error: {exc}", file=sys.stderr)
+        return 2
+    except PineRuntimeError as exc:
+        print(_runtime_error(exc, args.file, conversion.source), file=sys.stderr)
+        return 1
+    except PineOptError as exc:
+        print(f"pineopt: error: {exc}", file=sys.stderr)
+        return 1
+    if args.plots:
+        write_plots_csv(result, args.plots)
+    else:
+        print(summary(result, chart, time.perf_counter() - started))
+    return 0
+
+
+def _runtime_error(exc: Exception, path: Path, source: str) -> str:
+    """A runtime error in the ``FILE:LINE:COL: error:`` form, with the source line."""
+    line = getattr(exc, "pine_line", None)
+    message = str(exc)
+    if not line:
+        return f"{path}: error: {message}"
+    prefix = f"line {line}: "
+    if message.startswith(prefix):
+        message = message[len(prefix) :]
+    lines = source.splitlines()
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    column = len(text) - len(text.lstrip()) + 1
+    where = f"{path}:{line}:{column}: error: {message}"
+    if not text.strip():
+        return where
+    return f"{where}\n{text}\n{' ' * (column - 1)}^"
