@@ -1300,8 +1300,13 @@ class CodeGen:
         if handler is not None:
             return handler(node, sig, args)
         namespace = name.rpartition(".")[0]
-        if namespace == "ta":
+        if namespace == "ta" or name == "math.sum":
             return self.ta_call(node, sig, args)
+        if name == "math.random":
+            state = self.call_site_state("math.random", P.call("pine_math.PineRandom"))
+            self.use_module("pine_math")
+            pos, kws = self.positional(args, sig)
+            return P.call_kw(state, pos, kws)
         if namespace in ("input",) or name == "input":
             return self.input_call(node, sig, args)
         if namespace in SCALAR_MODULES:

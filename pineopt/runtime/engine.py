@@ -172,7 +172,8 @@ class Context:
             return self.new_session()
         if name in ta_series.VARIABLES:
             fn, arguments = ta_series.VARIABLES[name]
-            return fn(*(s(k) for k in arguments))  # type: ignore[operator]
+            values = (self.new_session() if k == "anchor" else s(k) for k in arguments)
+            return fn(*values)  # type: ignore[operator]
         raise PineRuntimeError(f"the built-in series '{name}' is not available")
 
     def new_session(self) -> Array:

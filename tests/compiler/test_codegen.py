@@ -258,13 +258,7 @@ TA_CALLS = [
     "ta.pivotlow(low, 2, 2)",
     "ta.bbw(close, 5, 2)",
     "ta.kcw(close, 5, 1.5)",
-    pytest.param(
-        "math.sum(close, 5)",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="math.sum as a ternary operand calls the vector math_sum on a scalar",
-        ),
-    ),
+    "math.sum(close, 5)",
     "ta.sma(close, bar_index % 3 + 1)",
     "ta.highest(high, bar_index % 4 + 1)",
     "fixnan(ta.pivothigh(high, 2, 2))",

@@ -1010,11 +1010,6 @@ plot(f(), "s")
     same(col(run_pine(src, bars=[1, 2, 3]), "s"), [NA, 3, 5])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="math.sum as a ternary operand: the per-bar path calls the vector math_sum on a "
-    "scalar (TypeError len() of unsized object)",
-)
 def test_math_sum_in_ternary_only_sees_evaluated_bars(run_pine):
     src = """//@version=6
 indicator("t")
@@ -1025,11 +1020,6 @@ plot(b, "b")
     same(col(run_pine(src, bars=[1, 2, 3]), "b"), [NA, NA, 5])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ta.vwap variable (no call) raises \"the built-in series 'anchor' is not "
-    'available"',
-)
 def test_ta_vwap_variable_anchors_on_session(run_pine):
     src = """//@version=6
 indicator("t")
@@ -1797,11 +1787,6 @@ plot(acc, "acc")
     same(col(run_pine(src, bars=[1, 2, 4, 8]), "acc"), [NA, NA, 7, 14])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="math.sum in a conditionally called function: the per-bar path calls the vector "
-    "math_sum on a scalar (TypeError len() of unsized object)",
-)
 def test_math_sum_in_conditionally_called_function(run_pine):
     src = """//@version=6
 indicator("t")
