@@ -143,6 +143,7 @@ def run(
     start: Any = None,
     end: Any = None,
     htf_data: dict[str, Any] | None = None,
+    security_data: dict[str, Any] | None = None,
 ) -> Result:
     """Run a Pine script over bars and return its :class:`~pineopt.runtime.engine.Result`
     (``plots``: one column per plot title indexed by bar open time, UTC; ``drawings``,
@@ -159,6 +160,8 @@ def run(
     * ``timeframe``: Pine notation; inferred from the bar spacing when omitted;
     * ``start``, ``end``: the first and last bars executed (earlier and later rows dropped);
     * ``htf_data``: ``{timeframe: data}`` feeds of the chart symbol at other timeframes.
+    * ``security_data``: ``{"SYMBOL" or "SYMBOL:TF": data}`` feeds of other symbols for
+      ``request.security``.
 
     Raises :class:`ConversionError` when the script has errors,
     :class:`~pineopt.runtime.inputs.InputError` for a bad input override,
@@ -183,6 +186,7 @@ def run(
         start=start,
         end=end,
         htf_data=htf_data,
+        security_data=security_data,
     )
     warnings = tuple(d for d in conversion.diagnostics if not d.is_error)
     return run_module(module, chart, inputs=inputs, diagnostics=warnings)

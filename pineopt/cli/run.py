@@ -211,32 +211,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-    if args.security_data:
-        print(
-            "pineopt: error: --security-data: requests of other symbols are not supported yet",
-            file=sys.stderr,
-        )
-        return 1
 
     from pineopt.api import run
     from pineopt.errors import PineOptError, PineRuntimeError
     from pineopt.runtime.inputs import InputError
-    from pineopt.runtime.standalone import prepare, summary, write_plots_csv
+    from pineopt.runtime.standalone import prepare_from_args, summary, write_plots_csv
 
     try:
-        chart = prepare(
-            args.data,
-            symbol=args.symbol,
-            timeframe=args.timeframe,
-            timezone=args.timezone,
-            mintick=args.mintick,
-            pointvalue=args.pointvalue,
-            session=args.session,
-            syminfo=args.syminfo,
-            start=args.start,
-            end=args.end,
-            htf_data=dict(args.htf_data),
-        )
+        chart = prepare_from_args(args)
         result = run(conversion, chart, inputs=dict(args.input))
     except InputError as exc:
         print(f"pineopt run: error: {exc}", file=sys.stderr)

@@ -90,6 +90,7 @@ class Context:
         declaration: Mapping[str, object] | None = None,
         version: int = 6,
         htf_frames: Mapping[str, pd.DataFrame] | None = None,
+        source_frame: pd.DataFrame | None = None,
     ) -> None:
         from pineopt.runtime.drawings import Drawings
         from pineopt.runtime.outputs import Outputs
@@ -103,6 +104,7 @@ class Context:
         self.declaration = dict(declaration or {})
         self.inputs = Inputs(inputs)
         self.htf_frames = dict(htf_frames or {})
+        self.source_frame = frame if source_frame is None else source_frame
         self.outputs = Outputs(self.bar_count)
         counts = {
             k: int(self.declaration[k])
@@ -263,8 +265,8 @@ class Context:
                     f"request.security: the timeframe {tf} is lower than the chart's "
                     f"{self.timeframe}; supply its bars with --htf-data {tf}=PATH"
                 )
-            else:
-                frame = resample(self.frame, tf, self.symbol, self.timeframe)
+            else:  # aggregated from the whole feed, bars before the first executed one included
+                frame = resample(self.source_frame, tf, self.symbol, self.timeframe)
         child = Context(
             frame,
             req_symbol,
@@ -339,8 +341,22 @@ class Context:
             if frame is not None:
                 req = self.symbol if chart_symbol else self.symbol.replace(ticker=bare)
                 sym = frame.attrs.get("symbol") if hasattr(frame, "attrs") else None
-                return frame, sym if isinstance(sym, SymbolInfo) else req
+                req = sym if isinstance(sym, SymbolInfo) else req
+                return self._at_timeframe(frame, tf, req), req
         return None, self.symbol
+
+    @staticmethod
+    def _at_timeframe(frame: pd.DataFrame, tf: Timeframe, symbol: SymbolInfo) -> pd.DataFrame:
+        """A supplied feed at the requested timeframe: aggregated when it is finer."""
+        from pineopt.data.frame import infer_timeframe
+        from pineopt.data.resample import resample
+
+        if len(frame) < 2:
+            return frame
+        own = infer_timeframe(pd.DatetimeIndex(frame.index))
+        if own.seconds < tf.seconds:
+            return resample(frame, tf, symbol, own)
+        return frame
 
     # ---- simple values
 
@@ -427,6 +443,7 @@ def execute(
     *,
     inputs: Mapping[str, object] | None = None,
     htf_frames: Mapping[str, pd.DataFrame] | None = None,
+    source_frame: pd.DataFrame | None = None,
     diagnostics: tuple = (),
 ) -> Result:
     """Run a converted module over ``frame`` and collect its :class:`Result`."""
@@ -439,6 +456,7 @@ def execute(
         declaration=declaration,
         version=int(declaration.get("version", 6)),
         htf_frames=htf_frames,
+        source_frame=source_frame,
     )
     started = _time.perf_counter()
     try:

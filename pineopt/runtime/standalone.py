@@ -63,6 +63,28 @@ class Chart:
     symbol: SymbolInfo
     timeframe: Timeframe
     htf_frames: dict[str, pd.DataFrame]
+    source_frame: pd.DataFrame | None = None
+    """The whole ``--data`` feed, rows before ``start`` included: higher timeframes of the chart
+    symbol are aggregated from it."""
+
+
+def prepare_from_args(args: Any) -> Chart:
+    """:func:`prepare` from the parsed flags of a command line (``--data``, ``--symbol``,
+    ``--timeframe`` …, ``--htf-data`` when the command has it)."""
+    return prepare(
+        args.data,
+        symbol=args.symbol,
+        timeframe=args.timeframe,
+        timezone=args.timezone,
+        mintick=args.mintick,
+        pointvalue=args.pointvalue,
+        session=args.session,
+        syminfo=args.syminfo,
+        start=args.start,
+        end=args.end,
+        htf_data=dict(getattr(args, "htf_data", None) or {}),
+        security_data=dict(getattr(args, "security_data", None) or {}),
+    )
 
 
 def prepare(
@@ -78,6 +100,7 @@ def prepare(
     start: Any = None,
     end: Any = None,
     htf_data: Mapping[str, Any] | None = None,
+    security_data: Mapping[str, Any] | None = None,
 ) -> Chart:
     """The :class:`Chart` for ``data`` (a contract DataFrame, a Dataset or a CSV/Parquet path;
     a Chart comes back as it is).
@@ -86,7 +109,9 @@ def prepare(
     ``"BINANCE:BTCUSDT"``); ``syminfo`` a symbol TOML. ``timezone``, ``mintick``, ``pointvalue``
     and ``session`` override single fields. ``timeframe`` (Pine notation) is inferred from the
     bar spacing of the whole data when omitted. ``start``/``end`` are the first and last bars
-    kept. ``htf_data`` maps timeframes to feeds of the chart symbol (same kinds as ``data``).
+    kept. ``htf_data`` maps timeframes to feeds of the chart symbol (same kinds as ``data``);
+    ``security_data`` maps ``SYMBOL`` or ``SYMBOL:TF`` to feeds of other symbols
+    (``"USI:ADVN.NY:1D"``).
     """
     from pineopt.data.dataset import Dataset, slice_frame
     from pineopt.data.frame import infer_timeframe
@@ -95,7 +120,7 @@ def prepare(
 
     if isinstance(data, Chart):
         overrides = (symbol, timeframe, timezone, mintick, pointvalue, session, syminfo, start, end)
-        if any(v is not None for v in overrides) or htf_data:
+        if any(v is not None for v in overrides) or htf_data or security_data:
             raise DataError("a prepared Chart takes no further overrides")
         return data
     tf = _timeframe(timeframe)
@@ -127,6 +152,12 @@ def prepare(
     for key, feed in (htf_data or {}).items():
         htf_tf = Timeframe.parse(key)
         htf_frames[str(htf_tf)] = _feed_frame(feed, f"htf data {htf_tf}")
+    for key, feed in (security_data or {}).items():
+        requested, feed_tf = _security_key(str(key))
+        feed_frame = _feed_frame(feed, f"security data {key}")
+        feed_frame.attrs["symbol"] = _feed_symbol(feed, requested)
+        name = f"{requested}@{feed_tf}" if feed_tf is not None else requested
+        htf_frames[name] = feed_frame
     chart_frame = slice_frame(frame, start, end)
     if not len(chart_frame):
         span = (
@@ -135,7 +166,7 @@ def prepare(
             else ""
         )
         raise DataError(f"no bars to run on{span}")
-    return Chart(chart_frame, info, tf, htf_frames)
+    return Chart(chart_frame, info, tf, htf_frames, frame)
 
 
 def _timeframe(value: Any) -> Timeframe | None:
@@ -188,6 +219,36 @@ def _feed_frame(feed: Any, source: str) -> pd.DataFrame:
 
         return read_frames(feed).frame
     raise DataError(f"{source}: expected a DataFrame, a Dataset or a file path")
+
+
+def _security_key(key: str) -> tuple[str, Timeframe | None]:
+    """``SYMBOL:TF`` -> (symbol, timeframe); a key whose last part is no timeframe is a symbol
+    (a symbol may itself hold colons: ``USI:ADVN.NY``)."""
+    from pineopt.data.timeframe import Timeframe
+
+    symbol, sep, last = key.rpartition(":")
+    if sep and symbol:
+        try:
+            return symbol, Timeframe.parse(last)
+        except DataError:
+            pass
+    return key, None
+
+
+def _feed_symbol(feed: Any, ticker: str) -> SymbolInfo:
+    """The symbol of another symbol's feed: its own syminfo when the feed has one (a Dataset,
+    or a file with a TOML beside it), else a default one named ``ticker``."""
+    from pineopt.data.dataset import Dataset
+    from pineopt.data.symbol import SymbolInfo
+
+    if isinstance(feed, Dataset):
+        return feed.symbol
+    if isinstance(feed, str | Path):
+        from pineopt.data.providers.file import read_ohlcv_file
+
+        return read_ohlcv_file(feed).symbol
+    prefix, _, bare = ticker.rpartition(":")
+    return SymbolInfo(ticker=bare, prefix=prefix)
 
 
 def _override_symbol(
@@ -254,6 +315,7 @@ def run_module(
             chart.timeframe,
             inputs=overrides,
             htf_frames=chart.htf_frames,
+            source_frame=chart.source_frame,
             diagnostics=diagnostics,
         )
 
@@ -437,18 +499,7 @@ def run_standalone(
     module = _module(declaration, script)
     try:
         started = time.perf_counter()
-        chart = prepare(
-            args.data,
-            symbol=args.symbol,
-            timeframe=args.timeframe,
-            timezone=args.timezone,
-            mintick=args.mintick,
-            pointvalue=args.pointvalue,
-            session=args.session,
-            syminfo=args.syminfo,
-            start=args.start,
-            end=args.end,
-        )
+        chart = prepare_from_args(args)
         result = run_module(module, chart, inputs=inputs)
         seconds = time.perf_counter() - started
         if args.plots:

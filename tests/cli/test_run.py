@@ -267,3 +267,59 @@ def test_the_installed_command(write, bars_csv):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "time,SMA"
     assert done.stdout.splitlines()[3] == "2025-03-31T07:15:00Z,10.5"
+
+
+def test_security_data_feeds_other_symbols(capsys, tmp_path):
+    """TradingView's advance/decline ratio export, reproduced through the command line."""
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "conformance" / "data" / "security"
+    script = Path(__file__).parents[1] / "conformance" / "scripts" / "advance_decline_ratio.pine"
+    out_csv = tmp_path / "adr.csv"
+    code, out, err = run(
+        capsys,
+        "run",
+        script,
+        "--data",
+        data / "advance_decline_ratio.csv",
+        "--syminfo",
+        data / "advance_decline_ratio.toml",
+        "--security-data",
+        f"USI:ADVN.NY={data / 'USI_ADVN_NY.csv'}",
+        "--security-data",
+        f"USI:DECL.NY:1D={data / 'USI_DECL_NY.csv'}",
+        "--plots",
+        out_csv,
+    )
+    assert (code, err) == (0, "")
+    ours = pd.read_csv(out_csv)["Plot"].to_numpy()
+    tv = pd.read_csv(data / "advance_decline_ratio.csv")["Plot"].to_numpy()
+    assert len(ours) == len(tv)
+    assert np.isclose(ours, tv, rtol=1e-9).mean() > 0.99  # all but the known half-days
+
+
+def test_higher_timeframes_are_aggregated_from_before_start(capsys, write, tmp_path):
+    """``--start`` drops chart rows, but a request of a higher timeframe still sees them."""
+    rows = ["time,open,high,low,close,volume"]
+    for hour in range(48):
+        price = 100 + hour
+        rows.append(
+            f"2025-01-01T00:00:00Z,{price},{price},{price},{price},1".replace(
+                "T00", f"T{hour % 24:02d}"
+            ).replace("01-01", f"01-0{1 + hour // 24}")
+        )
+    path = tmp_path / "H_1h.csv"
+    path.write_text("\n".join(rows) + "\n")
+    script = write(
+        "d.pine",
+        '//@version=6\nindicator("d")\n'
+        'plot(request.security(syminfo.tickerid, "1D", close[1], '
+        'lookahead = barmerge.lookahead_on), "prev day")\n',
+    )
+    out_csv = tmp_path / "d.csv"
+    code, _, err = run(
+        capsys, "run", script, "--data", path, "--start", "2025-01-02T00:00:00Z", "--plots", out_csv
+    )
+    assert (code, err) == (0, "")
+    plotted = pd.read_csv(out_csv)["prev day"]
+    assert len(plotted) == 24 and (plotted == 123.0).all()  # day 1's close, before --start
