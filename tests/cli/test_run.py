@@ -276,7 +276,7 @@ def test_security_data_feeds_other_symbols(capsys, tmp_path):
     data = Path(__file__).parents[1] / "conformance" / "data" / "security"
     script = Path(__file__).parents[1] / "conformance" / "scripts" / "advance_decline_ratio.pine"
     out_csv = tmp_path / "adr.csv"
-    code, out, err = run(
+    code, _, err = run(
         capsys,
         "run",
         script,
