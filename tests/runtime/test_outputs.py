@@ -21,7 +21,7 @@ from pineopt.runtime.outputs import MAX_PLOT_COUNT, SERIES, Outputs
 from pineopt.runtime.pine_color import Color
 
 RED = Color(255, 0, 0)
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "pynecore_tv"
+SHARED = Path(__file__).resolve().parents[1] / "conformance" / "data"
 
 
 def test_plot_registration_defaults_and_per_bar_values() -> None:
@@ -84,8 +84,6 @@ def test_columns_match_pandas_reading_repeated_headers() -> None:
 
 def test_untitled_plot_export_name_from_tradingview_csv() -> None:
     path = SHARED / "security" / "advance_decline_ratio.csv"
-    if not path.exists():
-        pytest.skip("shared TradingView exports not available")
     header = path.read_text().splitlines()[0].split(",")
     out = Outputs(1)
     out.plot()
