@@ -179,6 +179,7 @@ SUPPORTED_FEATURES = frozenset(
         "drawings",
         "request",
         "inputs",
+        "strategy",
     }
 )
 """Language features (:data:`pineopt.lang.features.LANGUAGE_FEATURES`) the compiler handles."""
@@ -250,4 +251,52 @@ def supported_names() -> frozenset[str]:
     except ImportError:
         pass
     names |= SUPPORTED_FEATURES
+    names |= strategy_names()
     return frozenset(names)
+
+
+def strategy_names() -> set[str]:
+    """``strategy()`` and every ``strategy.*`` function and variable the broker implements."""
+    from pineopt.strategy.broker import Broker
+
+    names = {"strategy"}
+    for entry in builtins.catalog():
+        name = entry.name
+        if not name.startswith("strategy.") or entry.kind not in ("function", "variable"):
+            continue
+        member = name.partition(".")[2]
+        group, _, field = member.rpartition(".")
+        if group in ("closedtrades", "opentrades") and entry.kind == "function":
+            names.add(name)
+        elif entry.kind == "function" and hasattr(Broker, member.replace(".", "_")):
+            names.add(name)
+        elif entry.kind == "variable" and (member in Broker.__dict__ or member in _BROKER_VALUES):
+            names.add(name)
+    return names
+
+
+_BROKER_VALUES = frozenset(
+    {
+        "netprofit_percent",
+        "openprofit_percent",
+        "grossprofit_percent",
+        "grossloss_percent",
+        "max_drawdown",
+        "max_runup",
+        "max_drawdown_percent",
+        "max_runup_percent",
+        "avg_trade",
+        "avg_trade_percent",
+        "avg_winning_trade",
+        "avg_losing_trade",
+        "avg_winning_trade_percent",
+        "avg_losing_trade_percent",
+        "max_contracts_held_all",
+        "max_contracts_held_long",
+        "max_contracts_held_short",
+        "account_currency",
+        "margin_liquidation_price",
+        "opentrades.capital_held",
+        "closedtrades.first_index",
+    }
+)

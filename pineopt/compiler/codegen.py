@@ -155,6 +155,8 @@ class CodeGen:
         self.current_line = 0
         self.needs_bar_index = False
         self.uses_drawings = False
+        declaration = self.script.declaration
+        self.is_strategy = declaration is not None and declaration.func.id == "strategy"  # type: ignore[union-attr]
         self.constants: dict[str, ast.expr] = {}
         self.series_aliases: dict[str, ast.expr] = {}
         self.in_security = False
@@ -225,7 +227,7 @@ class CodeGen:
                 body.append(P.expr_stmt(P.call(P.attr(P.attr("ctx", "inputs"), "check"))))
         if self.loop and self.uses_drawings:
             self.bar_series.update(("time", "close"))
-        if self.loop:
+        if self.loop or self.is_strategy:
             for series in sorted(self.bar_series):
                 body.append(P.assign(self._bar_py(series), self._series_list(series)))
             for py, type_ in sorted(self.loop_lists.items()):
@@ -237,6 +239,11 @@ class CodeGen:
                     value = P.call("ops.int_list", [P.name(py)])
                 body.append(P.assign(py, value))
             loop_body = list(self.loop)
+            if self.is_strategy:
+                broker = self.alias("broker", P.attr("ctx", "broker"))
+                loop_body.insert(
+                    0, P.expr_stmt(P.call(P.attr(broker, "begin_bar"), [P.name("bar_index")]))
+                )
             if self.uses_drawings:
                 set_bar = P.attr(P.attr("ctx", "drawings"), "set_bar")
                 bar_values = [
@@ -250,6 +257,9 @@ class CodeGen:
                     0, P.assign(P.attr("ctx", "bar_index", store=True), P.name("bar_index"))
                 )
             loop_body.extend(self.frame.commits)
+            if self.is_strategy:
+                end_bar = P.attr(P.name("broker"), "end_bar")
+                loop_body.append(P.expr_stmt(P.call(end_bar, [P.name("bar_index")])))
             body.append(
                 ast.For(
                     target=P.name("bar_index", store=True),
@@ -922,6 +932,8 @@ class CodeGen:
             return P.subscript(P.name(self._bar_py(path)), P.name("bar_index"))
         if path in RUN_VALUES or path.startswith(RUN_VALUES_PREFIXES):
             return self.fixed_value(path)
+        if path.startswith("strategy.") and builtins.variable(path, self.version) is not None:
+            return self.strategy_value(path)
         constant = builtins.constant(path, self.version)
         if constant is not None:
             return self.constant_value(constant, node)
@@ -934,6 +946,31 @@ class CodeGen:
             kind = path.partition(".")[0]
             return P.call(P.attr(P.attr("ctx", "drawings"), "all"), [P.const(kind)])
         raise CompileError(f"'{path}' is not supported yet", node)
+
+    def strategy_value(self, path: str) -> ast.expr:
+        """``strategy.position_size`` and the other values of the broker."""
+        from pineopt.strategy.broker import Broker
+
+        broker = self.alias("broker", P.attr("ctx", "broker"))
+        name = path.partition(".")[2]
+        if isinstance(getattr(Broker, name, None), property):
+            return P.attr(broker, name)
+        return P.call(P.attr(broker, "value"), [P.const(name)])
+
+    def strategy_call(
+        self, node: n.Call, sig: Signature, args: list[tuple[str, n.Expr]]
+    ) -> ast.expr:
+        """``strategy.entry(...)`` and the other order and accessor functions."""
+        broker = self.alias("broker", P.attr("ctx", "broker"))
+        name = sig.name.partition(".")[2]
+        pos, kws = self.positional(args, sig)
+        group, _, member = name.rpartition(".")
+        if group in ("closedtrades", "opentrades"):
+            method = "closed_trade" if group == "closedtrades" else "open_trade"
+            return P.call_kw(P.attr(broker, method), [P.const(member), *pos], kws)
+        method = name.replace(".", "_")
+        func = self.alias("strategy_" + method, P.attr(broker, method))
+        return P.call_kw(func, pos, kws)
 
     def fixed_value(self, path: str) -> ast.expr:
         local = path.replace(".", "_")
@@ -1300,6 +1337,8 @@ class CodeGen:
         if handler is not None:
             return handler(node, sig, args)
         namespace = name.rpartition(".")[0]
+        if name.startswith("strategy."):
+            return self.strategy_call(node, sig, args)
         if namespace == "ta" or name == "math.sum":
             return self.ta_call(node, sig, args)
         if name == "math.random":

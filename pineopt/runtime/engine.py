@@ -62,6 +62,10 @@ class Result:
     declaration: dict = field(default_factory=dict)
     outputs: object = None
     seconds: float = 0.0
+    trades: pd.DataFrame | None = None
+    equity: pd.DataFrame | None = None
+    metrics: dict | None = None
+    strategy: object = None
 
     @property
     def bars(self) -> int:
@@ -69,8 +73,9 @@ class Result:
 
     def __repr__(self) -> str:
         title = self.declaration.get("title", "script")
+        trades = f", {len(self.trades)} trades" if self.trades is not None else ""
         return (
-            f"<Result {title!r}: {self.bars} bars, {len(self.plots.columns)} plots, "
+            f"<Result {title!r}: {self.bars} bars, {len(self.plots.columns)} plots{trades}, "
             f"{len(self.logs)} logs, {len(self.alerts)} alerts>"
         )
 
@@ -445,8 +450,12 @@ def execute(
     htf_frames: Mapping[str, pd.DataFrame] | None = None,
     source_frame: pd.DataFrame | None = None,
     diagnostics: tuple = (),
+    strategy: Mapping[str, object] | None = None,
+    magnifier_frame: pd.DataFrame | None = None,
 ) -> Result:
-    """Run a converted module over ``frame`` and collect its :class:`Result`."""
+    """Run a converted module over ``frame`` and collect its :class:`Result`. A strategy
+    gets its broker (``strategy`` overrides its ``strategy()`` parameters; ``magnifier_frame``
+    holds the lower-timeframe bars of ``use_bar_magnifier``)."""
     declaration = dict(getattr(module, "DECLARATION", {}))
     ctx = Context(
         frame,
@@ -458,6 +467,12 @@ def execute(
         htf_frames=htf_frames,
         source_frame=source_frame,
     )
+    if declaration.get("kind") == "strategy":
+        from pineopt.strategy.engine import make_broker
+
+        ctx.broker = make_broker(ctx, declaration, strategy, magnifier_frame)
+    elif strategy or magnifier_frame is not None:
+        raise PineRuntimeError("strategy settings need a strategy() script")
     started = _time.perf_counter()
     try:
         module.script(ctx)
@@ -469,6 +484,12 @@ def execute(
         raise _located(PineRuntimeError(_explain(exc)), module, ctx) from exc
     ctx.inputs.check()
     seconds = _time.perf_counter() - started
+    extra: dict = {}
+    broker = getattr(ctx, "broker", None)
+    if broker is not None:
+        from pineopt.strategy.engine import strategy_results
+
+        extra = strategy_results(broker, ctx)
     return Result(
         plots=ctx.outputs.frame(ctx.index),
         drawings=ctx.drawings.snapshot(),
@@ -479,6 +500,7 @@ def execute(
         declaration=declaration,
         outputs=ctx.outputs,
         seconds=seconds,
+        **extra,
     )
 
 

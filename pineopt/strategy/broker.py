@@ -1,0 +1,1294 @@
+"""TradingView's broker emulator: orders, fills, positions, trades and equity, bar by bar.
+
+A converted strategy drives one :class:`Broker` through its bar loop::
+
+    for bar_index in range(n):
+        broker.begin_bar(bar_index)     # fill what is pending, along the bar's price path
+        ...script...                    # strategy.entry/exit/close... place orders
+        broker.end_bar(bar_index)       # process_orders_on_close fills; equity at the close
+
+The fill model (LANGUAGE-NOTES §15):
+
+* an order placed on bar N is processed from bar N+1: market orders fill at its **open**;
+  with ``process_orders_on_close`` (or ``immediately=true``) at bar N's close;
+* the bar's assumed intrabar path is open → high → low → close when the open is nearer the
+  high, else open → low → high → close (ties: low first); a stop or limit fills where the path
+  reaches its price, or at the open when the open has gapped through it (a limit fills at the
+  better price, a stop at the worse); several orders fill in the order the path reaches them;
+* stop and market fills pay ``slippage`` ticks against the trader, limit fills do not;
+* an entry against the position reverses it (the order closes the position and opens the
+  requested quantity); ``pyramiding`` caps the entries in one direction;
+* a default-sized market entry is sized on its signal bar: equity and close there (with a
+  percent commission included), rounded down to the symbol's quantity step; a price order's
+  default size is computed at its fill price from the budget frozen when it was placed;
+* ``strategy.exit`` brackets (take profit, stop loss, trailing stop) act on the trades of their
+  ``from_entry`` (all trades without one), the first level reached wins; in v6, when both a
+  relative and an absolute level are given, the one reached first is used;
+* exits close trades first-in first-out unless ``close_entries_rule = "ANY"``; OCA groups
+  cancel or reduce their other orders; margin calls liquidate four times the shortfall.
+
+With lower-timeframe bars (``use_bar_magnifier``) the path is made of the intrabars' own paths.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pineopt.errors import PineRuntimeError
+from pineopt.strategy.config import (
+    CASH,
+    COMMISSION_PER_CONTRACT,
+    COMMISSION_PER_ORDER,
+    COMMISSION_PERCENT,
+    FIXED,
+    StrategyConfig,
+)
+
+NA = math.nan
+LONG = "strategy.long"
+SHORT = "strategy.short"
+OCA_CANCEL = "strategy.oca.cancel"
+OCA_REDUCE = "strategy.oca.reduce"
+
+ENTRY, ORDER, EXIT, CLOSE, CLOSE_ALL = "entry", "order", "exit", "close", "close_all"
+
+
+def _na(x: object) -> bool:
+    return x is None or x != x
+
+
+def _side(direction: str) -> int:
+    if direction == LONG:
+        return 1
+    if direction == SHORT:
+        return -1
+    raise PineRuntimeError(
+        f"invalid order direction {direction!r}: use strategy.long or strategy.short"
+    )
+
+
+@dataclass
+class Order:
+    """A pending order (see :class:`Broker` for how each kind fills)."""
+
+    id: str
+    kind: str
+    side: int  # +1 buys, -1 sells (exits: the side that closes; 0 until known)
+    qty: float = NA
+    limit: float = NA
+    stop: float = NA
+    oca_name: str = ""
+    oca_type: str = "strategy.oca.none"
+    comment: str = ""
+    created_bar: int = 0
+    from_entry: str = ""
+    qty_percent: float = NA
+    profit: float = NA
+    loss: float = NA
+    trail_price: float = NA
+    trail_points: float = NA
+    trail_offset: float = NA
+    comment_profit: str = ""
+    comment_loss: str = ""
+    comment_trailing: str = ""
+    budget: float = NA  # default-sized price orders: the money frozen at placement
+    triggered: bool = False  # stop-limit orders: the stop has been reached
+    trail_best: float = NA  # trailing stops: the best price since activation
+    armed: bool = False  # exits: trades to exit have existed
+
+    @property
+    def is_market(self) -> bool:
+        return self.kind in (CLOSE, CLOSE_ALL) or (
+            self.kind in (ENTRY, ORDER) and _na(self.limit) and _na(self.stop)
+        )
+
+
+@dataclass
+class OpenTrade:
+    """An entry still (partly) open."""
+
+    entry_id: str
+    side: int
+    qty: float
+    entry_price: float
+    entry_bar: int
+    entry_time: int
+    comment: str
+    commission: float
+    best: float = NA
+    worst: float = NA
+
+
+@dataclass
+class ClosedTrade:
+    """A trade (or the closed part of one)."""
+
+    entry_id: str
+    side: int
+    qty: float
+    entry_price: float
+    entry_bar: int
+    entry_time: int
+    entry_comment: str
+    exit_id: str
+    exit_price: float
+    exit_bar: int
+    exit_time: int
+    exit_comment: str
+    profit: float
+    commission: float
+    max_runup: float
+    max_drawdown: float
+
+
+@dataclass
+class RiskRules:
+    """``strategy.risk.*`` settings."""
+
+    allow_entry_in: str = "strategy.direction.all"
+    max_position_size: float = NA
+    max_intraday_loss: tuple[float, str] | None = None
+    max_drawdown: tuple[float, str] | None = None
+    max_intraday_filled_orders: int | None = None
+    max_cons_loss_days: int | None = None
+    halted_until_day: int = -1
+    halted: bool = False
+
+
+@dataclass
+class StrategyResult:
+    """What the broker leaves after the last bar."""
+
+    trades: pd.DataFrame
+    equity: pd.DataFrame
+    config: StrategyConfig
+    margin_calls: int = 0
+    orders: list = field(default_factory=list)
+
+
+class Broker:
+    """The emulator for one run (see the module docstring)."""
+
+    def __init__(
+        self,
+        config: StrategyConfig,
+        opens: Sequence[float],
+        highs: Sequence[float],
+        lows: Sequence[float],
+        closes: Sequence[float],
+        times: Sequence[int],
+        *,
+        mintick: float = 0.01,
+        pointvalue: float = 1.0,
+        qty_step: float = 0.0,
+        trading_days: Sequence[int] | None = None,
+        intrabars: Sequence[Sequence[tuple[float, float, float, float]]] | None = None,
+        version: int = 6,
+    ) -> None:
+        self.config = config
+        self.opens, self.highs, self.lows, self.closes = opens, highs, lows, closes
+        self.times = times
+        self.mintick = mintick
+        self.pointvalue = pointvalue
+        self.qty_step = qty_step
+        self.trading_days = trading_days
+        self.intrabars = intrabars
+        self.version = version
+        self.bar = -1
+        self.pending: list[Order] = []
+        self.open_trades: list[OpenTrade] = []
+        self.closed: list[ClosedTrade] = []
+        self.realized = 0.0
+        self.commission_paid = 0.0
+        self.risk = RiskRules()
+        n = len(closes)
+        self.equity_curve = [NA] * n
+        self.position_curve = [0.0] * n
+        self.margin_calls = 0
+        self.max_contracts = {1: 0.0, -1: 0.0}
+        self._peak_equity = config.initial_capital
+        self._trough_equity = config.initial_capital
+        self.max_drawdown = 0.0
+        self.max_runup = 0.0
+        self._day = None
+        self._day_start_equity = config.initial_capital
+        self._day_fills = 0
+        self._last_entry_id = ""
+
+    # ================================================================ script-facing orders
+
+    def entry(
+        self,
+        id: str,
+        direction: str,
+        qty: float = NA,
+        limit: float = NA,
+        stop: float = NA,
+        oca_name: str = "",
+        oca_type: str = "strategy.oca.none",
+        comment: str = "",
+        alert_message: str = "",
+        disable_alert: bool = False,
+        when: bool = True,
+    ) -> None:
+        """``strategy.entry``: a new order with the id of a pending one replaces it."""
+        if not when:
+            return
+        side = _side(direction)
+        self._place(
+            Order(
+                str(id),
+                ENTRY,
+                side,
+                qty,
+                limit,
+                stop,
+                oca_name or "",
+                oca_type,
+                comment or "",
+                self.bar,
+            )
+        )
+
+    def order(
+        self,
+        id: str,
+        direction: str,
+        qty: float = NA,
+        limit: float = NA,
+        stop: float = NA,
+        oca_name: str = "",
+        oca_type: str = "strategy.oca.none",
+        comment: str = "",
+        alert_message: str = "",
+        disable_alert: bool = False,
+        when: bool = True,
+    ) -> None:
+        """``strategy.order``: buys or sells ``qty``, ignoring pyramiding and reversals."""
+        if not when:
+            return
+        side = _side(direction)
+        self._place(
+            Order(
+                str(id),
+                ORDER,
+                side,
+                qty,
+                limit,
+                stop,
+                oca_name or "",
+                oca_type,
+                comment or "",
+                self.bar,
+            )
+        )
+
+    def exit(
+        self,
+        id: str,
+        from_entry: str = "",
+        qty: float = NA,
+        qty_percent: float = 100.0,
+        profit: float = NA,
+        limit: float = NA,
+        loss: float = NA,
+        stop: float = NA,
+        trail_price: float = NA,
+        trail_points: float = NA,
+        trail_offset: float = NA,
+        oca_name: str = "",
+        comment: str = "",
+        comment_profit: str = "",
+        comment_loss: str = "",
+        comment_trailing: str = "",
+        alert_message: str = "",
+        alert_profit: str = "",
+        alert_loss: str = "",
+        alert_trailing: str = "",
+        disable_alert: bool = False,
+        when: bool = True,
+    ) -> None:
+        """``strategy.exit``: a bracket of take profit / stop loss / trailing stop."""
+        if not when:
+            return
+        levels = (profit, limit, loss, stop, trail_price, trail_points)
+        if all(_na(x) for x in levels):
+            return  # TradingView ignores an exit without any level
+        order = Order(
+            str(id),
+            EXIT,
+            0,
+            qty,
+            limit,
+            stop,
+            oca_name or "",
+            OCA_REDUCE,
+            comment or "",
+            self.bar,
+            from_entry=str(from_entry or ""),
+            qty_percent=100.0 if _na(qty_percent) else float(qty_percent),
+            profit=profit,
+            loss=loss,
+            trail_price=trail_price,
+            trail_points=trail_points,
+            trail_offset=trail_offset,
+            comment_profit=comment_profit or "",
+            comment_loss=comment_loss or "",
+            comment_trailing=comment_trailing or "",
+        )
+        for i, old in enumerate(self.pending):
+            if old.kind == EXIT and old.id == order.id and old.from_entry == order.from_entry:
+                order.armed, order.trail_best = old.armed, old.trail_best
+                self.pending[i] = order
+                return
+        self.pending.append(order)
+
+    def close(
+        self,
+        id: str,
+        comment: str = "",
+        qty: float = NA,
+        qty_percent: float = 100.0,
+        alert_message: str = "",
+        immediately: bool = False,
+        disable_alert: bool = False,
+        when: bool = True,
+    ) -> None:
+        """``strategy.close``: a market order closing the trades entered with ``id``."""
+        if not when or not any(t.entry_id == id for t in self.open_trades):
+            return
+        order = Order(str(id), CLOSE, 0, qty, comment=comment or "", created_bar=self.bar)
+        order.qty_percent = 100.0 if _na(qty_percent) else float(qty_percent)
+        if immediately:
+            self._fill_close(order, self.closes[self.bar], self.bar)
+            return
+        self._replace_market(order)
+
+    def close_all(
+        self,
+        comment: str = "",
+        alert_message: str = "",
+        immediately: bool = False,
+        disable_alert: bool = False,
+        when: bool = True,
+    ) -> None:
+        """``strategy.close_all``: a market order flattening the position."""
+        if not when or not self.open_trades:
+            return
+        order = Order("", CLOSE_ALL, 0, comment=comment or "", created_bar=self.bar)
+        if immediately:
+            self._fill_close(order, self.closes[self.bar], self.bar)
+            return
+        self._replace_market(order)
+
+    def cancel(self, id: str, when: bool = True) -> None:
+        """``strategy.cancel``: drops the unfilled orders with ``id``."""
+        if when:
+            self.pending = [o for o in self.pending if o.id != id]
+
+    def cancel_all(self, when: bool = True) -> None:
+        if when:
+            self.pending = []
+
+    # ---- strategy.risk.*
+
+    def risk_allow_entry_in(self, value: str) -> None:
+        self.risk.allow_entry_in = value
+
+    def risk_max_position_size(self, contracts: float) -> None:
+        self.risk.max_position_size = float(contracts)
+
+    def risk_max_intraday_loss(self, value: float, type: str, alert_message: str = "") -> None:
+        self.risk.max_intraday_loss = (float(value), type)
+
+    def risk_max_drawdown(self, value: float, type: str, alert_message: str = "") -> None:
+        self.risk.max_drawdown = (float(value), type)
+
+    def risk_max_intraday_filled_orders(self, count: int, alert_message: str = "") -> None:
+        self.risk.max_intraday_filled_orders = int(count)
+
+    def risk_max_cons_loss_days(self, count: int, alert_message: str = "") -> None:
+        self.risk.max_cons_loss_days = int(count)
+
+    # ================================================================ the bar cycle
+
+    def begin_bar(self, bar: int) -> None:
+        """Fill the pending orders on ``bar`` (before the script runs on its close)."""
+        self.bar = bar
+        self._new_day(bar)
+        if self.pending or self.open_trades:
+            if self.intrabars is not None and self.intrabars[bar]:
+                for o, h, lo, c in self.intrabars[bar]:
+                    self._run_path(bar, o, h, lo, c)
+            else:
+                self._run_path(
+                    bar, self.opens[bar], self.highs[bar], self.lows[bar], self.closes[bar]
+                )
+            self._margin_check(bar)
+
+    def end_bar(self, bar: int) -> None:
+        """After the script: ``process_orders_on_close`` fills, then equity at the close."""
+        if self.config.process_orders_on_close:
+            price = self.closes[bar]
+            for order in [o for o in self.pending if o.is_market and o.created_bar == bar]:
+                if order in self.pending:
+                    self.pending.remove(order)
+                    self._fill(order, price, bar, market=True)
+        self._check_risk(bar)
+        equity = self.equity
+        self.equity_curve[bar] = equity
+        size = self.position_size
+        self.position_curve[bar] = size
+        if size:
+            side = 1 if size > 0 else -1
+            self.max_contracts[side] = max(self.max_contracts[side], abs(size))
+        self._peak_equity = max(self._peak_equity, equity)
+        self.max_drawdown = max(self.max_drawdown, self._peak_equity - equity)
+        self._trough_equity = min(self._trough_equity, equity)
+        self.max_runup = max(self.max_runup, equity - self._trough_equity)
+
+    # ================================================================ fills along the path
+
+    def _run_path(self, bar: int, o: float, h: float, lo: float, c: float) -> None:
+        """Market orders at the open, then price orders where the path reaches them."""
+        for order in [x for x in self.pending if x.is_market and x.created_bar < bar]:
+            if order in self.pending:
+                self.pending.remove(order)
+                self._fill(order, o, bar, market=True)
+        self._track_extremes_at(o)
+        high_first = (h - o) < (o - lo)
+        path = (o, h, lo, c) if high_first else (o, lo, h, c)
+        self._gapped(bar, o)
+        for a, b in itertools.pairwise(path):
+            self._segment(bar, a, b)
+            self._track_extremes_at(b)
+
+    def _active(self, bar: int) -> list[Order]:
+        active = []
+        for order in list(self.pending):
+            if order.is_market or order.created_bar >= bar:
+                continue
+            if order.kind == EXIT and not self._arm(order):
+                continue
+            active.append(order)
+        return active
+
+    def _gapped(self, bar: int, price: float) -> None:
+        """Orders whose level the open jumped over fill at the open."""
+        while True:
+            for order in self._active(bar):
+                _, fill_price = self._reached_at(order, price)
+                if fill_price is not None:
+                    self._fill_price_order(order, fill_price, bar)
+                    break
+            else:
+                return
+
+    def _segment(self, bar: int, a: float, b: float) -> None:
+        """Price moves from ``a`` to ``b``: fill the orders met on the way, nearest first."""
+        if a == b:
+            return
+        up = b > a
+        start = a
+        while True:
+            best: tuple[float, Order, float] | None = None
+            for order in self._active(bar):
+                hit = self._hit_on(order, start, b, up)
+                if hit is not None:
+                    level, fill_price = hit
+                    distance = abs(level - start)
+                    if best is None or distance < best[0]:
+                        best = (distance, order, fill_price)
+            if best is None:
+                self._advance_trailing(bar, b)
+                return
+            _, order, fill_price = best
+            self._fill_price_order(order, fill_price, bar)
+            start = fill_price if (fill_price - start) * (1 if up else -1) > 0 else start
+
+    # ---- levels
+
+    def _levels(self, order: Order) -> list[tuple[str, int, float]]:
+        """(kind, side, price) of the price levels of an active order: kind ``limit`` or
+        ``stop``; side +1 buys / -1 sells."""
+        if order.kind in (ENTRY, ORDER):
+            if not _na(order.stop) and not order.triggered:
+                return [("stop", order.side, order.stop)]
+            if not _na(order.limit):
+                return [("limit", order.side, order.limit)]
+            return []
+        trades = self._trades_for(order)
+        if not trades:
+            return []
+        side = -trades[0].side
+        entry = self._avg_price(trades)
+        tick = self.mintick
+        levels = []
+        relative_take = _offset(entry, order.profit, -side, tick)
+        relative_loss = _offset(entry, -order.loss if not _na(order.loss) else NA, -side, tick)
+        if self.version < 6:  # v5: an absolute level replaces the relative one
+            relative_take = NA if not _na(order.limit) else relative_take
+            relative_loss = NA if not _na(order.stop) else relative_loss
+        take = _first_reached([order.limit, relative_take], -side)
+        if not _na(take):
+            levels.append(("limit", side, take))
+        stops = []
+        loss = _first_reached([order.stop, relative_loss], side)
+        if not _na(loss):
+            stops.append(loss)
+        trail = self._trail_level(order, entry, side)
+        if not _na(trail):
+            stops.append(trail)
+        if stops:
+            # the stop nearest the market fills first: the highest for a sell, lowest for a buy
+            levels.append(("stop", side, max(stops) if side < 0 else min(stops)))
+        return levels
+
+    def _trail_level(self, order: Order, entry: float, side: int) -> float:
+        if _na(order.trail_offset) or (_na(order.trail_price) and _na(order.trail_points)):
+            return NA
+        if _na(order.trail_best):
+            return NA
+        return order.trail_best + side * order.trail_offset * self.mintick
+
+    def _activation(self, order: Order, entry: float, side: int) -> float:
+        activation = _first_reached(
+            [order.trail_price, _offset(entry, order.trail_points, -side, self.mintick)], -side
+        )
+        return activation
+
+    def _advance_trailing(self, bar: int, price: float) -> None:
+        """Trailing stops follow the best price the path reached."""
+        for order in self.pending:
+            if order.kind != EXIT or _na(order.trail_offset) or not order.armed:
+                continue
+            trades = self._trades_for(order)
+            if not trades:
+                continue
+            side = -trades[0].side  # the closing side
+            entry = self._avg_price(trades)
+            if _na(order.trail_best):
+                activation = self._activation(order, entry, side)
+                if _na(activation):
+                    continue
+                reached = price >= activation if side < 0 else price <= activation
+                if not reached:
+                    continue
+                order.trail_best = price
+            elif (side < 0 and price > order.trail_best) or (side > 0 and price < order.trail_best):
+                order.trail_best = price
+
+    def _reached_at(self, order: Order, price: float) -> tuple[float, float | None]:
+        """At the open: the level already passed and its fill price (None when none is)."""
+        for kind, side, level in self._levels(order):
+            if kind == "limit" and (price <= level if side > 0 else price >= level):
+                return level, self._limit_fill(order, price, level, at_open=True)
+            if kind == "stop" and (price >= level if side > 0 else price <= level):
+                if order.kind in (ENTRY, ORDER) and not _na(order.limit):
+                    order.triggered = True
+                    return level, None
+                return level, self._slipped(price, side)
+        return NA, None
+
+    def _hit_on(self, order: Order, a: float, b: float, up: bool) -> tuple[float, float] | None:
+        for kind, side, level in self._levels(order):
+            in_range = (a < level <= b) if up else (b <= level < a)
+            if not in_range:
+                continue
+            if kind == "limit" and ((side > 0 and not up) or (side < 0 and up)):
+                fill = self._limit_fill(order, level, level, at_open=False)
+                if fill is not None:
+                    return level, fill
+            if kind == "stop" and ((side > 0 and up) or (side < 0 and not up)):
+                if order.kind in (ENTRY, ORDER) and not _na(order.limit):
+                    order.triggered = True  # a stop-limit: now a limit order
+                    continue
+                return level, self._slipped(level, side)
+        return None
+
+    def _limit_fill(self, order: Order, price: float, level: float, at_open: bool) -> float | None:
+        ticks = self.config.backtest_fill_limits_assumption
+        if ticks and not at_open:
+            return None  # needs the price to trade through: checked on the next segment
+        return price
+
+    def _slipped(self, price: float, side: int) -> float:
+        return price + side * self.config.slippage * self.mintick
+
+    # ---- fills
+
+    def _fill_price_order(self, order: Order, price: float, bar: int) -> None:
+        if order not in self.pending:
+            return
+        if order.kind == EXIT:
+            self._fill_exit(order, price, bar)
+        else:
+            self.pending.remove(order)
+            self._fill(order, price, bar, market=False)
+
+    def _fill(self, order: Order, price: float, bar: int, *, market: bool) -> None:
+        if order.kind in (CLOSE, CLOSE_ALL):
+            self._fill_close(
+                order, self._slipped(price, -self._position_side()) if market else price, bar
+            )
+            return
+        if self.risk.halted:
+            return
+        if market:
+            price = self._slipped(price, order.side)
+        qty = self._order_qty(order, price)
+        if not qty > 0:
+            return
+        if order.kind == ENTRY:
+            self._fill_entry(order, price, qty, bar)
+        else:
+            self._fill_raw(order, price, qty, bar)
+        self._oca(order, qty)
+
+    def _fill_entry(self, order: Order, price: float, qty: float, bar: int) -> None:
+        side = order.side
+        allowed = self.risk.allow_entry_in
+        blocked = (allowed == "strategy.direction.long" and side < 0) or (
+            allowed == "strategy.direction.short" and side > 0
+        )
+        position = self.position_size
+        if position and (position > 0) != (side > 0):
+            self._close_trades(
+                list(self.open_trades), price, bar, order.id, order.comment or order.id
+            )
+            if blocked:
+                return
+        elif blocked:
+            return
+        same = sum(1 for t in self.open_trades if t.side == side)
+        if same >= self.config.max_entries:
+            return
+        if not _na(self.risk.max_position_size):
+            room = self.risk.max_position_size - abs(self.position_size)
+            qty = min(qty, self._round_qty(room))
+            if not qty > 0:
+                return
+        self._open(order, side, qty, price, bar)
+
+    def _fill_raw(self, order: Order, price: float, qty: float, bar: int) -> None:
+        side = order.side
+        remaining = qty
+        opposite = [t for t in self.open_trades if t.side != side]
+        if opposite:
+            closing = min(remaining, sum(t.qty for t in opposite))
+            self._close_qty(opposite, closing, price, bar, order.id, order.comment or order.id)
+            remaining -= closing
+        if remaining > 1e-12:
+            self._open(order, side, remaining, price, bar)
+
+    def _open(self, order: Order, side: int, qty: float, price: float, bar: int) -> None:
+        commission = self._commission(qty, price)
+        self.commission_paid += commission
+        self.realized -= 0.0
+        trade = OpenTrade(
+            order.id,
+            side,
+            qty,
+            price,
+            bar,
+            self.times[bar],
+            order.comment or order.id,
+            commission,
+            price,
+            price,
+        )
+        self.open_trades.append(trade)
+        self._last_entry_id = order.id
+        self._day_fills += 1
+
+    def _fill_close(self, order: Order, price: float, bar: int) -> None:
+        if order.kind == CLOSE_ALL:
+            trades = list(self.open_trades)
+        else:
+            trades = [t for t in self.open_trades if t.entry_id == order.id]
+        if not trades:
+            return
+        total = sum(t.qty for t in trades)
+        qty = total if _na(order.qty) else min(float(order.qty), total)
+        if _na(order.qty) and order.qty_percent < 100:
+            qty = self._round_qty(total * order.qty_percent / 100)
+        exit_id = order.comment or (
+            "Close entry(s) order " + order.id if order.kind == CLOSE else "Close position order"
+        )
+        self._close_qty(trades, qty, price, bar, order.id, exit_id)
+
+    def _fill_exit(self, order: Order, price: float, bar: int) -> None:
+        trades = self._trades_for(order)
+        if not trades:
+            return
+        total = sum(t.qty for t in trades)
+        if not _na(order.qty):
+            qty = min(float(order.qty), total)
+        else:
+            qty = (
+                self._round_qty(total * order.qty_percent / 100)
+                if order.qty_percent < 100
+                else total
+            )
+        side = -trades[0].side
+        kind = self._exit_kind(order, price, side)
+        comment = (
+            {
+                "profit": order.comment_profit,
+                "loss": order.comment_loss,
+                "trailing": order.comment_trailing,
+            }.get(kind)
+            or order.comment
+            or order.id
+        )
+        self._close_qty(trades, qty, price, bar, order.id, comment)
+        self.pending.remove(order)
+        if order.oca_name:
+            self._oca(order, qty)
+
+    def _exit_kind(self, order: Order, price: float, side: int) -> str:
+        """Which leg of a bracket filled: ``profit`` (its limit), ``trailing`` or ``loss``."""
+        for kind, _, level in self._levels(order):
+            if kind == "limit" and (price - level) * side <= 1e-12:
+                return "profit"
+        return "trailing" if not _na(order.trail_best) else "loss"
+
+    def _close_trades(
+        self, trades: list[OpenTrade], price: float, bar: int, exit_id: str, comment: str
+    ) -> None:
+        self._close_qty(trades, sum(t.qty for t in trades), price, bar, exit_id, comment)
+
+    def _close_qty(
+        self,
+        trades: list[OpenTrade],
+        qty: float,
+        price: float,
+        bar: int,
+        exit_id: str,
+        comment: str,
+    ) -> None:
+        """Close ``qty`` of ``trades``, oldest first (or the given trades in order)."""
+        remaining = qty
+        exit_commission_total = self._commission(qty, price)
+        self.commission_paid += exit_commission_total
+        for trade in list(trades):
+            if remaining <= 1e-12:
+                break
+            part = min(trade.qty, remaining)
+            share = part / trade.qty
+            entry_commission = trade.commission * share
+            exit_commission = exit_commission_total * (part / qty) if qty else 0.0
+            gross = (price - trade.entry_price) * part * trade.side * self.pointvalue
+            profit = gross - entry_commission - exit_commission
+            best = trade.best if trade.side > 0 else trade.worst
+            worst = trade.worst if trade.side > 0 else trade.best
+            runup = max(0.0, (best - trade.entry_price) * trade.side * part * self.pointvalue)
+            drawdown = min(0.0, (worst - trade.entry_price) * trade.side * part * self.pointvalue)
+            self.closed.append(
+                ClosedTrade(
+                    trade.entry_id,
+                    trade.side,
+                    part,
+                    trade.entry_price,
+                    trade.entry_bar,
+                    trade.entry_time,
+                    trade.comment,
+                    exit_id,
+                    price,
+                    bar,
+                    self.times[bar],
+                    comment,
+                    profit,
+                    entry_commission + exit_commission,
+                    runup,
+                    drawdown,
+                )
+            )
+            self.realized += profit
+            trade.qty -= part
+            trade.commission -= entry_commission
+            remaining -= part
+            if trade.qty <= 1e-12:
+                self.open_trades.remove(trade)
+        self._day_fills += 1
+
+    def _oca(self, order: Order, qty: float) -> None:
+        if not order.oca_name:
+            return
+        for other in list(self.pending):
+            if other is order or other.oca_name != order.oca_name:
+                continue
+            if order.oca_type == OCA_CANCEL and other.oca_type == OCA_CANCEL:
+                self.pending.remove(other)
+            elif (
+                order.oca_type == OCA_REDUCE and other.oca_type == OCA_REDUCE and not _na(other.qty)
+            ):
+                other.qty -= qty
+                if other.qty <= 1e-12:
+                    self.pending.remove(other)
+
+    # ---- helpers
+
+    def _place(self, order: Order) -> None:
+        """Queue an entry/order: one with the id of a pending one of its kind replaces it."""
+        if _na(order.qty) and not order.is_market:
+            order.budget = self._budget()
+        elif _na(order.qty):
+            order.qty = self._default_qty(self.closes[self.bar])
+        for i, old in enumerate(self.pending):
+            if old.kind == order.kind and old.id == order.id:
+                self.pending[i] = order
+                return
+        self.pending.append(order)
+
+    def _replace_market(self, order: Order) -> None:
+        for i, old in enumerate(self.pending):
+            if old.kind == order.kind and old.id == order.id:
+                self.pending[i] = order
+                return
+        self.pending.append(order)
+
+    def _order_qty(self, order: Order, price: float) -> float:
+        if not _na(order.qty):
+            return float(order.qty)
+        if not _na(order.budget):
+            return self._qty_for(order.budget, price)
+        return self._default_qty(price)
+
+    def _budget(self) -> float:
+        """The money a default-sized order may use (fixed sizing: none, the quantity is set)."""
+        c = self.config
+        if c.default_qty_type == FIXED:
+            return NA
+        if c.default_qty_type == CASH:
+            return float(c.default_qty_value)
+        return self.equity * float(c.default_qty_value) / 100.0
+
+    def _default_qty(self, price: float) -> float:
+        c = self.config
+        if c.default_qty_type == FIXED:
+            return float(c.default_qty_value)
+        return self._qty_for(self._budget(), price)
+
+    def _qty_for(self, budget: float, price: float) -> float:
+        if self.config.default_qty_type == FIXED:
+            return float(self.config.default_qty_value)
+        unit = price * self.pointvalue
+        if self.config.commission_type == COMMISSION_PERCENT:
+            unit *= 1 + self.config.commission_value / 100.0
+        if not unit > 0:
+            return 0.0
+        return self._round_qty(budget / unit)
+
+    def _round_qty(self, qty: float) -> float:
+        step = self.qty_step
+        if step and step > 0:
+            return math.floor(qty / step + 1e-9) * step
+        return qty
+
+    def _commission(self, qty: float, price: float) -> float:
+        c = self.config
+        if not c.commission_value:
+            return 0.0
+        if c.commission_type == COMMISSION_PERCENT:
+            return qty * price * self.pointvalue * c.commission_value / 100.0
+        if c.commission_type == COMMISSION_PER_CONTRACT:
+            return qty * c.commission_value
+        if c.commission_type == COMMISSION_PER_ORDER:
+            return float(c.commission_value)
+        return 0.0
+
+    def _trades_for(self, order: Order) -> list[OpenTrade]:
+        if order.from_entry:
+            return [t for t in self.open_trades if t.entry_id == order.from_entry]
+        return list(self.open_trades)
+
+    def _arm(self, order: Order) -> bool:
+        """An exit acts while it has trades; once they are gone it is dropped."""
+        has = bool(self._trades_for(order))
+        if has:
+            order.armed = True
+        elif order.armed:
+            self.pending.remove(order)
+        return has
+
+    @staticmethod
+    def _avg_price(trades: list[OpenTrade]) -> float:
+        total = sum(t.qty for t in trades)
+        return sum(t.entry_price * t.qty for t in trades) / total if total else NA
+
+    def _position_side(self) -> int:
+        size = self.position_size
+        return 1 if size > 0 else -1 if size < 0 else 0
+
+    def _track_extremes_at(self, price: float) -> None:
+        for trade in self.open_trades:
+            if price > trade.best or trade.best != trade.best:
+                trade.best = price
+            if price < trade.worst or trade.worst != trade.worst:
+                trade.worst = price
+
+    def _margin_check(self, bar: int) -> None:
+        """Liquidate four times the shortfall when equity no longer covers the margin."""
+        if not self.open_trades:
+            return
+        side = self._position_side()
+        margin = self.config.margin_long if side > 0 else self.config.margin_short
+        if not margin:
+            return
+        price = self.lows[bar] if side > 0 else self.highs[bar]
+        size = abs(self.position_size)
+        open_profit = sum(
+            (price - t.entry_price) * t.qty * t.side * self.pointvalue for t in self.open_trades
+        )
+        equity = self.config.initial_capital + self.realized + open_profit
+        required = size * price * self.pointvalue * margin / 100.0
+        if equity >= required:
+            return
+        per_unit = price * self.pointvalue * margin / 100.0
+        shortfall_qty = (required - equity) / per_unit if per_unit else size
+        qty = min(size, self._round_qty(4 * shortfall_qty) or size)
+        self.margin_calls += 1
+        self._close_qty(list(self.open_trades), qty, price, bar, "Margin call", "Margin call")
+
+    def _new_day(self, bar: int) -> None:
+        if self.trading_days is None:
+            return
+        day = self.trading_days[bar]
+        if day != self._day:
+            self._day = day
+            self._day_start_equity = self.equity if bar else self.config.initial_capital
+            self._day_fills = 0
+            if self.risk.halted and self.risk.halted_until_day < day:
+                self.risk.halted = False
+
+    def _check_risk(self, bar: int) -> None:
+        rule = self.risk.max_intraday_loss
+        if rule is not None and self.trading_days is not None and not self.risk.halted:
+            value, kind = rule
+            limit = value if kind == "strategy.cash" else self._day_start_equity * value / 100.0
+            if self._day_start_equity - self.equity >= limit:
+                self.pending = []
+                if self.open_trades:
+                    self._fill_close(
+                        Order("", CLOSE_ALL, 0, created_bar=bar), self.closes[bar], bar
+                    )
+                self.risk.halted = True
+                self.risk.halted_until_day = self._day  # type: ignore[assignment]
+        rule = self.risk.max_drawdown
+        if rule is not None and not self.risk.halted:
+            value, kind = rule
+            peak = max(self._peak_equity, self.equity)
+            limit = value if kind == "strategy.cash" else peak * value / 100.0
+            if peak - self.equity >= limit:
+                self.pending = []
+                if self.open_trades:
+                    self._fill_close(
+                        Order("", CLOSE_ALL, 0, created_bar=bar), self.closes[bar], bar
+                    )
+                self.risk.halted = True
+                self.risk.halted_until_day = 1 << 62
+
+    # ================================================================ strategy.* values
+
+    @property
+    def position_size(self) -> float:
+        return sum(t.qty * t.side for t in self.open_trades)
+
+    @property
+    def position_avg_price(self) -> float:
+        return self._avg_price(self.open_trades) if self.open_trades else NA
+
+    @property
+    def position_entry_name(self) -> str:
+        return self.open_trades[-1].entry_id if self.open_trades else ""
+
+    @property
+    def openprofit(self) -> float:
+        if not self.open_trades or self.bar < 0:
+            return 0.0
+        price = self.closes[self.bar]
+        return sum(
+            (price - t.entry_price) * t.qty * t.side * self.pointvalue - t.commission
+            for t in self.open_trades
+        )
+
+    @property
+    def netprofit(self) -> float:
+        return self.realized
+
+    @property
+    def equity(self) -> float:
+        return self.config.initial_capital + self.realized + self.openprofit
+
+    @property
+    def initial_capital(self) -> float:
+        return self.config.initial_capital
+
+    @property
+    def closedtrades(self) -> int:
+        return len(self.closed)
+
+    @property
+    def opentrades(self) -> int:
+        return len(self.open_trades)
+
+    @property
+    def wintrades(self) -> int:
+        return sum(1 for t in self.closed if t.profit > 0)
+
+    @property
+    def losstrades(self) -> int:
+        return sum(1 for t in self.closed if t.profit < 0)
+
+    @property
+    def eventrades(self) -> int:
+        return sum(1 for t in self.closed if t.profit == 0)
+
+    @property
+    def grossprofit(self) -> float:
+        return sum(t.profit for t in self.closed if t.profit > 0)
+
+    @property
+    def grossloss(self) -> float:
+        return -sum(t.profit for t in self.closed if t.profit < 0)
+
+    def value(self, name: str) -> object:
+        """``strategy.<name>`` for the names without a property of their own."""
+        closed = self.closed
+        capital = self.config.initial_capital
+        wins = [t.profit for t in closed if t.profit > 0]
+        losses = [t.profit for t in closed if t.profit < 0]
+        table = {
+            "netprofit_percent": lambda: self.realized / capital * 100,
+            "openprofit_percent": lambda: self.openprofit / capital * 100,
+            "grossprofit_percent": lambda: self.grossprofit / capital * 100,
+            "grossloss_percent": lambda: self.grossloss / capital * 100,
+            "max_drawdown": lambda: self.max_drawdown,
+            "max_runup": lambda: self.max_runup,
+            "max_drawdown_percent": lambda: self.max_drawdown / max(self._peak_equity, 1e-12) * 100,
+            "max_runup_percent": lambda: self.max_runup / max(self._trough_equity, 1e-12) * 100,
+            "avg_trade": lambda: sum(t.profit for t in closed) / len(closed) if closed else NA,
+            "avg_trade_percent": lambda: (
+                sum(self._profit_pct(t) for t in closed) / len(closed) if closed else NA
+            ),
+            "avg_winning_trade": lambda: sum(wins) / len(wins) if wins else NA,
+            "avg_losing_trade": lambda: -sum(losses) / len(losses) if losses else NA,
+            "avg_winning_trade_percent": lambda: (
+                sum(self._profit_pct(t) for t in closed if t.profit > 0) / len(wins) if wins else NA
+            ),
+            "avg_losing_trade_percent": lambda: (
+                -sum(self._profit_pct(t) for t in closed if t.profit < 0) / len(losses)
+                if losses
+                else NA
+            ),
+            "max_contracts_held_all": lambda: max(self.max_contracts.values()),
+            "max_contracts_held_long": lambda: self.max_contracts[1],
+            "max_contracts_held_short": lambda: self.max_contracts[-1],
+            "account_currency": lambda: "USD",
+            "margin_liquidation_price": lambda: NA,
+            "opentrades.capital_held": lambda: sum(
+                t.qty * t.entry_price * self.pointvalue for t in self.open_trades
+            ),
+            "closedtrades.first_index": lambda: 0,
+        }
+        if name not in table:
+            raise PineRuntimeError(f"strategy.{name} is not available")
+        return table[name]()
+
+    def _profit_pct(self, t: ClosedTrade) -> float:
+        cost = t.entry_price * t.qty * self.pointvalue
+        return t.profit / cost * 100 if cost else NA
+
+    def closed_trade(self, field_name: str, trade_num: int) -> object:
+        """``strategy.closedtrades.<field>(trade_num)``."""
+        if _na(trade_num) or not 0 <= int(trade_num) < len(self.closed):
+            return (
+                NA
+                if field_name not in ("entry_id", "exit_id", "entry_comment", "exit_comment")
+                else None
+            )
+        t = self.closed[int(trade_num)]
+        cost = t.entry_price * t.qty * self.pointvalue
+        values = {
+            "commission": t.commission,
+            "entry_bar_index": t.entry_bar,
+            "entry_comment": t.entry_comment,
+            "entry_id": t.entry_id,
+            "entry_price": t.entry_price,
+            "entry_time": t.entry_time,
+            "exit_bar_index": t.exit_bar,
+            "exit_comment": t.exit_comment,
+            "exit_id": t.exit_id,
+            "exit_price": t.exit_price,
+            "exit_time": t.exit_time,
+            "max_drawdown": -t.max_drawdown,
+            "max_drawdown_percent": -t.max_drawdown / cost * 100 if cost else NA,
+            "max_runup": t.max_runup,
+            "max_runup_percent": t.max_runup / cost * 100 if cost else NA,
+            "profit": t.profit,
+            "profit_percent": t.profit / cost * 100 if cost else NA,
+            "size": t.qty * t.side,
+        }
+        return values[field_name]
+
+    def open_trade(self, field_name: str, trade_num: int) -> object:
+        """``strategy.opentrades.<field>(trade_num)``."""
+        if _na(trade_num) or not 0 <= int(trade_num) < len(self.open_trades):
+            return NA if field_name not in ("entry_id", "entry_comment") else None
+        t = self.open_trades[int(trade_num)]
+        price = self.closes[self.bar] if self.bar >= 0 else t.entry_price
+        profit = (price - t.entry_price) * t.qty * t.side * self.pointvalue - t.commission
+        cost = t.entry_price * t.qty * self.pointvalue
+        best = t.best if t.side > 0 else t.worst
+        worst = t.worst if t.side > 0 else t.best
+        runup = max(0.0, (best - t.entry_price) * t.side * t.qty * self.pointvalue)
+        drawdown = -min(0.0, (worst - t.entry_price) * t.side * t.qty * self.pointvalue)
+        values = {
+            "commission": t.commission,
+            "entry_bar_index": t.entry_bar,
+            "entry_comment": t.comment,
+            "entry_id": t.entry_id,
+            "entry_price": t.entry_price,
+            "entry_time": t.entry_time,
+            "max_drawdown": drawdown,
+            "max_drawdown_percent": drawdown / cost * 100 if cost else NA,
+            "max_runup": runup,
+            "max_runup_percent": runup / cost * 100 if cost else NA,
+            "profit": profit,
+            "profit_percent": profit / cost * 100 if cost else NA,
+            "size": t.qty * t.side,
+        }
+        return values[field_name]
+
+    def convert_to_account(self, value: float) -> float:
+        return value
+
+    def convert_to_symbol(self, value: float) -> float:
+        return value
+
+    def default_entry_qty(self, fill_price: float) -> float:
+        return self._default_qty(fill_price)
+
+    # ================================================================ results
+
+    def result(self, index: pd.DatetimeIndex) -> StrategyResult:
+        """The trades (closed ones, then those still open, valued at the last close) and the
+        per-bar equity."""
+        rows = []
+        cumulative = 0.0
+        times = pd.DatetimeIndex(index)
+        for number, t in enumerate(self.closed, start=1):
+            cumulative += t.profit
+            cost = t.entry_price * t.qty * self.pointvalue
+            rows.append(
+                {
+                    "trade": number,
+                    "direction": "long" if t.side > 0 else "short",
+                    "entry_time": times[t.entry_bar],
+                    "entry_price": t.entry_price,
+                    "entry_signal": t.entry_comment,
+                    "entry_bar": t.entry_bar,
+                    "exit_time": times[t.exit_bar],
+                    "exit_price": t.exit_price,
+                    "exit_signal": t.exit_comment,
+                    "exit_bar": t.exit_bar,
+                    "qty": t.qty,
+                    "profit": t.profit,
+                    "profit_pct": t.profit / cost * 100 if cost else NA,
+                    "cum_profit": cumulative,
+                    "mfe": t.max_runup,
+                    "mae": t.max_drawdown,
+                    "bars": t.exit_bar - t.entry_bar,
+                    "commission": t.commission,
+                    "is_open": False,
+                }
+            )
+        last = len(self.closes) - 1
+        for t in self.open_trades:
+            price = self.closes[last]
+            profit = (price - t.entry_price) * t.qty * t.side * self.pointvalue - t.commission
+            cost = t.entry_price * t.qty * self.pointvalue
+            best = t.best if t.side > 0 else t.worst
+            worst = t.worst if t.side > 0 else t.best
+            rows.append(
+                {
+                    "trade": len(rows) + 1,
+                    "direction": "long" if t.side > 0 else "short",
+                    "entry_time": times[t.entry_bar],
+                    "entry_price": t.entry_price,
+                    "entry_signal": t.comment,
+                    "entry_bar": t.entry_bar,
+                    "exit_time": pd.NaT,
+                    "exit_price": NA,
+                    "exit_signal": None,
+                    "exit_bar": -1,
+                    "qty": t.qty,
+                    "profit": profit,
+                    "profit_pct": profit / cost * 100 if cost else NA,
+                    "cum_profit": cumulative + profit,
+                    "mfe": max(0.0, (best - t.entry_price) * t.side * t.qty * self.pointvalue),
+                    "mae": min(0.0, (worst - t.entry_price) * t.side * t.qty * self.pointvalue),
+                    "bars": last - t.entry_bar,
+                    "commission": t.commission,
+                    "is_open": True,
+                }
+            )
+        trades = pd.DataFrame(rows, columns=TRADE_COLUMNS)
+        equity = pd.DataFrame(
+            {
+                "equity": np.asarray(self.equity_curve, dtype=np.float64),
+                "position_size": self.position_curve,
+            },
+            index=times,
+        )
+        peak = equity["equity"].cummax()
+        equity["drawdown"] = equity["equity"] - peak
+        equity["drawdown_pct"] = equity["drawdown"] / peak * 100
+        return StrategyResult(trades, equity, self.config, self.margin_calls)
+
+
+TRADE_COLUMNS = [
+    "trade",
+    "direction",
+    "entry_time",
+    "entry_price",
+    "entry_signal",
+    "entry_bar",
+    "exit_time",
+    "exit_price",
+    "exit_signal",
+    "exit_bar",
+    "qty",
+    "profit",
+    "profit_pct",
+    "cum_profit",
+    "mfe",
+    "mae",
+    "bars",
+    "commission",
+    "is_open",
+]
+
+
+def _offset(entry: float, ticks: float, direction: int, tick: float) -> float:
+    """``entry`` moved ``ticks`` ticks in the favourable ``direction`` of the trade (the exit's
+    side is ``-direction``)."""
+    if _na(ticks) or _na(entry):
+        return NA
+    return entry + direction * ticks * tick
+
+
+def _first_reached(levels: list[float], direction: int) -> float:
+    """Of a relative and an absolute level, the one the price reaches first moving in
+    ``direction`` (+1 up: the lower one; -1 down: the higher one)."""
+    values = [x for x in levels if not _na(x)]
+    if not values:
+        return NA
+    return min(values) if direction > 0 else max(values)

@@ -1,0 +1,92 @@
+"""A strategy run: the broker a converted ``strategy()`` script trades through, and its results.
+
+:func:`make_broker` builds the :class:`~pineopt.strategy.broker.Broker` for a run context (its
+bars, symbol, trading days and, with ``use_bar_magnifier``, the intrabars of each bar);
+:func:`strategy_results` turns the broker's state after the last bar into the ``trades``,
+``equity`` and ``metrics`` of the run's Result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pineopt.errors import PineRuntimeError
+from pineopt.strategy.broker import Broker
+from pineopt.strategy.config import StrategyConfig
+
+
+def make_broker(
+    ctx: Any,
+    declaration: Mapping[str, object],
+    overrides: Mapping[str, object] | None,
+    magnifier_frame: pd.DataFrame | None,
+) -> Broker:
+    """The broker of a run (``ctx`` is the run's :class:`~pineopt.runtime.engine.Context`)."""
+    from pineopt.data.resample import Calendar
+
+    config = StrategyConfig.from_declaration(declaration, overrides)
+    symbol = ctx.symbol
+    days = Calendar.of(symbol).trading_days(ctx.index)
+    intrabars = None
+    if config.use_bar_magnifier and magnifier_frame is not None:
+        intrabars = _intrabars(ctx, magnifier_frame)
+    elif magnifier_frame is not None:
+        raise PineRuntimeError("--magnifier-data needs use_bar_magnifier = true")
+    return Broker(
+        config,
+        ctx.series("open").tolist(),
+        ctx.series("high").tolist(),
+        ctx.series("low").tolist(),
+        ctx.series("close").tolist(),
+        [int(t) for t in ctx.series("time").tolist()],
+        mintick=float(symbol.mintick),
+        pointvalue=float(symbol.pointvalue),
+        qty_step=float(symbol.mincontract or 0.0),
+        trading_days=np.asarray(days).astype("datetime64[D]").astype(np.int64).tolist(),
+        intrabars=intrabars,
+        version=ctx.version,
+    )
+
+
+def _intrabars(ctx: Any, frame: pd.DataFrame) -> list[list[tuple[float, float, float, float]]]:
+    """For each chart bar, the (open, high, low, close) of its lower-timeframe bars in order."""
+    from pineopt.data.frame import infer_timeframe
+    from pineopt.runtime import security
+
+    index = pd.DatetimeIndex(frame.index)
+    timeframe = infer_timeframe(index)
+    bars = security.intrabars(ctx.index, ctx.timeframe, ctx.symbol, index, timeframe, ctx.symbol)
+    columns = [
+        security.lower_tf_arrays(frame[k].to_numpy(dtype=np.float64), bars)
+        for k in ("open", "high", "low", "close")
+    ]
+    return [list(zip(*(c[i].tolist() for c in columns), strict=True)) for i in range(ctx.bar_count)]
+
+
+def strategy_results(broker: Broker, ctx: Any) -> dict[str, object]:
+    """``trades``, ``equity``, ``metrics`` and ``strategy`` (the raw broker result)."""
+    result = broker.result(ctx.index)
+    metrics = None
+    try:
+        from pineopt.strategy.metrics import performance_summary
+    except ImportError:  # pragma: no cover - the summary module is optional while it lands
+        performance_summary = None
+    if performance_summary is not None:
+        metrics = performance_summary(
+            result.trades,
+            result.equity,
+            ctx.frame,
+            initial_capital=broker.config.initial_capital,
+            risk_free_rate=broker.config.risk_free_rate,
+            margin_calls=broker.margin_calls,
+        )
+    return {
+        "trades": result.trades,
+        "equity": result.equity,
+        "metrics": metrics,
+        "strategy": result,
+    }
