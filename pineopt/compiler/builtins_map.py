@@ -265,12 +265,12 @@ def strategy_names() -> set[str]:
         if not name.startswith("strategy.") or entry.kind not in ("function", "variable"):
             continue
         member = name.partition(".")[2]
-        group, _, field = member.rpartition(".")
-        if group in ("closedtrades", "opentrades") and entry.kind == "function":
-            names.add(name)
-        elif entry.kind == "function" and hasattr(Broker, member.replace(".", "_")):
-            names.add(name)
-        elif entry.kind == "variable" and (member in Broker.__dict__ or member in _BROKER_VALUES):
+        group = member.rpartition(".")[0]
+        if entry.kind == "function":
+            accessor = group in ("closedtrades", "opentrades")
+            if accessor or hasattr(Broker, member.replace(".", "_")):
+                names.add(name)
+        elif member in Broker.__dict__ or member in _BROKER_VALUES:
             names.add(name)
     return names
 

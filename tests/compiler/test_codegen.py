@@ -191,7 +191,21 @@ plot(close)
     assert "import" in message
 
 
-def test_strategy_is_refused_with_location():
+def test_unsupported_request_is_refused_with_location():
+    src = """//@version=6
+indicator("t")
+float e = request.earnings(syminfo.tickerid, earnings.actual)
+plot(e)
+"""
+    conv = convert(src, "t.pine")
+    assert not conv.ok and conv.code is None
+    found = LOCATED.findall(conv.format_diagnostics())
+    assert found, conv.format_diagnostics()
+    assert any("request.earnings" in message for _, _, message in found)
+    assert all(int(line) == 3 for line, _, _ in found)
+
+
+def test_strategies_convert():
     src = """//@version=6
 strategy("t")
 if close > open
@@ -199,11 +213,8 @@ if close > open
 plot(close)
 """
     conv = convert(src, "t.pine")
-    assert not conv.ok and conv.code is None
-    found = LOCATED.findall(conv.format_diagnostics())
-    assert found, conv.format_diagnostics()
-    assert any("strategy" in message for _, _, message in found)
-    assert all(int(line) in (2, 3, 4) for line, _, _ in found)
+    assert conv.ok, conv.format_diagnostics()
+    assert "broker.begin_bar(bar_index)" in conv.code
 
 
 def test_load_refuses_failed_conversion():
