@@ -144,6 +144,9 @@ def run(
     end: Any = None,
     htf_data: dict[str, Any] | None = None,
     security_data: dict[str, Any] | None = None,
+    strategy: dict[str, object] | None = None,
+    magnifier_data: Any = None,
+    **strategy_overrides: object,
 ) -> Result:
     """Run a Pine script over bars and return its :class:`~pineopt.runtime.engine.Result`
     (``plots``: one column per plot title indexed by bar open time, UTC; ``drawings``,
@@ -161,7 +164,11 @@ def run(
     * ``start``, ``end``: the first and last bars executed (earlier and later rows dropped);
     * ``htf_data``: ``{timeframe: data}`` feeds of the chart symbol at other timeframes.
     * ``security_data``: ``{"SYMBOL" or "SYMBOL:TF": data}`` feeds of other symbols for
-      ``request.security``.
+      ``request.security``;
+    * strategies: ``strategy`` (a dict) or keyword arguments override ``strategy()``
+      parameters (``initial_capital=10_000, commission_value=0.1``); ``magnifier_data`` holds
+      the lower-timeframe bars of ``use_bar_magnifier``. The Result then also has ``trades``,
+      ``equity`` and ``metrics`` (TradingView's Performance Summary).
 
     Raises :class:`ConversionError` when the script has errors,
     :class:`~pineopt.runtime.inputs.InputError` for a bad input override,
@@ -172,8 +179,6 @@ def run(
     from pineopt.runtime.standalone import prepare, run_module
 
     conversion, module = _module(script)
-    if getattr(module, "DECLARATION", {}).get("kind") == "strategy":
-        raise PineOptError("strategies are not supported yet: only indicator() scripts run")
     chart = prepare(
         data,
         symbol=symbol,
@@ -189,4 +194,12 @@ def run(
         security_data=security_data,
     )
     warnings = tuple(d for d in conversion.diagnostics if not d.is_error)
-    return run_module(module, chart, inputs=inputs, diagnostics=warnings)
+    overrides = {**(strategy or {}), **strategy_overrides}
+    return run_module(
+        module,
+        chart,
+        inputs=inputs,
+        diagnostics=warnings,
+        strategy=overrides or None,
+        magnifier=magnifier_data,
+    )

@@ -61,7 +61,7 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
         default=[],
         type=_pair("--strategy"),
         metavar="KEY=VALUE",
-        help="override a strategy() parameter; repeatable (strategies are not supported yet)",
+        help="override a strategy() parameter; repeatable",
     )
     ran.add_argument("--start", metavar="ISO", help="first chart bar executed")
     ran.add_argument("--end", metavar="ISO", help="last chart bar executed")
@@ -85,14 +85,14 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
         "--magnifier-data",
         type=existing_path,
         metavar="PATH",
-        help="lower-timeframe bars for use_bar_magnifier (strategies: not supported yet)",
+        help="lower-timeframe bars for use_bar_magnifier",
     )
     out = run.add_argument_group("outputs")
     out.add_argument(
         "--plots", metavar="OUT.csv", help="plotted series: time, one column each (- for stdout)"
     )
-    out.add_argument("--trades", metavar="OUT.csv", help="strategy trades (not supported yet)")
-    out.add_argument("--metrics", metavar="OUT.json", help="strategy metrics (not supported yet)")
+    out.add_argument("--trades", metavar="OUT.csv", help="strategy trades, one row per trade")
+    out.add_argument("--metrics", metavar="OUT.json", help="strategy performance summary (JSON)")
     run.set_defaults(handler=cmd_run)
 
     convert = commands.add_parser(
@@ -191,13 +191,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     conversion = _convert(args.file)
     if conversion is None:
         return 2
-    strategy = _is_strategy(conversion)
     if not conversion.ok:
-        if strategy:
-            print("pineopt: error: strategies are not supported yet", file=sys.stderr)
-        return 1
-    if strategy:
-        print("pineopt: error: strategies are not supported yet", file=sys.stderr)
         return 1
     for flag, value in (
         ("--trades", args.trades),
@@ -205,7 +199,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ("--strategy", args.strategy),
         ("--magnifier-data", args.magnifier_data),
     ):
-        if value:
+        if value and not _is_strategy(conversion):
             print(
                 f"pineopt: error: {flag} needs a strategy() script; {args.file} is an indicator",
                 file=sys.stderr,
@@ -215,12 +209,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pineopt.api import run
     from pineopt.errors import PineOptError, PineRuntimeError
     from pineopt.runtime.inputs import InputError
-    from pineopt.runtime.standalone import prepare_from_args, summary, write_plots_csv
+    from pineopt.runtime.standalone import (
+        prepare_from_args,
+        summary,
+        write_metrics,
+        write_plots_csv,
+        write_trades,
+    )
+    from pineopt.strategy.config import StrategyConfigError
 
     try:
         chart = prepare_from_args(args)
-        result = run(conversion, chart, inputs=dict(args.input))
-    except InputError as exc:
+        result = run(
+            conversion,
+            chart,
+            inputs=dict(args.input),
+            strategy=dict(args.strategy) or None,
+            magnifier_data=args.magnifier_data,
+        )
+    except (InputError, StrategyConfigError) as exc:
         print(f"pineopt run: error: {exc}", file=sys.stderr)
         return 2
     except PineRuntimeError as exc:
@@ -231,7 +238,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     if args.plots:
         write_plots_csv(result, args.plots)
-    else:
+    if args.trades:
+        write_trades(result, args.trades)
+    if args.metrics:
+        write_metrics(result, args.metrics)
+    if not (args.plots or args.trades or args.metrics):
         print(summary(result, chart, time.perf_counter() - started))
     return 0
 

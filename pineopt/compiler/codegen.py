@@ -210,6 +210,8 @@ class CodeGen:
 
     def _script_body(self) -> list[ast.stmt]:
         body: list[ast.stmt] = []
+        if self.is_strategy:
+            self.alias("broker", P.attr("ctx", "broker"))
         alias_stmts = [P.assign(k, v) for k, v in sorted(self.aliases.items())]
         series_stmts = [P.assign(k, v) for k, v in sorted(self.series_aliases.items())]
         sections = [

@@ -299,10 +299,14 @@ def run_module(
     *,
     inputs: Mapping[str, object] | None = None,
     diagnostics: tuple = (),
+    strategy: Mapping[str, object] | None = None,
+    magnifier: Any = None,
 ) -> Result:
-    """Run a loaded module over ``chart``. A bad input override (an unknown name, a value of the
-    wrong type or out of range) raises :class:`~pineopt.runtime.inputs.InputError` listing the
-    script's inputs; other failures of the script raise
+    """Run a loaded module over ``chart`` (a strategy with ``strategy`` overrides of its
+    ``strategy()`` parameters and ``magnifier`` lower-timeframe bars). A bad input override
+    (an unknown name, a value of the wrong type or out of range) raises
+    :class:`~pineopt.runtime.inputs.InputError` listing the script's inputs; other failures of
+    the script raise
     :class:`~pineopt.errors.PineRuntimeError` located at its Pine line."""
     from pineopt.runtime.engine import execute
     from pineopt.runtime.inputs import InputError
@@ -317,6 +321,8 @@ def run_module(
             htf_frames=chart.htf_frames,
             source_frame=chart.source_frame,
             diagnostics=diagnostics,
+            strategy=strategy,
+            magnifier_frame=None if magnifier is None else _feed_frame(magnifier, "magnifier data"),
         )
 
     try:
@@ -430,6 +436,24 @@ def write_plots_csv(result: Result, path: str | Path) -> None:
     write_output(path, plots_csv(result))
 
 
+def write_trades(result: Result, path: str | Path) -> None:
+    """A strategy's trades in the ``--trades`` layout of the CLI contract."""
+    from pineopt.strategy.compare import write_trades_csv
+
+    if result.trades is None:
+        raise DataError("--trades needs a strategy() script")
+    write_output(path, write_trades_csv(result.trades))
+
+
+def write_metrics(result: Result, path: str | Path) -> None:
+    """A strategy's Performance Summary as JSON (``{"all", "long", "short"}``)."""
+    from pineopt.strategy.metrics import to_json
+
+    if result.metrics is None:
+        raise DataError("--metrics needs a strategy() script")
+    write_output(path, to_json(result.metrics) + "\n")
+
+
 def write_output(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically; ``-`` is stdout, and a path that is not a regular
     file (``/dev/stdout``, a named pipe) is written in place rather than replaced."""
@@ -462,6 +486,15 @@ def summary(result: Result, chart: Chart, seconds: float) -> str:
         f"{len(plot_columns(result))} plots, {drawings} drawings, {len(result.alerts)} alerts, "
         f"{len(result.logs)} logs; took {seconds:.3f} s",
     ]
+    if result.metrics is not None:
+        everything = result.metrics["all"]
+        lines.append(
+            f"{everything['total_closed_trades']} closed trades "
+            f"({everything['total_open_trades']} open), net profit "
+            f"{everything['net_profit']:.2f} ({everything['net_profit_pct']:.2f} %), "
+            f"max drawdown {everything['max_drawdown']:.2f}, "
+            f"profit factor {everything['profit_factor']:.3f}"
+        )
     return "\n".join(lines)
 
 

@@ -148,9 +148,68 @@ def test_runtime_errors_exit_1_at_the_pine_line(capsys, write, bars_csv):
     assert "Traceback" not in err
 
 
-def test_strategies_are_refused_clearly(capsys, write, bars_csv):
-    code, _, err = run(capsys, "run", write("s.pine", STRATEGY), "--data", bars_csv)
-    assert code == 1 and "strategies are not supported yet" in err
+CROSS = (
+    "//@version=6\n"
+    'strategy("cross", initial_capital=1000, default_qty_type=strategy.fixed, '
+    "default_qty_value=2)\n"
+    "if close > open\n"
+    '    strategy.entry("L", strategy.long)\n'
+    "if close < open\n"
+    '    strategy.entry("S", strategy.short)\n'
+)
+
+
+def test_strategy_trades_and_metrics(capsys, write, bars_csv, tmp_path):
+    trades_csv, metrics_json = tmp_path / "t.csv", tmp_path / "m.json"
+    code, out, err = run(
+        capsys,
+        "run",
+        write("s.pine", CROSS),
+        "--data",
+        bars_csv,
+        "--trades",
+        trades_csv,
+        "--metrics",
+        metrics_json,
+    )
+    assert (code, out, err) == (0, "", "")
+    rows = read_rows(trades_csv)
+    header = "trade,direction,entry_time,entry_price,entry_signal,exit_time,exit_price,"
+    assert rows[0] == (header + "exit_signal,qty,profit,profit_pct,cum_profit,mfe,mae").split(",")
+    # bar 0 is up: long at bar 1's open 10.5; bar 1 is down: short at bar 2's open 10 (reversal);
+    # bar 2 is up: long at bar 3's open 11, still open at the last close 12.1
+    assert [r[1:5] for r in rows[1:]] == [
+        ["long", "2025-03-31T06:15:00Z", "10.5", "L"],
+        ["short", "2025-03-31T07:15:00Z", "10", "S"],
+        ["long", "2025-03-31T08:15:00Z", "11", "L"],
+    ]
+    assert rows[1][6:10] == ["10", "S", "2", "-1"]
+    assert rows[3][5:8] == ["", "", ""]  # still open
+    import json
+
+    summary = json.loads(metrics_json.read_text())
+    assert set(summary) == {"all", "long", "short"}
+    assert summary["all"]["total_closed_trades"] == 2 and summary["all"]["net_profit"] == -3.0
+
+
+def test_strategy_overrides_and_their_errors(capsys, write, bars_csv, tmp_path):
+    script = write("s.pine", CROSS)
+    trades_csv = tmp_path / "t.csv"
+    code, _, err = run(
+        capsys,
+        "run",
+        script,
+        "--data",
+        bars_csv,
+        "--strategy",
+        "default_qty_value=5",
+        "--trades",
+        trades_csv,
+    )
+    assert (code, err) == (0, "")
+    assert read_rows(trades_csv)[1][8] == "5"
+    code, _, err = run(capsys, "run", script, "--data", bars_csv, "--strategy", "nonsense=1")
+    assert code == 2 and "unknown strategy parameter 'nonsense'" in err
 
 
 def test_strategy_outputs_need_a_strategy(capsys, write, bars_csv, tmp_path):
