@@ -15,9 +15,16 @@ The fill model (LANGUAGE-NOTES §15):
   high, else open → low → high → close (ties: low first); a stop or limit fills where the path
   reaches its price, or at the open when the open has gapped through it (a limit fills at the
   better price, a stop at the worse); several orders fill in the order the path reaches them;
+* stop and limit levels sit on the tick grid, rounded away from the market (a buy stop and a
+  sell limit up, a sell stop and a buy limit down; float noise within 1e-6 tick is ignored);
 * stop and market fills pay ``slippage`` ticks against the trader, limit fills do not;
-* an entry against the position reverses it (the order closes the position and opens the
-  requested quantity); ``pyramiding`` caps the entries in one direction;
+* an entry's size is fixed when it is placed: the requested quantity plus the opposite
+  position held then (its reversal part); when it fills it closes what it can of the opposite
+  position and opens the rest (placed while flat, it only closes a position it meets; placed
+  against a position that is gone by the fill, it opens both parts);
+* ``pyramiding`` caps the entries in one direction and is judged when a bar starts: a pending
+  entry the position cannot take then is dropped, even if a reversal later on the bar would
+  make room for it;
 * a default-sized market entry is sized on its signal bar: equity and close there (with a
   percent commission included), rounded down to the symbol's quantity step; a price order's
   default size is computed at its fill price from the budget frozen when it was placed;
@@ -101,6 +108,7 @@ class Order:
     triggered: bool = False  # stop-limit orders: the stop has been reached
     trail_best: float = NA  # trailing stops: the best price since activation
     armed: bool = False  # exits: trades to exit have existed
+    reverse: float = 0.0  # entries: the opposite position when placed, which the order closes
 
     @property
     def is_market(self) -> bool:
@@ -422,6 +430,15 @@ class Broker:
         """Fill the pending orders on ``bar`` (before the script runs on its close)."""
         self.bar = bar
         self._new_day(bar)
+        # pyramiding is judged when the bar starts: an entry the position cannot take then is
+        # dropped, even when a reversal later on the bar would make room for it
+        self.pending = [
+            o
+            for o in self.pending
+            if o.kind != ENTRY
+            or o.created_bar >= bar
+            or sum(1 for t in self.open_trades if t.side == o.side) < self.config.max_entries
+        ]
         if self.pending or self.open_trades:
             if self.intrabars is not None and self.intrabars[bar]:
                 for o, h, lo, c in self.intrabars[bar]:
@@ -516,7 +533,22 @@ class Broker:
 
     def _levels(self, order: Order) -> list[tuple[str, int, float]]:
         """(kind, side, price) of the price levels of an active order: kind ``limit`` or
-        ``stop``; side +1 buys / -1 sells."""
+        ``stop``; side +1 buys / -1 sells; prices on the tick grid (see :meth:`_on_tick`)."""
+        return [(k, side, self._on_tick(k, side, p)) for k, side, p in self._raw_levels(order)]
+
+    def _on_tick(self, kind: str, side: int, price: float) -> float:
+        """A level rounded to the tick grid away from the market: a buy stop up, a sell stop
+        down, a buy limit down, a sell limit up (a level within 1e-6 tick of the grid is on
+        it, so float noise such as ``1.13641 - 0.00001`` does not move it a whole tick)."""
+        tick = self.mintick
+        if not tick > 0 or _na(price):
+            return price
+        units = price / tick
+        up = (kind == "stop") == (side > 0)
+        n = math.ceil(units - 1e-6) if up else math.floor(units + 1e-6)
+        return round(n * tick, 12)
+
+    def _raw_levels(self, order: Order) -> list[tuple[str, int, float]]:
         if order.kind in (ENTRY, ORDER):
             if not _na(order.stop) and not order.triggered:
                 return [("stop", order.side, order.stop)]
@@ -657,14 +689,16 @@ class Broker:
         blocked = (allowed == "strategy.direction.long" and side < 0) or (
             allowed == "strategy.direction.short" and side > 0
         )
-        position = self.position_size
-        if position and (position > 0) != (side > 0):
-            self._close_trades(
-                list(self.open_trades), price, bar, order.id, order.comment or order.id
-            )
-            if blocked:
-                return
-        elif blocked:
+        # the order's size was fixed when it was placed: the opposite position then (if any)
+        # plus the entry; it closes what it can of the opposite position and opens the rest
+        qty += order.reverse
+        opposite = [t for t in self.open_trades if t.side != side]
+        if opposite:
+            held = sum(t.qty for t in opposite)
+            closing = held if blocked else min(held, qty)
+            self._close_qty(opposite, closing, price, bar, order.id, order.comment or order.id)
+            qty -= closing
+        if blocked or not qty > 1e-12:
             return
         same = sum(1 for t in self.open_trades if t.side == side)
         if same >= self.config.max_entries:
@@ -836,7 +870,11 @@ class Broker:
     # ---- helpers
 
     def _place(self, order: Order) -> None:
-        """Queue an entry/order: one with the id of a pending one of its kind replaces it."""
+        """Queue an entry/order: one with the id of a pending one of its kind replaces it. An
+        entry against the position also carries that position's size (its reversal part)."""
+        position = self.position_size
+        if order.kind == ENTRY and position and (position > 0) != (order.side > 0):
+            order.reverse = abs(position)
         if _na(order.qty) and not order.is_market:
             order.budget = self._budget()
         elif _na(order.qty):
