@@ -158,13 +158,38 @@ class _All:
 # --------------------------------------------------------------------------- moving averages
 
 
-class Sma(_Skip):
+class Sma:
+    """``ta.sma`` from a running sum, as :func:`ta_vector.sma` (the same additions, so the
+    same bits); a length that changes from bar to bar restarts the sum over the new window."""
+
     name = "ta.sma"
-    __slots__ = ()
+    __slots__ = ("buf", "length", "total")
+
+    def __init__(self) -> None:
+        self.buf: list[float] = []
+        self.length = 0
+        self.total = 0.0
 
     def update(self, source: float, length: int) -> float:
-        w = self._window(source, length)
-        return NAN if w is None else reduce(add, w, 0.0) / len(w)
+        n = _len(length, self.name)
+        if source != source:
+            return NAN
+        buf = self.buf
+        buf.append(source)
+        if n != self.length:  # a new length: restart from the previous bar's window of it
+            self.length = n
+            total = 0.0
+            for value in buf[-(n + 1) : -1] if len(buf) > n else buf[:-1]:
+                total += value
+            self.total = total
+        if len(buf) > n:
+            self.total -= buf[-1 - n]
+        self.total += source
+        if len(buf) > 2 * _KEEP:
+            del buf[:-_KEEP]
+        if len(buf) < n:
+            return NAN
+        return self.total / n
 
 
 class MathSum(_Skip):
@@ -456,15 +481,20 @@ class Dev(_Skip):
 
 class Cci(_Skip):
     name = "ta.cci"
-    __slots__ = ()
+    __slots__ = ("sma",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sma = Sma()
 
     def update(self, source: float, length: int) -> float:
+        average = self.sma.update(source, length)
         w = self._window(source, length)
         if w is None:
             return NAN
         n = len(w)
-        mean, acc = _mean_and_dev(w, n, 1)
-        return _div(source - mean, 0.015 * (acc / n))
+        _, acc = _mean_and_dev(w, n, 1)
+        return _div(source - average, 0.015 * (acc / n))
 
 
 class Bb:

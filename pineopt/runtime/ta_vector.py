@@ -218,9 +218,29 @@ def _recursive_ma(x: Array, n: int, alpha: float) -> Array:
 
 
 def sma(source: Array, length: int) -> Array:
-    """``ta.sma``: mean of the last ``length`` non-``na`` values."""
+    """``ta.sma``: mean of the last ``length`` non-``na`` values, from a running sum: the values
+    are added oldest first until the window is full, then each bar subtracts ``x[length]`` and
+    adds ``x``.
+
+    That rounding is TradingView's: where two averages tie exactly, its exports cross (or not)
+    as the running sum's residue says. Of ten summation orders measured on the three exact ties
+    in the exports (``valuewhen.csv`` bar 116, ``futures_pnl`` trades 203-204 and 281-282), only
+    this one reproduces all three; a window summed afresh or a compensated sum does not."""
     n = _length(length, "sma")
-    return _skip_na(lambda x: _pad(_seq_sum(x, n) / n, len(x)), _f64(source))
+    return _skip_na(lambda x: _running_mean(x, n), _f64(source))
+
+
+def _running_mean(x: Array, n: int) -> Array:
+    out = np.full(len(x), np.nan)
+    values = x.tolist()
+    total = 0.0
+    for t, value in enumerate(values):
+        if t >= n:
+            total -= values[t - n]
+        total += value
+        if t >= n - 1:
+            out[t] = total / n
+    return out
 
 
 def ema(source: Array, length: int) -> Array:

@@ -75,9 +75,7 @@ CASES = {
         "slippage_pyramiding_trades.csv",
         FX,
     ),
-    "futures_pnl": Case(
-        "futures_pnl.pine", "futures_pnl_ohlcv.csv", "futures_pnl_trades.csv", QM, known=(203, 204)
-    ),
+    "futures_pnl": Case("futures_pnl.pine", "futures_pnl_ohlcv.csv", "futures_pnl_trades.csv", QM),
 }
 
 

@@ -241,9 +241,11 @@ def test_invalid_length_is_a_runtime_error(call) -> None:
         call()
 
 
-def test_window_sums_do_not_drift() -> None:
+def test_running_sma_drifts_far_less_than_the_conformance_tolerance() -> None:
+    """``ta.sma`` keeps TradingView's running sum; after 60,000 bars its rounding drift stays
+    orders of magnitude below the 1e-7 relative tolerance the exports are held to."""
     rng = np.random.default_rng(1)
     x = 30000 + np.cumsum(rng.normal(size=60000))
     out = ta.sma(x, 14)
     want = np.array([math.fsum(x[i - 13 : i + 1]) / 14 for i in range(59000, 60000)])
-    assert np.max(np.abs(out[59000:] - want) / want) < 1e-15
+    assert np.max(np.abs(out[59000:] - want) / want) < 1e-12
