@@ -1171,7 +1171,7 @@ class CodeGen:
     ) -> ast.expr:
         if fixed and offset.value == 0:  # type: ignore[attr-defined]
             return current
-        return P.call("ops.local_history", [buffer, offset, default])
+        return P.call("ops.local_history", [buffer, offset, default, current])
 
     def x_Unary(self, node: n.Unary) -> ast.expr:
         operand = self.scalar(node.operand)
@@ -1386,7 +1386,7 @@ class CodeGen:
             kws.append(("initial_value", self.na_of(self.element_type(node, 0))))
         if name == "map.new":
             kws.append(("na_value", self.na_of(self.element_type(node, 1))))
-        if name == "str.tostring":
+        if name in ("str.tostring", "math.round_to_mintick"):
             kws.append(("mintick", self.fixed_value("syminfo.mintick")))
         return P.call_kw(func, pos, kws)
 
@@ -1759,7 +1759,7 @@ class CodeGen:
             return all(self.vectorisable(a) and self.numeric_or_bool(a) for _, a in args)
         if name == "timeframe.change":
             return all(self.qualifier(a) <= Qualifier.SIMPLE and self.is_fixed(a) for _, a in args)
-        if name == "input.source":
+        if name == "input.source" or (name == "input" and self.is_source_default(args)):
             return True
         if name in ("time", "time_close"):
             return all(self.is_fixed_value(a) for _, a in args)
@@ -1986,7 +1986,7 @@ class CodeGen:
             return P.call(
                 P.attr("ctx", "timeframe_change"), [self.scalar_fixed(a) for _, a in args]
             )
-        if name == "input.source":
+        if name == "input.source" or name == "input":
             choice = self.source_input(node, args)
             return P.call(P.attr("ctx", "series"), [choice])
         if name in ("time", "time_close"):
@@ -2059,7 +2059,7 @@ class CodeGen:
     def input_call(self, node: n.Call, sig: Signature, args: list[tuple[str, n.Expr]]) -> ast.expr:
         kind = sig.name.partition(".")[2] or "any"
         if sig.name == "input":
-            kind = self.type_of(node)
+            kind = "source" if self.is_source_default(args) else self.type_of(node)
         if kind == "source":
             return self.source_input(node, args)
         values: list[tuple[str, ast.expr]] = []
@@ -2080,6 +2080,15 @@ class CodeGen:
         with self.into(self.fixed):
             self.emit(P.assign(py, call), node)
         return P.name(py)
+
+    def is_source_default(self, args: list[tuple[str, n.Expr]]) -> bool:
+        """``input(close, ...)``: the generic input with a bar series is ``input.source``."""
+        default = next((a for p, a in args if p == "defval"), None)
+        return (
+            isinstance(default, n.Name)
+            and default.id in BAR_SERIES
+            and self.lookup(default.id) is None
+        )
 
     def source_input(self, node: n.Call, args: list[tuple[str, n.Expr]]) -> ast.expr:
         default = next((a for p, a in args if p == "defval"), None)

@@ -117,13 +117,18 @@ def history(values: list, index: int, offset: float, default: object = NA) -> ob
     return values[index - offset] if index >= offset else default
 
 
-def local_history(values: list, offset: float, default: object = NA) -> object:
-    """``x[offset]`` of a local series: ``values`` holds one value per past execution."""
+def local_history(
+    values: list, offset: float, default: object = NA, current: object = NA
+) -> object:
+    """``x[offset]`` of a local series: ``values`` holds one value per past execution of its
+    scope, ``current`` is the value of this execution (``x[0]``)."""
     if offset != offset:
         return default
     offset = int(offset)
     if offset < 0:
         raise PineRuntimeError(f"Invalid history reference: the offset {offset} is negative")
+    if offset == 0:
+        return current
     return values[-offset] if len(values) >= offset else default
 
 

@@ -131,6 +131,7 @@ class OpenTrade:
     commission: float
     best: float = NA
     worst: float = NA
+    placed_bar: int = -1  # the bar the entry order was placed on
 
 
 @dataclass
@@ -353,6 +354,8 @@ class Broker:
         for i, old in enumerate(self.pending):
             if old.kind == EXIT and old.id == order.id and old.from_entry == order.from_entry:
                 order.armed, order.trail_best = old.armed, old.trail_best
+                if old.armed and _na(order.qty) and order.qty_percent < 100:
+                    order.qty = old.qty  # the share it reserved when it was first armed
                 self.pending[i] = order
                 return
         self.pending.append(order)
@@ -448,6 +451,7 @@ class Broker:
                     bar, self.opens[bar], self.highs[bar], self.lows[bar], self.closes[bar]
                 )
             self._margin_check(bar)
+        self._equity_extremes()
 
     def end_bar(self, bar: int) -> None:
         """After the script: ``process_orders_on_close`` fills, then equity at the close."""
@@ -465,6 +469,13 @@ class Broker:
         if size:
             side = 1 if size > 0 else -1
             self.max_contracts[side] = max(self.max_contracts[side], abs(size))
+        self._equity_extremes(equity)
+
+    def _equity_extremes(self, equity: float | None = None) -> None:
+        """Peak, trough, max drawdown and run-up with the equity at this bar's close (the script
+        reads them after the bar's fills, the results after its on-close fills too)."""
+        if equity is None:
+            equity = self.equity
         self._peak_equity = max(self._peak_equity, equity)
         self.max_drawdown = max(self.max_drawdown, self._peak_equity - equity)
         self._trough_equity = min(self._trough_equity, equity)
@@ -473,7 +484,9 @@ class Broker:
     # ================================================================ fills along the path
 
     def _run_path(self, bar: int, o: float, h: float, lo: float, c: float) -> None:
-        """Market orders at the open, then price orders where the path reaches them."""
+        """Market orders at the open, then price orders where the path reaches them (prices
+        taken on the tick grid)."""
+        o, h, lo, c = (self._grid(p) for p in (o, h, lo, c))
         for order in [x for x in self.pending if x.is_market and x.created_bar < bar]:
             if order in self.pending:
                 self.pending.remove(order)
@@ -536,6 +549,13 @@ class Broker:
         ``stop``; side +1 buys / -1 sells; prices on the tick grid (see :meth:`_on_tick`)."""
         return [(k, side, self._on_tick(k, side, p)) for k, side, p in self._raw_levels(order)]
 
+    def _grid(self, price: float) -> float:
+        """A bar price on the symbol's tick grid (the nearest multiple of mintick)."""
+        tick = self.mintick
+        if not tick > 0 or _na(price):
+            return price
+        return round(round(price / tick) * tick, 12)
+
     def _on_tick(self, kind: str, side: int, price: float) -> float:
         """A level rounded to the tick grid away from the market: a buy stop up, a sell stop
         down, a buy limit down, a sell limit up (a level within 1e-6 tick of the grid is on
@@ -556,7 +576,7 @@ class Broker:
                 return [("limit", order.side, order.limit)]
             return []
         trades = self._trades_for(order)
-        if not trades:
+        if not trades or not self._exit_qty(order, trades) > 0:
             return []
         side = -trades[0].side
         entry = self._avg_price(trades)
@@ -618,37 +638,40 @@ class Broker:
 
     def _reached_at(self, order: Order, price: float) -> tuple[float, float | None]:
         """At the open: the level already passed and its fill price (None when none is)."""
+        through = self.config.backtest_fill_limits_assumption * self.mintick
         for kind, side, level in self._levels(order):
-            if kind == "limit" and (price <= level if side > 0 else price >= level):
-                return level, self._limit_fill(order, price, level, at_open=True)
+            if kind == "limit" and (
+                price <= level - through if side > 0 else price >= level + through
+            ):
+                return level, price
             if kind == "stop" and (price >= level if side > 0 else price <= level):
                 if order.kind in (ENTRY, ORDER) and not _na(order.limit):
-                    order.triggered = True
-                    return level, None
+                    order.triggered = True  # a stop-limit: its limit may be good already
+                    limit = self._on_tick("limit", side, order.limit)
+                    good = price <= limit - through if side > 0 else price >= limit + through
+                    return level, (price if good else None)
                 return level, self._slipped(price, side)
         return NA, None
 
     def _hit_on(self, order: Order, a: float, b: float, up: bool) -> tuple[float, float] | None:
+        """Where the move from ``a`` to ``b`` meets a level of ``order``: (level, fill price).
+        A limit needs the price to trade ``backtest_fill_limits_assumption`` ticks through it."""
+        through = self.config.backtest_fill_limits_assumption * self.mintick
         for kind, side, level in self._levels(order):
-            in_range = (a < level <= b) if up else (b <= level < a)
-            if not in_range:
+            if kind == "limit":
+                if (side > 0 and up) or (side < 0 and not up):
+                    continue
+                trigger = level - through if side > 0 else level + through
+                if (a < trigger <= b) if up else (b <= trigger < a):
+                    return trigger, level
                 continue
-            if kind == "limit" and ((side > 0 and not up) or (side < 0 and up)):
-                fill = self._limit_fill(order, level, level, at_open=False)
-                if fill is not None:
-                    return level, fill
-            if kind == "stop" and ((side > 0 and up) or (side < 0 and not up)):
+            in_range = (a < level <= b) if up else (b <= level < a)
+            if in_range and ((side > 0 and up) or (side < 0 and not up)):
                 if order.kind in (ENTRY, ORDER) and not _na(order.limit):
                     order.triggered = True  # a stop-limit: now a limit order
                     continue
                 return level, self._slipped(level, side)
         return None
-
-    def _limit_fill(self, order: Order, price: float, level: float, at_open: bool) -> float | None:
-        ticks = self.config.backtest_fill_limits_assumption
-        if ticks and not at_open:
-            return None  # needs the price to trade through: checked on the next segment
-        return price
 
     def _slipped(self, price: float, side: int) -> float:
         return price + side * self.config.slippage * self.mintick
@@ -724,7 +747,6 @@ class Broker:
     def _open(self, order: Order, side: int, qty: float, price: float, bar: int) -> None:
         commission = self._commission(qty, price)
         self.commission_paid += commission
-        self.realized -= 0.0
         trade = OpenTrade(
             order.id,
             side,
@@ -736,6 +758,7 @@ class Broker:
             commission,
             price,
             price,
+            order.created_bar,
         )
         self.open_trades.append(trade)
         self._last_entry_id = order.id
@@ -761,16 +784,13 @@ class Broker:
         trades = self._trades_for(order)
         if not trades:
             return
-        total = sum(t.qty for t in trades)
-        if not _na(order.qty):
-            qty = min(float(order.qty), total)
-        else:
-            qty = (
-                self._round_qty(total * order.qty_percent / 100)
-                if order.qty_percent < 100
-                else total
-            )
+        qty = self._exit_qty(order, trades)
+        if not qty > 0:
+            return
         side = -trades[0].side
+        if self.config.close_entries_rule == "FIFO":
+            # FIFO: the exit closes the oldest trades of the position, whatever their entry
+            trades = [t for t in self.open_trades if t.side == trades[0].side]
         kind = self._exit_kind(order, price, side)
         comment = (
             {
@@ -918,7 +938,11 @@ class Broker:
         if self.config.default_qty_type == FIXED:
             return float(self.config.default_qty_value)
         unit = price * self.pointvalue
-        if self.config.commission_type == COMMISSION_PERCENT:
+        if (
+            self.config.default_qty_type != CASH
+            and self.config.commission_type == COMMISSION_PERCENT
+        ):
+            # percent of equity leaves room for a percent commission; a cash size does not
             unit *= 1 + self.config.commission_value / 100.0
         if not unit > 0:
             return 0.0
@@ -943,14 +967,48 @@ class Broker:
         return 0.0
 
     def _trades_for(self, order: Order) -> list[OpenTrade]:
+        """The trades an exit acts on: with ``from_entry``, the trades of that entry placed
+        on or before the bar of the exit call; without, every open trade."""
         if order.from_entry:
-            return [t for t in self.open_trades if t.entry_id == order.from_entry]
+            return [
+                t
+                for t in self.open_trades
+                if t.entry_id == order.from_entry and t.placed_bar <= order.created_bar
+            ]
         return list(self.open_trades)
 
+    def _exit_qty(self, order: Order, trades: list[OpenTrade]) -> float:
+        """What an exit may close: its ``qty`` (or ``qty_percent`` of its trades), less what
+        exits placed before it have reserved of the same trades."""
+        total = sum(t.qty for t in trades)
+        reserved = 0.0
+        for other in self.pending:
+            if other is order:
+                break
+            if other.kind == EXIT and other.armed and self._overlap(other, order):
+                other_trades = self._trades_for(other)
+                reserved += self._wanted(other, sum(t.qty for t in other_trades))
+        return max(0.0, min(self._wanted(order, total), total - reserved))
+
+    def _wanted(self, order: Order, total: float) -> float:
+        if not _na(order.qty):
+            return min(float(order.qty), total)
+        if order.qty_percent < 100:
+            return self._round_qty(total * order.qty_percent / 100)
+        return total
+
+    @staticmethod
+    def _overlap(a: Order, b: Order) -> bool:
+        return not a.from_entry or not b.from_entry or a.from_entry == b.from_entry
+
     def _arm(self, order: Order) -> bool:
-        """An exit acts while it has trades; once they are gone it is dropped."""
-        has = bool(self._trades_for(order))
+        """An exit acts while it has trades; once they are gone it is dropped. A
+        ``qty_percent`` exit reserves its share of the trades it first meets."""
+        trades = self._trades_for(order)
+        has = bool(trades)
         if has:
+            if not order.armed and _na(order.qty) and order.qty_percent < 100:
+                order.qty = self._round_qty(sum(t.qty for t in trades) * order.qty_percent / 100)
             order.armed = True
         elif order.armed:
             self.pending.remove(order)

@@ -187,15 +187,7 @@ def test_stop_limit_entry_needs_price_back_at_the_limit(run_strategy):
         # above 106, so it waits: high first (1 < 1.5), 107 -> 108 -> 105.5 crosses 106
         (106, (107, 108, 105.5, 106), 106.0),
         # buy limit 108 is already better than the open 107 once activated: fill at 107
-        pytest.param(
-            108,
-            (107, 108, 106.5, 107.5),
-            107.0,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a stop-limit triggered at the open with a marketable limit waits a bar",
-            ),
-        ),
+        (108, (107, 108, 106.5, 107.5), 107.0),
     ],
 )
 def test_gapped_stop_limit(run_strategy, limit, bar1, price):
@@ -290,14 +282,11 @@ def test_entry_against_position_reverses_it(run_strategy):
     assert r.plots["pos"].tolist() == [0, 1, -2, -2, 0, 0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a price entry placed while flat only closes the position it meets, never reverses",
-)
-def test_price_entry_reverses_position_opened_later(run_strategy):
+def test_price_entry_placed_flat_only_closes_a_position_opened_later(run_strategy):
     # market long and a sell stop 95 placed together on bar 0: the long fills at bar 1 open
-    # 100; bar 2 (99.5, 100, 94, 94.5) reaches 95: the stop sells 1 + 1 = 2 -> the long
-    # closes at 95 and a 1-contract short opens at 95
+    # 100; bar 2 (99.5, 100, 94, 94.5) reaches 95. The stop's size was fixed when it was
+    # placed, while flat: 1 contract, which closes the long and opens nothing (measured on
+    # TradingView's slippage_limit list, trade 6; see tests/conformance)
     src = head() + (
         "if bar_index == 0\n"
         '    strategy.entry("L", strategy.long)\n'
@@ -307,13 +296,13 @@ def test_price_entry_reverses_position_opened_later(run_strategy):
     r = run_strategy(src, [flat(100), flat(100), (99.5, 100, 94, 94.5), flat(94)])
     assert fills(r, "direction", "entry_bar", "entry_price", "exit_bar", "exit_price") == [
         ("long", 1, 100.0, 2, 95.0),
-        ("short", 2, 95.0, None, None),
     ]
-    assert r.plots["pos"].tolist() == [0, 1, -1, -1]
+    assert r.plots["pos"].tolist() == [0, 1, 0, 0]
 
 
 def test_price_entry_placed_while_in_position_reverses(run_strategy):
-    # the sell stop 95 placed on bar 1, when already long: same fills
+    # the sell stop 95 placed on bar 1, when already long 1: its size is 1 + 1 = 2, so on
+    # bar 2 it closes the long at 95 and opens a 1-contract short there
     src = head() + (
         'if bar_index == 0\n    strategy.entry("L", strategy.long)\n'
         'if bar_index == 1\n    strategy.entry("S", strategy.short, stop = 95)\n'
@@ -420,9 +409,6 @@ def test_tick_levels_use_mintick(run_strategy):
     assert fills(r) == [(1, 100.0, 2, 101.5, 1.0)]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="broker fills at off-grid prices: O/H/L/C are not rounded to mintick"
-)
 def test_prices_are_rounded_to_tick_grid(run_strategy):
     # LANGUAGE-NOTES 15.2: O/H/L/C are rounded to the tick grid before matching (measured on
     # PyneCore; TradingView's own data is always on the grid): bar 1 opens at 100.004 ->
@@ -490,20 +476,8 @@ def test_gapped_stop_pays_slippage_from_the_open(run_strategy):
     [
         (98.0, False),
         (97.99, False),
-        pytest.param(
-            97.98,
-            True,
-            marks=pytest.mark.xfail(
-                strict=True, reason="a limit never fills inside a bar with the assumption set"
-            ),
-        ),
-        pytest.param(
-            97.5,
-            True,
-            marks=pytest.mark.xfail(
-                strict=True, reason="a limit never fills inside a bar with the assumption set"
-            ),
-        ),
+        (97.98, True),
+        (97.5, True),
     ],
 )
 def test_backtest_fill_limits_assumption(run_strategy, low, filled):

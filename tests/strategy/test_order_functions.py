@@ -224,9 +224,6 @@ def test_exit_qty_exits_part(run_strategy):
     assert fills(r) == [(1, 100.0, 2, 105.0, 1.0), (1, 100.0, None, None, 3.0)]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a later strategy.exit also takes the part reserved by an earlier one"
-)
 def test_later_exit_cannot_take_reserved_part(run_strategy):
     # 2 contracts at 100. "tp" reserves 50 % (1 contract) at the limit 105; "sl" (100 %)
     # gets only the unreserved contract. Bar 2 falls to 94: "sl" sells 1 at 95; bar 3 rises
@@ -262,7 +259,6 @@ def test_exit_from_entry_with_close_entries_rule_any(run_strategy):
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="FIFO: an exit from_entry B closes B instead of A")
 def test_exit_from_entry_closes_fifo_by_default(run_strategy):
     # the same with the default FIFO rule: the exit for B's quantity (1), at B's level 105,
     # closes the oldest trade first: A (entered at 100) leaves at 105, B stays open
@@ -299,9 +295,6 @@ def test_exit_without_from_entry_covers_later_entries(run_strategy):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="an exit with from_entry also covers same-id entries placed after it"
-)
 def test_exit_from_entry_ignores_same_id_entries_placed_later(run_strategy):
     # pyramiding 2: "L" on bar 0 (fills 100) and again on bar 2 (fills 102). The exit from "L"
     # is called on bar 0 only, so it covers the first "L" alone; bar 4 falls to 94: the first
@@ -559,12 +552,10 @@ def test_oca_cancel(run_strategy):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a price entry placed while flat only closes the position it meets, never reverses",
-)
 def test_without_oca_both_fill(run_strategy):
-    # control: the same orders without a group: the short stop 95 reverses on bar 2
+    # control: the same orders without a group: both fill. The short stop 95 was sized while
+    # flat (1 contract), so on bar 2 it closes the long and opens nothing (TradingView's
+    # slippage_limit list, trade 6)
     src = head() + (
         "if bar_index == 0\n"
         '    strategy.entry("B", strategy.long, stop = 105)\n'
@@ -574,7 +565,6 @@ def test_without_oca_both_fill(run_strategy):
     r = run_strategy(src, bars)
     assert fills(r, "direction", "entry_bar", "entry_price", "exit_price") == [
         ("long", 1, 105.0, 95.0),
-        ("short", 2, 95.0, None),
     ]
 
 

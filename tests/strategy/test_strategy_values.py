@@ -120,15 +120,7 @@ def _column(plots, name):
     return out
 
 
-LAGGING = pytest.mark.xfail(
-    strict=True,
-    reason="strategy.max_drawdown is updated after the script runs: it lags one bar",
-)
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=LAGGING) if n == "max_drawdown" else n for n in EXPECTED]
-)
+@pytest.mark.parametrize("name", list(EXPECTED))
 def test_value_bar_by_bar(plots, name):
     got = _column(plots, name)
     want = EXPECTED[name]
