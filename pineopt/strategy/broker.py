@@ -80,7 +80,7 @@ def _side(direction: str) -> int:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     """A pending order (see :class:`Broker` for how each kind fills)."""
 
@@ -108,6 +108,7 @@ class Order:
     triggered: bool = False  # stop-limit orders: the stop has been reached
     trail_best: float = NA  # trailing stops: the best price since activation
     armed: bool = False  # exits: trades to exit have existed
+    key: tuple = ()  # exits: the arguments of the call (an unchanged re-call keeps the order)
     reverse: float = 0.0  # entries: the opposite position when placed, which the order closes
 
     @property
@@ -117,7 +118,7 @@ class Order:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class OpenTrade:
     """An entry still (partly) open."""
 
@@ -134,7 +135,7 @@ class OpenTrade:
     placed_bar: int = -1  # the bar the entry order was placed on
 
 
-@dataclass
+@dataclass(slots=True)
 class ClosedTrade:
     """A trade (or the closed part of one)."""
 
@@ -204,6 +205,7 @@ class Broker:
         self.opens, self.highs, self.lows, self.closes = opens, highs, lows, closes
         self.times = times
         self.mintick = mintick
+        self._ohlc_grid = [self._grid_all(v) for v in (opens, highs, lows, closes)]
         self.pointvalue = pointvalue
         self.qty_step = qty_step
         self.trading_days = trading_days
@@ -211,6 +213,7 @@ class Broker:
         self.version = version
         self.bar = -1
         self.pending: list[Order] = []
+        self._cache: list[tuple[Order, str, int, float]] | None = None
         self.open_trades: list[OpenTrade] = []
         self.closed: list[ClosedTrade] = []
         self.realized = 0.0
@@ -329,6 +332,16 @@ class Broker:
         levels = (profit, limit, loss, stop, trail_price, trail_points)
         if all(_na(x) for x in levels):
             return  # TradingView ignores an exit without any level
+        id, from_entry = str(id), str(from_entry or "")
+        key = (qty, qty_percent, profit, limit, loss, stop, trail_price, trail_points,
+               trail_offset, oca_name or "", comment or "", comment_profit or "",
+               comment_loss or "", comment_trailing or "")  # fmt: skip
+        for old in self.pending:
+            if old.kind == EXIT and old.id == id and old.from_entry == from_entry:
+                if old.key == key:  # re-issued unchanged (the usual every-bar call)
+                    old.created_bar = self.bar
+                    return
+                break
         order = Order(
             str(id),
             EXIT,
@@ -340,7 +353,7 @@ class Broker:
             OCA_REDUCE,
             comment or "",
             self.bar,
-            from_entry=str(from_entry or ""),
+            from_entry=from_entry,
             qty_percent=100.0 if _na(qty_percent) else float(qty_percent),
             profit=profit,
             loss=loss,
@@ -351,6 +364,7 @@ class Broker:
             comment_loss=comment_loss or "",
             comment_trailing=comment_trailing or "",
         )
+        order.key = key
         for i, old in enumerate(self.pending):
             if old.kind == EXIT and old.id == order.id and old.from_entry == order.from_entry:
                 order.armed, order.trail_best = old.armed, old.trail_best
@@ -435,23 +449,22 @@ class Broker:
         self._new_day(bar)
         # pyramiding is judged when the bar starts: an entry the position cannot take then is
         # dropped, even when a reversal later on the bar would make room for it
-        self.pending = [
-            o
-            for o in self.pending
-            if o.kind != ENTRY
-            or o.created_bar >= bar
-            or sum(1 for t in self.open_trades if t.side == o.side) < self.config.max_entries
-        ]
+        if self.pending:
+            self.pending = [
+                o
+                for o in self.pending
+                if o.kind != ENTRY
+                or o.created_bar >= bar
+                or sum(1 for t in self.open_trades if t.side == o.side) < self.config.max_entries
+            ]
         if self.pending or self.open_trades:
             if self.intrabars is not None and self.intrabars[bar]:
                 for o, h, lo, c in self.intrabars[bar]:
                     self._run_path(bar, o, h, lo, c)
             else:
-                self._run_path(
-                    bar, self.opens[bar], self.highs[bar], self.lows[bar], self.closes[bar]
-                )
+                o, h, lo, c = self._ohlc_grid
+                self._run_path(bar, o[bar], h[bar], lo[bar], c[bar], on_grid=True)
             self._margin_check(bar)
-        self._equity_extremes()
 
     def end_bar(self, bar: int) -> None:
         """After the script: ``process_orders_on_close`` fills, then equity at the close."""
@@ -461,36 +474,54 @@ class Broker:
                 if order in self.pending:
                     self.pending.remove(order)
                     self._fill(order, price, bar, market=True)
-        self._check_risk(bar)
-        equity = self.equity
+        risk = self.risk
+        if risk.max_intraday_loss is not None or risk.max_drawdown is not None:
+            self._check_risk(bar)
+        price = self.closes[bar]
+        size = 0.0
+        open_profit = 0.0
+        for t in self.open_trades:  # one pass: position size and open profit at the close
+            size += t.qty * t.side
+            open_profit += (price - t.entry_price) * t.qty * t.side * self.pointvalue
+            open_profit -= t.commission
+        equity = self.config.initial_capital + self.realized + open_profit
         self.equity_curve[bar] = equity
-        size = self.position_size
         self.position_curve[bar] = size
         if size:
             side = 1 if size > 0 else -1
-            self.max_contracts[side] = max(self.max_contracts[side], abs(size))
-        self._equity_extremes(equity)
-
-    def _equity_extremes(self, equity: float | None = None) -> None:
-        """Peak, trough, max drawdown and run-up with the equity at this bar's close (the script
-        reads them after the bar's fills, the results after its on-close fills too)."""
-        if equity is None:
-            equity = self.equity
-        self._peak_equity = max(self._peak_equity, equity)
-        self.max_drawdown = max(self.max_drawdown, self._peak_equity - equity)
-        self._trough_equity = min(self._trough_equity, equity)
-        self.max_runup = max(self.max_runup, equity - self._trough_equity)
+            if abs(size) > self.max_contracts[side]:
+                self.max_contracts[side] = abs(size)
+        # peak, trough, max drawdown and run-up with the equity at this bar's close
+        if equity > self._peak_equity:
+            self._peak_equity = equity
+        elif self._peak_equity - equity > self.max_drawdown:
+            self.max_drawdown = self._peak_equity - equity
+        if equity < self._trough_equity:
+            self._trough_equity = equity
+        elif equity - self._trough_equity > self.max_runup:
+            self.max_runup = equity - self._trough_equity
 
     # ================================================================ fills along the path
 
-    def _run_path(self, bar: int, o: float, h: float, lo: float, c: float) -> None:
+    def _run_path(
+        self, bar: int, o: float, h: float, lo: float, c: float, *, on_grid: bool = False
+    ) -> None:
         """Market orders at the open, then price orders where the path reaches them (prices
         taken on the tick grid)."""
-        o, h, lo, c = (self._grid(p) for p in (o, h, lo, c))
-        for order in [x for x in self.pending if x.is_market and x.created_bar < bar]:
-            if order in self.pending:
-                self.pending.remove(order)
-                self._fill(order, o, bar, market=True)
+        if not on_grid:
+            o, h, lo, c = (self._grid(p) for p in (o, h, lo, c))
+        pending = self.pending
+        if pending:
+            for order in [x for x in pending if x.is_market and x.created_bar < bar]:
+                if order in pending:
+                    pending.remove(order)
+                    self._fill(order, o, bar, market=True)
+        self._cache = None
+        if not self._active(bar):
+            # nothing left that the path could fill: only the open trades' extremes move
+            self._track_extremes_at(h)
+            self._track_extremes_at(lo)
+            return
         self._track_extremes_at(o)
         high_first = (h - o) < (o - lo)
         path = (o, h, lo, c) if high_first else (o, lo, h, c)
@@ -509,11 +540,24 @@ class Broker:
             active.append(order)
         return active
 
+    def _active_levels(self, bar: int) -> list[tuple[Order, str, int, float]]:
+        """(order, kind, side, level) of every active order, kept until a fill, a triggered
+        stop-limit or a moved trailing stop changes them."""
+        cache = self._cache
+        if cache is None:
+            cache = [
+                (order, kind, side, level)
+                for order in self._active(bar)
+                for kind, side, level in self._levels(order)
+            ]
+            self._cache = cache
+        return cache
+
     def _gapped(self, bar: int, price: float) -> None:
         """Orders whose level the open jumped over fill at the open."""
         while True:
-            for order in self._active(bar):
-                _, fill_price = self._reached_at(order, price)
+            for order, kind, side, level in self._active_levels(bar):
+                fill_price = self._reached_level(order, kind, side, level, price)
                 if fill_price is not None:
                     self._fill_price_order(order, fill_price, bar)
                     break
@@ -525,14 +569,18 @@ class Broker:
         if a == b:
             return
         up = b > a
+        low, high = (a, b) if up else (b, a)
+        through = self.config.backtest_fill_limits_assumption * self.mintick
         start = a
         while True:
             best: tuple[float, Order, float] | None = None
-            for order in self._active(bar):
-                hit = self._hit_on(order, start, b, up)
+            for order, kind, side, level in self._active_levels(bar):
+                if not low - through <= level <= high + through:
+                    continue  # not on this move: the common case, decided cheaply
+                hit = self._hit_level(order, kind, side, level, start, b, up)
                 if hit is not None:
-                    level, fill_price = hit
-                    distance = abs(level - start)
+                    trigger, fill_price = hit
+                    distance = abs(trigger - start)
                     if best is None or distance < best[0]:
                         best = (distance, order, fill_price)
             if best is None:
@@ -548,6 +596,14 @@ class Broker:
         """(kind, side, price) of the price levels of an active order: kind ``limit`` or
         ``stop``; side +1 buys / -1 sells; prices on the tick grid (see :meth:`_on_tick`)."""
         return [(k, side, self._on_tick(k, side, p)) for k, side, p in self._raw_levels(order)]
+
+    def _grid_all(self, prices: Sequence[float]) -> list[float]:
+        """:meth:`_grid` of a whole history at once."""
+        tick = self.mintick
+        if not tick > 0:
+            return list(prices)
+        values = np.asarray(prices, dtype=np.float64)
+        return np.round(np.round(values / tick) * tick, 12).tolist()
 
     def _grid(self, price: float) -> float:
         """A bar price on the symbol's tick grid (the nearest multiple of mintick)."""
@@ -633,45 +689,68 @@ class Broker:
                 if not reached:
                     continue
                 order.trail_best = price
+                self._cache = None
             elif (side < 0 and price > order.trail_best) or (side > 0 and price < order.trail_best):
                 order.trail_best = price
+                self._cache = None
 
     def _reached_at(self, order: Order, price: float) -> tuple[float, float | None]:
         """At the open: the level already passed and its fill price (None when none is)."""
-        through = self.config.backtest_fill_limits_assumption * self.mintick
         for kind, side, level in self._levels(order):
-            if kind == "limit" and (
-                price <= level - through if side > 0 else price >= level + through
-            ):
-                return level, price
-            if kind == "stop" and (price >= level if side > 0 else price <= level):
-                if order.kind in (ENTRY, ORDER) and not _na(order.limit):
-                    order.triggered = True  # a stop-limit: its limit may be good already
-                    limit = self._on_tick("limit", side, order.limit)
-                    good = price <= limit - through if side > 0 else price >= limit + through
-                    return level, (price if good else None)
-                return level, self._slipped(price, side)
+            fill = self._reached_level(order, kind, side, level, price)
+            if fill is not None or order.triggered:
+                return level, fill
         return NA, None
 
-    def _hit_on(self, order: Order, a: float, b: float, up: bool) -> tuple[float, float] | None:
-        """Where the move from ``a`` to ``b`` meets a level of ``order``: (level, fill price).
-        A limit needs the price to trade ``backtest_fill_limits_assumption`` ticks through it."""
+    def _reached_level(
+        self, order: Order, kind: str, side: int, level: float, price: float
+    ) -> float | None:
+        """The fill price at the open ``price`` of one level, None when it is not passed."""
         through = self.config.backtest_fill_limits_assumption * self.mintick
+        if kind == "limit":
+            if price <= level - through if side > 0 else price >= level + through:
+                return price
+            return None
+        if not (price >= level if side > 0 else price <= level):
+            return None
+        if order.kind in (ENTRY, ORDER) and not _na(order.limit):
+            order.triggered = True  # a stop-limit: its limit may be good already
+            self._cache = None
+            limit = self._on_tick("limit", side, order.limit)
+            good = price <= limit - through if side > 0 else price >= limit + through
+            return price if good else None
+        return self._slipped(price, side)
+
+    def _hit_on(self, order: Order, a: float, b: float, up: bool) -> tuple[float, float] | None:
+        """Where the move from ``a`` to ``b`` meets a level of ``order``: (trigger, fill)."""
         for kind, side, level in self._levels(order):
-            if kind == "limit":
-                if (side > 0 and up) or (side < 0 and not up):
-                    continue
-                trigger = level - through if side > 0 else level + through
-                if (a < trigger <= b) if up else (b <= trigger < a):
-                    return trigger, level
-                continue
-            in_range = (a < level <= b) if up else (b <= level < a)
-            if in_range and ((side > 0 and up) or (side < 0 and not up)):
-                if order.kind in (ENTRY, ORDER) and not _na(order.limit):
-                    order.triggered = True  # a stop-limit: now a limit order
-                    continue
-                return level, self._slipped(level, side)
+            hit = self._hit_level(order, kind, side, level, a, b, up)
+            if hit is not None:
+                return hit
         return None
+
+    def _hit_level(
+        self, order: Order, kind: str, side: int, level: float, a: float, b: float, up: bool
+    ) -> tuple[float, float] | None:
+        """One level on the move from ``a`` to ``b``: (the price that triggers it, the fill
+        price). A limit needs the price ``backtest_fill_limits_assumption`` ticks through."""
+        if kind == "limit":
+            if (side > 0 and up) or (side < 0 and not up):
+                return None
+            through = self.config.backtest_fill_limits_assumption * self.mintick
+            trigger = level - through if side > 0 else level + through
+            if (a < trigger <= b) if up else (b <= trigger < a):
+                return trigger, level
+            return None
+        if not ((a < level <= b) if up else (b <= level < a)):
+            return None
+        if not ((side > 0 and up) or (side < 0 and not up)):
+            return None
+        if order.kind in (ENTRY, ORDER) and not _na(order.limit):
+            order.triggered = True  # a stop-limit: now a limit order
+            self._cache = None
+            return None
+        return level, self._slipped(level, side)
 
     def _slipped(self, price: float, side: int) -> float:
         return price + side * self.config.slippage * self.mintick
@@ -679,6 +758,7 @@ class Broker:
     # ---- fills
 
     def _fill_price_order(self, order: Order, price: float, bar: int) -> None:
+        self._cache = None
         if order not in self.pending:
             return
         if order.kind == EXIT:
@@ -1032,18 +1112,20 @@ class Broker:
 
     def _margin_check(self, bar: int) -> None:
         """Liquidate four times the shortfall when equity no longer covers the margin."""
-        if not self.open_trades:
+        trades = self.open_trades
+        if not trades:
             return
-        side = self._position_side()
+        side = trades[0].side  # trades of one position share its side
         margin = self.config.margin_long if side > 0 else self.config.margin_short
         if not margin:
             return
         price = self.lows[bar] if side > 0 else self.highs[bar]
-        size = abs(self.position_size)
-        open_profit = sum(
-            (price - t.entry_price) * t.qty * t.side * self.pointvalue for t in self.open_trades
-        )
-        equity = self.config.initial_capital + self.realized + open_profit
+        size = 0.0
+        open_profit = 0.0
+        for t in trades:
+            size += t.qty
+            open_profit += (price - t.entry_price) * t.qty * t.side
+        equity = self.config.initial_capital + self.realized + open_profit * self.pointvalue
         required = size * price * self.pointvalue * margin / 100.0
         if equity >= required:
             return
@@ -1166,8 +1248,12 @@ class Broker:
             "openprofit_percent": lambda: self.openprofit / capital * 100,
             "grossprofit_percent": lambda: self.grossprofit / capital * 100,
             "grossloss_percent": lambda: self.grossloss / capital * 100,
-            "max_drawdown": lambda: self.max_drawdown,
-            "max_runup": lambda: self.max_runup,
+            "max_drawdown": lambda: max(
+                self.max_drawdown, max(self._peak_equity, self.equity) - self.equity
+            ),
+            "max_runup": lambda: max(
+                self.max_runup, self.equity - min(self._trough_equity, self.equity)
+            ),
             "max_drawdown_percent": lambda: self.max_drawdown / max(self._peak_equity, 1e-12) * 100,
             "max_runup_percent": lambda: self.max_runup / max(self._trough_equity, 1e-12) * 100,
             "avg_trade": lambda: sum(t.profit for t in closed) / len(closed) if closed else NA,
