@@ -214,6 +214,8 @@ class Broker:
         self.bar = -1
         self.pending: list[Order] = []
         self._cache: list[tuple[Order, str, int, float]] | None = None
+        self._cache_state: tuple = ()
+        self._qty_changes = 0  # partial closes change a trade without replacing it
         self.open_trades: list[OpenTrade] = []
         self.closed: list[ClosedTrade] = []
         self.realized = 0.0
@@ -222,6 +224,8 @@ class Broker:
         n = len(closes)
         self.equity_curve = [NA] * n
         self.position_curve = [0.0] * n
+        self.equity_low_curve = [NA] * n
+        self.equity_high_curve = [NA] * n
         self.margin_calls = 0
         self.max_contracts = {1: 0.0, -1: 0.0}
         self._peak_equity = config.initial_capital
@@ -231,6 +235,7 @@ class Broker:
         self._day = None
         self._day_start_equity = config.initial_capital
         self._day_fills = 0
+        self._loss_days = 0
         self._last_entry_id = ""
 
     # ================================================================ script-facing orders
@@ -473,9 +478,14 @@ class Broker:
             for order in [o for o in self.pending if o.is_market and o.created_bar == bar]:
                 if order in self.pending:
                     self.pending.remove(order)
+                    self._day_fills += 1
                     self._fill(order, price, bar, market=True)
         risk = self.risk
-        if risk.max_intraday_loss is not None or risk.max_drawdown is not None:
+        if (
+            risk.max_intraday_loss is not None
+            or risk.max_drawdown is not None
+            or risk.max_intraday_filled_orders is not None
+        ):
             self._check_risk(bar)
         price = self.closes[bar]
         size = 0.0
@@ -487,6 +497,13 @@ class Broker:
         equity = self.config.initial_capital + self.realized + open_profit
         self.equity_curve[bar] = equity
         self.position_curve[bar] = size
+        if size:  # the equity at the bar's extremes with the position held at its close
+            swing_low = (self.lows[bar] - price) * size * self.pointvalue
+            swing_high = (self.highs[bar] - price) * size * self.pointvalue
+            self.equity_low_curve[bar] = equity + min(swing_low, swing_high)
+            self.equity_high_curve[bar] = equity + max(swing_low, swing_high)
+        else:
+            self.equity_low_curve[bar] = self.equity_high_curve[bar] = equity
         if size:
             side = 1 if size > 0 else -1
             if abs(size) > self.max_contracts[side]:
@@ -515,9 +532,11 @@ class Broker:
             for order in [x for x in pending if x.is_market and x.created_bar < bar]:
                 if order in pending:
                     pending.remove(order)
+                    self._day_fills += 1
                     self._fill(order, o, bar, market=True)
-        self._cache = None
-        if not self._active(bar):
+        if self._cache is not None and self._cache_state != self._state():
+            self._cache = None  # orders or trades changed since the levels were computed
+        if not self._active_levels(bar) and not self._active(bar):
             # nothing left that the path could fill: only the open trades' extremes move
             self._track_extremes_at(h)
             self._track_extremes_at(lo)
@@ -551,7 +570,13 @@ class Broker:
                 for kind, side, level in self._levels(order)
             ]
             self._cache = cache
+            self._cache_state = self._state()
         return cache
+
+    def _state(self) -> tuple:
+        """What the levels depend on besides fills (which reset the cache themselves): the
+        pending orders (a modified order is a new object) and the trades."""
+        return (tuple(map(id, self.pending)), tuple(map(id, self.open_trades)), self._qty_changes)
 
     def _gapped(self, bar: int, price: float) -> None:
         """Orders whose level the open jumped over fill at the open."""
@@ -761,6 +786,7 @@ class Broker:
         self._cache = None
         if order not in self.pending:
             return
+        self._day_fills += 1  # one filled order (a reversal is one order)
         if order.kind == EXIT:
             self._fill_exit(order, price, bar)
         else:
@@ -842,7 +868,6 @@ class Broker:
         )
         self.open_trades.append(trade)
         self._last_entry_id = order.id
-        self._day_fills += 1
 
     def _fill_close(self, order: Order, price: float, bar: int) -> None:
         if order.kind == CLOSE_ALL:
@@ -948,9 +973,9 @@ class Broker:
             trade.qty -= part
             trade.commission -= entry_commission
             remaining -= part
+            self._qty_changes += 1
             if trade.qty <= 1e-12:
                 self.open_trades.remove(trade)
-        self._day_fills += 1
 
     def _oca(self, order: Order, qty: float) -> None:
         if not order.oca_name:
@@ -964,6 +989,7 @@ class Broker:
                 order.oca_type == OCA_REDUCE and other.oca_type == OCA_REDUCE and not _na(other.qty)
             ):
                 other.qty -= qty
+                self._qty_changes += 1
                 if other.qty <= 1e-12:
                     self.pending.remove(other)
 
@@ -1140,38 +1166,51 @@ class Broker:
             return
         day = self.trading_days[bar]
         if day != self._day:
+            equity = self.equity if bar else self.config.initial_capital
+            if self._day is not None and self.risk.max_cons_loss_days is not None:
+                # a day that ended below its start counts; a profitable one resets the count
+                lost = equity < self._day_start_equity
+                self._loss_days = self._loss_days + 1 if lost else 0
+                if self._loss_days >= self.risk.max_cons_loss_days and not self.risk.halted:
+                    self._halt(bar, forever=True)
             self._day = day
-            self._day_start_equity = self.equity if bar else self.config.initial_capital
+            self._day_start_equity = equity
             self._day_fills = 0
             if self.risk.halted and self.risk.halted_until_day < day:
                 self.risk.halted = False
 
     def _check_risk(self, bar: int) -> None:
-        rule = self.risk.max_intraday_loss
-        if rule is not None and self.trading_days is not None and not self.risk.halted:
+        """``strategy.risk.*`` at the close: a breached rule cancels the pending orders,
+        closes the position at the close and stops trading - for the rest of the trading day
+        (intraday loss, filled orders per day) or for good (drawdown, consecutive loss days)."""
+        risk = self.risk
+        if risk.halted:
+            return
+        rule = risk.max_intraday_loss
+        if rule is not None and self.trading_days is not None:
             value, kind = rule
             limit = value if kind == "strategy.cash" else self._day_start_equity * value / 100.0
             if self._day_start_equity - self.equity >= limit:
-                self.pending = []
-                if self.open_trades:
-                    self._fill_close(
-                        Order("", CLOSE_ALL, 0, created_bar=bar), self.closes[bar], bar
-                    )
-                self.risk.halted = True
-                self.risk.halted_until_day = self._day  # type: ignore[assignment]
-        rule = self.risk.max_drawdown
-        if rule is not None and not self.risk.halted:
+                self._halt(bar, forever=False)
+                return
+        count = risk.max_intraday_filled_orders
+        if count is not None and self.trading_days is not None and self._day_fills >= count:
+            self._halt(bar, forever=False)
+            return
+        rule = risk.max_drawdown
+        if rule is not None:
             value, kind = rule
             peak = max(self._peak_equity, self.equity)
             limit = value if kind == "strategy.cash" else peak * value / 100.0
             if peak - self.equity >= limit:
-                self.pending = []
-                if self.open_trades:
-                    self._fill_close(
-                        Order("", CLOSE_ALL, 0, created_bar=bar), self.closes[bar], bar
-                    )
-                self.risk.halted = True
-                self.risk.halted_until_day = 1 << 62
+                self._halt(bar, forever=True)
+
+    def _halt(self, bar: int, *, forever: bool) -> None:
+        self.pending = []
+        if self.open_trades:
+            self._fill_close(Order("", CLOSE_ALL, 0, created_bar=bar), self.closes[bar], bar)
+        self.risk.halted = True
+        self.risk.halted_until_day = 1 << 62 if forever else self._day  # type: ignore[assignment]
 
     # ================================================================ strategy.* values
 
@@ -1430,6 +1469,8 @@ class Broker:
             },
             index=times,
         )
+        equity["equity_low"] = np.asarray(self.equity_low_curve, dtype=np.float64)
+        equity["equity_high"] = np.asarray(self.equity_high_curve, dtype=np.float64)
         peak = equity["equity"].cummax()
         equity["drawdown"] = equity["equity"] - peak
         equity["drawdown_pct"] = equity["drawdown"] / peak * 100

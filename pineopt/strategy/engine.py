@@ -30,6 +30,7 @@ def make_broker(
 
     config = StrategyConfig.from_declaration(declaration, overrides)
     symbol = ctx.symbol
+    _refuse_unsupported(config, symbol)
     days = Calendar.of(symbol).trading_days(ctx.index)
     intrabars = None
     if config.use_bar_magnifier and magnifier_frame is not None:
@@ -50,6 +51,21 @@ def make_broker(
         intrabars=intrabars,
         version=ctx.version,
     )
+
+
+def _refuse_unsupported(config: StrategyConfig, symbol: Any) -> None:
+    """Settings whose effect PineOpt cannot reproduce stop the run rather than being ignored."""
+    if config.calc_on_order_fills:
+        raise PineRuntimeError(
+            "calc_on_order_fills = true is not supported yet: the script is executed once per "
+            "bar (set it to false, or override it with --strategy calc_on_order_fills=false)"
+        )
+    account = str(config.currency)
+    if account not in ("currency.NONE", "NONE", "", str(symbol.currency)):
+        raise PineRuntimeError(
+            f"strategy currency {account} differs from the symbol's {symbol.currency}: "
+            "converting profits needs exchange rates, which PineOpt does not have"
+        )
 
 
 def _intrabars(ctx: Any, frame: pd.DataFrame) -> list[list[tuple[float, float, float, float]]]:
