@@ -25,16 +25,32 @@ The fill model (LANGUAGE-NOTES §15):
 * ``pyramiding`` caps the entries in one direction and is judged when a bar starts: a pending
   entry the position cannot take then is dropped, even if a reversal later on the bar would
   make room for it;
-* a default-sized market entry is sized on its signal bar: equity and close there (with a
-  percent commission included), rounded down to the symbol's quantity step; a price order's
-  default size is computed at its fill price from the budget frozen when it was placed;
+* a default-sized market entry is sized on its signal bar: equity and close there (for
+  ``percent_of_equity``, leaving room for a percent commission; a ``cash`` size is cash /
+  price), rounded down to the symbol's quantity step; a price order's default size is computed
+  at its fill price from the budget frozen when it was placed;
+* bar prices are taken on the tick grid before matching;
 * ``strategy.exit`` brackets (take profit, stop loss, trailing stop) act on the trades of their
-  ``from_entry`` (all trades without one), the first level reached wins; in v6, when both a
-  relative and an absolute level are given, the one reached first is used;
-* exits close trades first-in first-out unless ``close_entries_rule = "ANY"``; OCA groups
-  cancel or reduce their other orders; margin calls liquidate four times the shortfall.
+  ``from_entry`` placed up to the exit call (all trades without one), the first level reached
+  wins; in v6, when both a relative and an absolute level are given, the one reached first is
+  used (v5: the absolute one); an exit reserves its quantity (``qty_percent`` of the trades it
+  first meets): a later exit gets only what is left; a stop-limit whose limit is already good
+  when the open triggers its stop fills at the open; ``backtest_fill_limits_assumption`` makes
+  a limit wait until the price trades that many ticks through it;
+* exits close trades first-in first-out unless ``close_entries_rule = "ANY"`` (then the trades
+  of ``from_entry``); OCA groups cancel or reduce their other orders; margin calls liquidate
+  four times the shortfall;
+* ``strategy.risk.*`` rules are checked at each close: a breach cancels the pending orders,
+  closes the position at that close and stops trading for the rest of the trading day
+  (``max_intraday_loss``, ``max_intraday_filled_orders``) or for good (``max_drawdown``,
+  ``max_cons_loss_days``); ``allow_entry_in`` turns forbidden entries into exits and
+  ``max_position_size`` caps entries.
 
 With lower-timeframe bars (``use_bar_magnifier``) the path is made of the intrabars' own paths.
+Not emulated, and refused when set (:mod:`pineopt.strategy.engine`): ``calc_on_order_fills``
+and an account currency other than the symbol's. ``calc_on_every_tick`` and
+``fill_orders_on_standard_ohlc`` change nothing on historical bars of a standard chart. Entries
+larger than the available funds are not rejected (TradingView's rule is not measured yet).
 """
 
 from __future__ import annotations
