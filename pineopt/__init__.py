@@ -27,8 +27,24 @@ __all__ = [
     "compare_trades",
     "convert",
     "load",
+    "load_ipython_extension",
     "run",
 ]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext pineopt``: the ``%%pine`` magics and rich display (see
+    :mod:`pineopt.jupyter`; IPython is imported only here)."""
+    from pineopt.jupyter import load_ipython_extension as load_extension
+
+    load_extension(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext pineopt``: remove the rich display formatters."""
+    from pineopt.jupyter import unload_ipython_extension as unload_extension
+
+    unload_extension(ipython)
 
 
 def __getattr__(name: str) -> Any:

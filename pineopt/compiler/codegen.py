@@ -212,7 +212,9 @@ class CodeGen:
         body: list[ast.stmt] = []
         if self.is_strategy:
             self.alias("broker", P.attr("ctx", "broker"))
-        alias_stmts = [P.assign(k, v) for k, v in sorted(self.aliases.items())]
+        # in the order they were first needed: an alias may use an earlier one (box_new uses
+        # drawing), and that order is deterministic for a given script
+        alias_stmts = [P.assign(k, v) for k, v in self.aliases.items()]
         series_stmts = [P.assign(k, v) for k, v in sorted(self.series_aliases.items())]
         sections = [
             ("built-ins", alias_stmts),
@@ -405,6 +407,12 @@ class CodeGen:
             return
         if isinstance(stmt, n.Import):
             raise CompileError("imported libraries are not supported yet", stmt)
+        if isinstance(stmt, n.VarDecl) and isinstance(stmt.value, n.Call):
+            name = self.builtin_name(stmt.value)
+            if name in OUTPUT_FUNCTIONS:  # p = plot(...): the record, for fill()
+                record = self.output_call(stmt.value, name)
+                self.declare(stmt.name, Var(record, "fixed", name, decl=stmt))
+                return
         if isinstance(stmt, n.VarDecl) and self.global_decl(stmt):
             return
         if isinstance(stmt, n.TupleDecl) and self.global_tuple(stmt):
@@ -2143,7 +2151,7 @@ class CodeGen:
             colors = [(p, a) for p, a in fills]
             fills = []
             registration.append(("color", P.attr(outputs, "SERIES")))
-        method = "fill" if name == "fill" else name
+        method = "fill_kw" if name == "fill" else name
         with self.into(self.outputs):
             self.emit(P.assign(record, P.call_kw(P.attr(outputs, method), [], registration)), call)
         if name in ("plotcandle", "plotbar"):

@@ -413,3 +413,22 @@ plot(s)
         _run(src, make_bars(periods=4))
     assert "line 6" in str(info.value)
     assert "bar 2" in str(info.value)
+
+
+def test_plot_and_hline_records_fill_between_them():
+    src = """//@version=6
+indicator("fill", overlay=true)
+p1 = plot(ta.sma(close, 3), "fast")
+p2 = plot(ta.sma(close, 5), "slow")
+fill(p1, p2, color = color.new(color.blue, 80))
+h1 = hline(100, "h1")
+h2 = hline(200, "h2")
+fill(h1, h2)
+if barstate.islast
+    box.new(bar_index - 3, high, bar_index, low)
+"""
+    result = _run(src, _wavy_bars(12))
+    kinds = [type(r).__name__ for r in result.outputs.records]
+    assert kinds == ["Plot", "Plot", "Fill", "HLine", "HLine", "Fill"]
+    assert list(result.plots.columns) == ["fast", "slow"]
+    assert len(result.drawings["boxes"]) == 1

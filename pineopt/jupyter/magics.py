@@ -1,0 +1,380 @@
+"""IPython magics: ``%%pine``, ``%pine_convert`` / ``%%pine_convert`` and ``%pine_data``.
+
+They call only the public API (:func:`pineopt.convert`, :func:`pineopt.run`,
+:func:`pineopt.load`). A script or data error is printed to stderr as a located diagnostic
+(``<cell>:LINE:COL: error: MESSAGE``, the source line and a caret), never as a traceback, and the
+magic returns ``None``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, magics_class
+from IPython.display import HTML, Code, display
+
+import pineopt
+from pineopt.errors import PineOptError
+from pineopt.jupyter.display import (
+    chart_widget,
+    dataset_html,
+    diagnostics_html,
+    metrics_html,
+    result_chart,
+    result_html,
+)
+
+__all__ = ["PineMagics", "format_error", "resolve_data"]
+
+CELL = "<cell>"
+_LOCAL_PROVIDERS = ("sample", "file", "cache")
+
+
+class _UsageError(Exception):
+    """Bad magic arguments (shown as one line with the usage)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{self.format_usage().strip()}\n{self.prog}: error: {message}")
+
+    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
+        raise _UsageError((message or "").strip() or self.format_help())
+
+
+def _pine_parser() -> _Parser:
+    parser = _Parser(prog="%%pine", description="Convert and run the Pine script of the cell.")
+    source = parser.add_argument_group("data")
+    source.add_argument(
+        "--data",
+        metavar="NAME_OR_PATH",
+        help="a variable holding a DataFrame or Dataset, a bundled sample (BTCUSDT_1h, "
+        "ETHUSDT_1D) or a CSV/Parquet path",
+    )
+    source.add_argument("--symbol", help="symbol to load (with --timeframe and --provider)")
+    source.add_argument("--timeframe", "-t", help="timeframe (Pine notation or 1h, 4h, 1d)")
+    source.add_argument("--provider", default=None, help="data provider (default: sample)")
+    source.add_argument("--exchange", default=None, help="exchange of a ccxt provider")
+    parser.add_argument("--start", help="first bar executed (ISO time)")
+    parser.add_argument("--end", help="last bar executed (ISO time)")
+    parser.add_argument(
+        "--input", "-i", action="append", default=[], metavar="NAME=VALUE", help="input override"
+    )
+    parser.add_argument(
+        "--strategy",
+        "-s",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="strategy() parameter override (initial_capital=10000)",
+    )
+    parser.add_argument("--as", dest="name", default="_pine", help="variable for the Result")
+    parser.add_argument("--interactive", action="store_true", help="widgets for the inputs")
+    parser.add_argument("--no-chart", action="store_true", help="no chart, a summary only")
+    return parser
+
+
+def _convert_parser(prog: str) -> _Parser:
+    parser = _Parser(prog=prog, description="Show the Python a Pine script converts to.")
+    parser.add_argument("path", nargs="?", help="a .pine file (line magic)")
+    parser.add_argument("--as", dest="name", default=None, help="variable for the Conversion")
+    return parser
+
+
+def _data_parser() -> _Parser:
+    parser = _Parser(prog="%pine_data", description="List or load market data.")
+    parser.add_argument("symbol", nargs="?", help="symbol (or a file path with --provider file)")
+    parser.add_argument("timeframe", nargs="?", help="timeframe (Pine notation or 1h, 4h, 1d)")
+    parser.add_argument("--provider", default=None, help="provider (default: sample)")
+    parser.add_argument("--exchange", default=None)
+    parser.add_argument("--start")
+    parser.add_argument("--end")
+    parser.add_argument("--as", dest="name", default="_pine_data", help="variable for the Dataset")
+    return parser
+
+
+def _parse(parser: _Parser, line: str) -> argparse.Namespace | None:
+    try:
+        return parser.parse_args(shlex.split(line, posix=True))
+    except ValueError as exc:  # unbalanced quotes
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+    except _UsageError as exc:
+        print(str(exc), file=sys.stderr)
+    return None
+
+
+def _pairs(items: list[str], what: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise PineOptError(f"{what} {item!r} is not NAME=VALUE")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        lowered = text.lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        return text
+
+
+# --------------------------------------------------------------------------- errors
+
+
+_LINE_PREFIX = re.compile(r"^line \d+: ")
+
+
+def format_error(exc: BaseException, source: str | None = None, filename: str = CELL) -> str:
+    """The text shown for ``exc``: a conversion's diagnostics, a runtime error located at its
+    Pine line (``FILE:LINE:COL: error: MESSAGE``, the line, carets), or one ``error:`` line."""
+    conversion = getattr(exc, "conversion", None)
+    if conversion is not None:
+        return conversion.format_diagnostics() or f"{filename}: error: {exc}"
+    line = getattr(exc, "pine_line", None)
+    message = _LINE_PREFIX.sub("", str(exc))
+    if not isinstance(exc, PineOptError):
+        message = f"internal error, please report it ({type(exc).__name__}: {exc})"
+    if isinstance(line, int) and line > 0 and source is not None:
+        lines = source.splitlines()
+        if line <= len(lines):
+            text = lines[line - 1].rstrip()
+            indent = len(text) - len(text.lstrip())
+            carets = " " * indent + "^" * max(1, len(text) - indent)
+            return f"{filename}:{line}:{indent + 1}: error: {message}\n{text}\n{carets}"
+        return f"{filename}:{line}:1: error: {message}"
+    return f"{filename}: error: {message}"
+
+
+def _report(exc: BaseException, source: str | None = None, filename: str = CELL) -> None:
+    print(format_error(exc, source, filename), file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def resolve_data(args: argparse.Namespace, namespace: dict[str, Any]) -> tuple[Any, Any]:
+    """``(data for pineopt.run, OHLCV frame for the chart or None)`` from the magic's options.
+
+    ``--data`` is, in this order: a variable of ``namespace`` holding a Dataset or DataFrame, an
+    existing file (``file`` provider), or a sample name ``SYMBOL_TIMEFRAME`` (``BTCUSDT_1h``;
+    ``SYMBOL`` alone with ``--timeframe``). ``--symbol`` loads through ``--provider``.
+    """
+    name = args.data
+    if name is None and args.symbol is None:
+        raise PineOptError(
+            "no data: give --data NAME_OR_PATH or --symbol SYMBOL --timeframe TF "
+            "(%pine_data lists the bundled samples)"
+        )
+    if name is not None:
+        if name.isidentifier() and name in namespace:
+            return _from_object(namespace[name], name)
+        path = Path(name).expanduser()
+        if path.is_file():
+            dataset = pineopt.load(str(path), args.timeframe, provider="file")
+            return dataset, dataset.frame
+        symbol, timeframe = name, args.timeframe
+        if timeframe is None and "_" in name:
+            symbol, _, timeframe = name.rpartition("_")
+        provider = args.provider or "sample"
+    else:
+        symbol, timeframe, provider = args.symbol, args.timeframe, args.provider or "sample"
+    options: dict[str, Any] = {}
+    if provider not in _LOCAL_PROVIDERS:  # remote: fetch only the range asked for
+        options = {"start": args.start, "end": args.end}
+    dataset = pineopt.load(symbol, timeframe, provider=provider, exchange=args.exchange, **options)
+    return dataset, dataset.frame
+
+
+def _from_object(value: Any, name: str) -> tuple[Any, Any]:
+    frame = getattr(value, "frame", None)
+    if isinstance(frame, pd.DataFrame):  # a Dataset
+        return value, frame
+    if isinstance(value, pd.DataFrame):
+        from pineopt.data import to_ohlcv
+
+        try:
+            bars = to_ohlcv(value, name)
+        except PineOptError:
+            bars = None
+        return value, bars
+    if isinstance(value, str | Path):
+        return value, pineopt.load(str(value), provider="file").frame
+    raise PineOptError(f"{name} is a {type(value).__name__}, not a DataFrame or Dataset")
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render(result: Any, bars: Any, conversion: Any = None, *, chart: bool = True) -> None:
+    """Display one run: the chart (or, with ``chart=False``, the Result's summary), the
+    Performance Summary of a strategy and the converter's warnings."""
+    if chart:
+        display(chart_widget(result_chart(result, bars)))
+        if getattr(result, "metrics", None):
+            display(HTML("<h4>Performance summary</h4>" + metrics_html(result.metrics)))
+    else:
+        display(HTML(result_html(result)))
+        return
+    if conversion is not None and conversion.diagnostics:
+        display(HTML(diagnostics_html(conversion.format_diagnostics(), title="Warnings")))
+
+
+@magics_class
+class PineMagics(Magics):
+    """``%%pine``, ``%pine_convert`` and ``%pine_data``."""
+
+    @cell_magic
+    def pine(self, line: str, cell: str) -> None:
+        """Convert and run the Pine script of the cell; show its chart; bind the Result.
+
+        ``%%pine [--data NAME_OR_PATH | --symbol S --timeframe TF [--provider P]] [--start T]
+        [--end T] [--input NAME=VALUE ...] [--strategy KEY=VALUE ...] [--as VAR]
+        [--interactive] [--no-chart]``
+        """
+        args = _parse(_pine_parser(), line)
+        if args is None:
+            return None
+        if not args.name.isidentifier():
+            print(f"%%pine: error: --as {args.name!r} is not a variable name", file=sys.stderr)
+            return None
+        namespace = self.shell.user_ns
+        try:
+            conversion = pineopt.convert(cell, filename=CELL)
+            if not conversion.ok:
+                print(conversion.format_diagnostics(), file=sys.stderr)
+                return None
+            inputs = _pairs(args.input, "--input")
+            strategy = {k: _literal(v) for k, v in _pairs(args.strategy, "--strategy").items()}
+            data, bars = resolve_data(args, namespace)
+
+            def run(overrides: dict[str, Any]) -> Any:
+                return pineopt.run(
+                    conversion,
+                    data,
+                    inputs=overrides,
+                    start=args.start,
+                    end=args.end,
+                    strategy=strategy or None,
+                )
+
+            result = run(inputs)
+        except Exception as exc:  # every failure is one located message
+            _report(exc, cell)
+            return None
+        namespace[args.name] = result
+        if args.interactive:
+            from pineopt.jupyter.widgets import InteractiveRun
+
+            def bind(new: Any) -> None:
+                namespace[args.name] = new
+
+            panel = InteractiveRun(
+                result,
+                run,
+                lambda r: render(r, bars, conversion, chart=not args.no_chart),
+                lambda exc: _report(exc, cell),
+                on_result=bind,
+                base_inputs=inputs,
+            )
+            panel.show()
+            display(panel.box)
+            return None
+        render(result, bars, conversion, chart=not args.no_chart)
+        return None
+
+    @line_cell_magic
+    def pine_convert(self, line: str, cell: str | None = None) -> None:
+        """Show the Python a Pine script converts to.
+
+        ``%pine_convert PATH [--as VAR]`` or ``%%pine_convert [--as VAR]`` with Pine source.
+        """
+        prog = "%pine_convert" if cell is None else "%%pine_convert"
+        args = _parse(_convert_parser(prog), line)
+        if args is None:
+            return None
+        if cell is None and not args.path:
+            print(f"{prog}: error: give the path of a .pine file", file=sys.stderr)
+            return None
+        try:
+            if cell is None:
+                conversion = pineopt.convert(Path(args.path).expanduser(), filename=args.path)
+            else:
+                conversion = pineopt.convert(cell, filename=CELL)
+        except Exception as exc:
+            _report(exc, cell)
+            return None
+        if args.name:
+            self.shell.user_ns[args.name] = conversion
+        if not conversion.ok:
+            print(conversion.format_diagnostics(), file=sys.stderr)
+            return None
+        display(Code(conversion.code, language="python"))
+        if conversion.diagnostics:
+            display(HTML(diagnostics_html(conversion.format_diagnostics(), title="Warnings")))
+        return None
+
+    @line_magic
+    def pine_data(self, line: str) -> None:
+        """List the bundled samples and cached series, or load one.
+
+        ``%pine_data`` lists; ``%pine_data SYMBOL [TIMEFRAME] [--provider P] [--start T]
+        [--end T] [--as VAR]`` loads (default variable ``_pine_data``) and shows a summary.
+        """
+        args = _parse(_data_parser(), line)
+        if args is None:
+            return None
+        try:
+            if args.symbol is None:
+                display(listing(args.provider))
+                return None
+            dataset = pineopt.load(
+                args.symbol,
+                args.timeframe,
+                args.start,
+                args.end,
+                provider=args.provider or "sample",
+                exchange=args.exchange,
+            )
+        except Exception as exc:
+            _report(exc, None, "%pine_data")
+            return None
+        if args.name:
+            self.shell.user_ns[args.name] = dataset
+        display(HTML(dataset_html(dataset)))
+        return None
+
+
+def listing(provider: str | None = None) -> pd.DataFrame:
+    """The bundled samples and cached series (``provider``: only ``sample`` or ``cache``), with
+    the name ``%%pine --data`` takes for a sample."""
+    from pineopt.data import get_provider
+
+    rows = []
+    for name in [provider] if provider else ["sample", "cache"]:
+        for info in get_provider(name).available():
+            rows.append(
+                {
+                    "name": f"{info.symbol}_{info.timeframe}" if name == "sample" else "",
+                    "provider": info.provider,
+                    "symbol": info.symbol,
+                    "timeframe": info.timeframe,
+                    "bars": info.rows,
+                    "first": info.start or "",
+                    "last": info.end or "",
+                    "description": info.description,
+                }
+            )
+    columns = ["name", "provider", "symbol", "timeframe", "bars", "first", "last", "description"]
+    return pd.DataFrame(rows, columns=columns)

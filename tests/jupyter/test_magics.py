@@ -1,0 +1,224 @@
+"""``%load_ext pineopt``: the ``%%pine``, ``%pine_convert`` and ``%pine_data`` magics."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.display import HTML, Code
+from IPython.testing.globalipapp import start_ipython
+
+import pineopt.jupyter.magics as magics
+from pineopt.runtime.engine import Result
+
+FILES = Path(__file__).parents[1] / "data" / "files"
+MA = FILES / "ma.csv"
+
+INDICATOR = """//@version=6
+indicator("SMA test", overlay=true)
+length = input.int(10, "Length", minval=1, maxval=50)
+plot(ta.sma(close, length), "SMA")
+"""
+
+STRATEGY = """//@version=6
+strategy("Cross", overlay=true)
+length = input.int(8, "Length", minval=2, maxval=40)
+fast = ta.sma(close, length)
+plot(fast, "Fast")
+if ta.crossover(close, fast)
+    strategy.entry("L", strategy.long)
+if ta.crossunder(close, fast)
+    strategy.close("L")
+"""
+
+RUNTIME_ERROR = """//@version=6
+indicator("bad")
+plot(ta.sma(close, 0))
+"""
+
+CONVERSION_ERROR = """//@version=6
+indicator("bad")
+plot(ta.sma(clos, 3))
+"""
+
+
+@pytest.fixture
+def ip():
+    start_ipython()  # once per process; later calls return None
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "pineopt")
+    before = set(shell.user_ns)
+    yield shell
+    for name in set(shell.user_ns) - before:
+        del shell.user_ns[name]
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Everything the magics pass to ``display``."""
+    items: list = []
+    monkeypatch.setattr(magics, "display", lambda *objs, **kw: items.extend(objs))
+    return items
+
+
+def _kinds(items) -> list[str]:
+    return [type(item).__name__ for item in items]
+
+
+def test_load_ext_registers_the_magics(ip):
+    registered = ip.magics_manager.magics
+    assert {"pine", "pine_convert"} <= set(registered["cell"])
+    assert {"pine_convert", "pine_data"} <= set(registered["line"])
+
+
+def test_pine_binds_the_result_and_shows_a_summary_without_chart(ip, shown):
+    out = ip.run_cell_magic("pine", f"--data {MA} --as r --no-chart", INDICATOR)
+    assert out is None
+    result = ip.user_ns["r"]
+    assert isinstance(result, Result)
+    assert result.plots.columns.tolist() == ["SMA"]
+    assert result.bars == 150
+    assert _kinds(shown) == ["HTML"]
+    assert "SMA test" in shown[0].data
+
+
+def test_pine_default_variable_and_chart(ip, shown):
+    ip.run_cell_magic("pine", f"--data {MA}", INDICATOR)
+    assert isinstance(ip.user_ns["_pine"], Result)
+    assert _kinds(shown)[0] == "BokehModel"
+
+
+def test_strategy_chart_has_equity_panes_and_summary(ip, shown):
+    ip.run_cell_magic("pine", f"--data {MA} --as s", STRATEGY)
+    result = ip.user_ns["s"]
+    assert result.trades is not None and len(result.trades)
+    assert _kinds(shown) == ["BokehModel", "HTML"]
+    assert "Performance summary" in shown[1].data and "net_profit" in shown[1].data
+
+
+def test_input_override(ip, shown):
+    ip.run_cell_magic("pine", f"--data {MA} --as r --no-chart --input Length=5", INDICATOR)
+    result = ip.user_ns["r"]
+    assert [spec.value for spec in result.inputs] == [5]
+    close = pd.read_csv(MA)["close"]
+    expected = close.rolling(5).mean().to_numpy()
+    assert result.plots["SMA"].to_numpy() == pytest.approx(expected, nan_ok=True)
+
+
+def test_strategy_override(ip, shown):
+    ip.run_cell_magic(
+        "pine", f"--data {MA} --as s --no-chart --strategy initial_capital=5000", STRATEGY
+    )
+    assert ip.user_ns["s"].equity["equity"].iloc[0] == pytest.approx(5000)
+
+
+def test_runtime_error_is_located_on_the_cell_line(ip, shown, capsys):
+    assert ip.run_cell_magic("pine", f"--data {MA} --as bad", RUNTIME_ERROR) is None
+    err = capsys.readouterr().err
+    assert err.startswith("<cell>:3:1: error: ta.sma: invalid length")
+    assert "plot(ta.sma(close, 0))\n^^^^" in err
+    assert "Traceback" not in err
+    assert "bad" not in ip.user_ns
+    assert shown == []
+
+
+def test_conversion_error_shows_the_diagnostic(ip, shown, capsys):
+    ip.run_cell_magic("pine", f"--data {MA} --as bad", CONVERSION_ERROR)
+    err = capsys.readouterr().err
+    assert err.startswith("<cell>:3:13: error: Undeclared identifier 'clos'")
+    assert err.splitlines()[2] == "            ^^^^"
+    assert "bad" not in ip.user_ns
+
+
+def test_bad_data_and_usage_are_one_message(ip, shown, capsys):
+    ip.run_cell_magic("pine", "--data NOPE_1h --as bad", INDICATOR)
+    assert "<cell>: error: no bundled sample 'NOPE'" in capsys.readouterr().err
+    ip.run_cell_magic("pine", "--as bad", INDICATOR)
+    assert "no data" in capsys.readouterr().err
+    ip.run_cell_magic("pine", f"--data {MA} --bogus", INDICATOR)
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --bogus" in err and "Traceback" not in err
+    ip.run_cell_magic("pine", f"--data {MA} --input Length=500 --as bad", INDICATOR)
+    assert "error" in capsys.readouterr().err
+    assert "bad" not in ip.user_ns
+
+
+def test_data_from_a_variable_and_a_sample(ip, shown):
+    frame = pd.read_csv(MA)
+    frame.index = pd.to_datetime(frame.pop("time"), unit="s", utc=True)
+    ip.user_ns["bars"] = frame[["open", "high", "low", "close", "Volume"]]
+    ip.run_cell_magic("pine", "--data bars --as r", INDICATOR)
+    assert ip.user_ns["r"].bars == 150
+    assert _kinds(shown)[0] == "BokehModel"
+    ip.run_cell_magic(
+        "pine", "--data BTCUSDT_1D --start 2024-01-01 --end 2024-01-31 --as b --no-chart", INDICATOR
+    )
+    result = ip.user_ns["b"]
+    assert result.bars == 31
+    assert str(result.plots.index[0].date()) == "2024-01-01"
+    ip.run_cell_magic(
+        "pine", "--symbol ETH/USDT --timeframe 1d --provider sample --as e --no-chart", INDICATOR
+    )
+    assert ip.user_ns["e"].bars > 100
+
+
+def test_interactive_builds_widgets_and_reruns(ip, shown):
+    ip.run_cell_magic("pine", f"--data {MA} --as r --interactive", INDICATOR)
+    kinds = _kinds(shown)
+    assert kinds[0] == "BokehModel"  # the first run, drawn into the Output
+    box = shown[-1]
+    assert type(box).__name__ == "VBox"
+    controls = box.children[0].children
+    assert [type(c).__name__ for c in controls] == ["IntSlider"]
+    slider = controls[0]
+    assert (slider.min, slider.max, slider.value, slider.continuous_update) == (1, 50, 10, False)
+    first = ip.user_ns["r"]
+    slider.value = 3
+    rerun = ip.user_ns["r"]
+    assert rerun is not first
+    assert rerun.inputs[0].value == 3
+    assert _kinds(shown).count("BokehModel") == 2
+
+
+def test_pine_convert_cell_and_line(ip, shown, tmp_path, capsys):
+    ip.run_cell_magic("pine_convert", "--as conv", INDICATOR)
+    assert isinstance(shown[0], Code)
+    assert "def script" in shown[0].data
+    assert ip.user_ns["conv"].ok
+    path = tmp_path / "sma.pine"
+    path.write_text(INDICATOR)
+    ip.run_line_magic("pine_convert", str(path))
+    assert isinstance(shown[1], Code) and "def script" in shown[1].data
+    ip.run_cell_magic("pine_convert", "", CONVERSION_ERROR)
+    assert "<cell>:3:13: error: Undeclared identifier" in capsys.readouterr().err
+    ip.run_line_magic("pine_convert", str(tmp_path / "missing.pine"))
+    assert "cannot read" in capsys.readouterr().err
+    assert len(shown) == 2
+
+
+def test_pine_data_lists_and_loads(ip, shown, capsys):
+    ip.run_line_magic("pine_data", "")
+    table = shown[0]
+    assert isinstance(table, pd.DataFrame)
+    assert {"BTCUSDT_60", "ETHUSDT_1D"} <= set(table["name"])
+    ip.run_line_magic("pine_data", "BTCUSDT 1D --as btc")
+    dataset = ip.user_ns["btc"]
+    assert len(dataset.frame) > 100
+    assert isinstance(shown[1], HTML) and "BTCUSDT" in shown[1].data
+    ip.run_line_magic("pine_data", "NOPE 1D")
+    assert "%pine_data: error: no bundled sample" in capsys.readouterr().err
+
+
+def test_import_pineopt_does_not_import_ipython():
+    code = "import sys, pineopt; print('IPython' in sys.modules, 'ipywidgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_format_error_of_an_unexpected_exception():
+    text = magics.format_error(KeyError("x"), "a\nb", "<cell>")
+    assert text == "<cell>: error: internal error, please report it (KeyError: 'x')"
