@@ -1,13 +1,18 @@
 # PineOpt: two commands for a newcomer.
 #   make demo   set up .venv, then run the main job on bundled data and say where the output is
-#   make test   set up .venv, then run the whole test suite
+#   make test   set up .venv, then run the whole test suite (and execute every notebook)
+#   make lab    JupyterLab on notebooks/quickstart.ipynb (make lab LAB_FLAGS=--no-browser)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
+# every notebook is executed by `make test` (nbval, outputs not compared)
+NOTEBOOKS := $(wildcard notebooks/*.ipynb dashboards/*.ipynb)
+LAB_FLAGS ?=
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: demo test lint format install clean-venv
+.PHONY: demo test lab lint format install clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +20,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -26,6 +32,12 @@ test: $(STAMP)
 	$(BIN)/ruff check pineopt tests benchmarks tools
 	$(BIN)/ruff format --check pineopt tests benchmarks tools
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+ifneq ($(strip $(NOTEBOOKS)),)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope -q -p no:cacheprovider --nbval-lax $(NOTEBOOKS)
+endif
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/quickstart.ipynb $(ROOT_FLAG) $(LAB_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pineopt tests benchmarks tools

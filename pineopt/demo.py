@@ -1,98 +1,94 @@
-"""``make demo``: the main job on bundled data.
+"""``make demo``: the bundled example strategy through the report pipeline, offline.
 
-Until the converter and the report pipeline exist, the demo loads the bundled Binance BTCUSDT
-hourly bars, validates them, aggregates them to 4-hour and daily bars the way TradingView does,
-checks those against Binance's own 4-hour and daily bars, and writes a summary report.
+Converts ``examples/sma_cross_strategy.pine``, runs it over the bundled Binance BTCUSDT hourly
+bars (2017-08 → 2024-04) via :func:`pineopt.reports.run.run_report`, prints the headline
+metrics (net profit, trades, max drawdown, profit factor) and the path of the HTML report.
+
+``python -m pineopt.demo [--bars N] [--out DIR] [--script FILE.pine] [--data NAME|PATH]``:
+``--bars`` keeps only the last N bars (a quicker run).
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from pineopt.data import drop_incomplete, load, resample
 from pineopt.errors import PineOptError
-from pineopt.fileio import atomic_write_text
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "examples" / "sma_cross_strategy.pine"
+DATA = "BTCUSDT_1h"
+OUT = Path("outputs") / "reports"
 
 
-def compare(ours: pd.DataFrame, native: pd.DataFrame) -> tuple[int, list[str]]:
-    """Bars in both frames, and the open times where any field differs (beyond float noise)."""
-    common = ours.index.intersection(native.index)
-    a, b = ours.loc[common], native.loc[common]
-    prices = (
-        (a[["open", "high", "low", "close"]] - b[["open", "high", "low", "close"]])
-        .abs()
-        .max(axis=1)
-    )
-    volume = (a["volume"] - b["volume"]).abs() > 1e-6 * b["volume"].abs().clip(lower=1)
-    differs = (prices > 0) | volume
-    return len(common), [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in common[differs.to_numpy()]]
+def run(
+    out_dir: Path = OUT,
+    *,
+    script: str | Path = SCRIPT,
+    data: str = DATA,
+    bars: int | None = None,
+    progress: bool = True,
+):
+    """Run the report and print its headline; returns the :class:`ReportRun`."""
+    from pineopt.reports.run import load_data, run_report
 
-
-def run(out_dir: Path) -> Path:
     started = time.perf_counter()
-    hourly = load("BTCUSDT", "1h")
-    report = hourly.validate()
-    sections = {"dataset": hourly.describe(), "validation": report.to_dict()}
-    lines = [
-        "# PineOpt demo: bundled BTCUSDT data",
-        "",
-        f"Hourly: {hourly.describe()}",
-        "",
-        "## Validation",
-        "",
-        "```",
-        report.summary(),
-        "```",
-        "",
-    ]
-    for target, native_tf in (("240", "240"), ("1D", "1D")):
-        source = hourly if target == "240" else load("BTCUSDT", "240")
-        ours = drop_incomplete(resample(source.frame, target, source.symbol))
-        native = load("BTCUSDT", native_tf).frame
-        compared, differing = compare(ours, native)
-        sections[f"resample_{target}"] = {
-            "from": str(source.timeframe),
-            "bars_compared": compared,
-            "differing": differing,
-        }
-        lines += [
-            f"## {source.timeframe} → {target} against Binance's native {native_tf} bars",
-            "",
-            f"{compared} bars compared, {compared - len(differing)} identical; differing: "
-            f"{', '.join(differing) or 'none'}",
-            "",
-        ]
-    daily = load("BTCUSDT", "1D").frame
-    returns = np.log(daily["close"]).diff().dropna()
-    lines += [
-        "## Daily returns",
-        "",
-        f"{len(returns)} days, mean {returns.mean():.5f}, "
-        f"volatility {returns.std() * np.sqrt(365):.2%} "
-        "annualised",
-        "",
-    ]
-    summary = out_dir / "summary.md"
-    atomic_write_text(summary, "\n".join(lines))
-    atomic_write_text(out_dir / "summary.json", json.dumps(sections, indent=2))
-    print("\n".join(lines[2:]))
+    start = None
+    if bars:
+        frame = load_data(data).frame
+        start = frame.index[max(0, len(frame) - bars)].strftime("%Y-%m-%dT%H:%M:%SZ")
+    print(f"PineOpt demo: {Path(script).name} on {data}" + (f" (last {bars} bars)" if bars else ""))
+    report = run_report(script, data, start=start, out=out_dir, progress=progress)
+    print(format_headline(report))
     print(f"finished in {time.perf_counter() - started:.1f} s")
-    return summary
+    return report
 
 
-def main() -> int:
+def format_headline(report) -> str:  # type: ignore[no-untyped-def]
+    """Headline lines of a strategy report (empty for an indicator)."""
+    h = report.headline
+    data = report.manifest["data"]
+    lines = [
+        f"{report.manifest['script']['title']}: {data['symbol']} {data['timeframe']}, "
+        f"{data['bars']} bars ({data['first']} → {data['last']})"
+    ]
+    if h:
+        lines += [
+            f"  net profit     {h['net_profit']:>14,.2f}  ({h['net_profit_pct']:.2f} %)",
+            f"  trades         {h['total_closed_trades']:>14}  "
+            f"({_num(h['percent_profitable'], '{:.1f}')} % profitable)",
+            f"  max drawdown   {h['max_drawdown']:>14,.2f}  ({h['max_drawdown_pct']:.2f} %)",
+            f"  profit factor  {_num(h['profit_factor'], '{:>14.3f}')}",
+            f"  buy & hold     {h['buy_hold_return']:>14,.2f}",
+        ]
+    return "\n".join(lines)
+
+
+def _num(value, fmt: str) -> str:  # type: ignore[no-untyped-def]
+    return "n/a" if value is None else fmt.format(value)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pineopt.demo", description=__doc__)
+    parser.add_argument("--bars", type=int, help="only the last N bars")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder of the run folders")
+    parser.add_argument("--script", type=Path, default=SCRIPT, help="the Pine strategy")
+    parser.add_argument("--data", default=DATA, help="a bundled sample or a CSV/Parquet file")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
     try:
-        path = run(Path("outputs") / "demo")
+        report = run(
+            args.out, script=args.script, data=args.data, bars=args.bars, progress=not args.quiet
+        )
     except PineOptError as exc:
         print(f"pineopt demo: error: {exc}", file=sys.stderr)
         return 1
-    print(f"\nReport: {path.resolve()}")
+    print(f"\nReport: {report.html}")
+    if report.tearsheet:
+        print(f"Tear sheet: {report.tearsheet}")
     return 0
 
 

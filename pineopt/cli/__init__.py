@@ -43,11 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     from pineopt.cli.data import add_data_commands
     from pineopt.cli.lang import add_lang_commands
+    from pineopt.cli.report import add_report_commands
     from pineopt.cli.run import add_run_commands
     from pineopt.cli.strategy import add_strategy_commands
 
     add_data_commands(commands)
     add_lang_commands(commands)
+    add_report_commands(commands)
     add_run_commands(commands)
     add_strategy_commands(commands)
     return parser

@@ -1,0 +1,338 @@
+"""``pineopt report FILE.pine [--data …] [--grid "KEY=V1,V2 …"]``: the report pipeline.
+
+One run prints the path of its HTML report. ``--grid`` runs the cartesian product of the listed
+values as a batch (a progress bar on stderr: tqdm when installed, else one line per run), writes
+``index.html`` linking every run with its headline metrics and prints that path. Exit codes: 0
+done; 1 a script, data or notebook error (one line on stderr); 2 a usage error (a malformed
+``NAME=VALUE`` or grid, an unknown input or a strategy parameter of the wrong type).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import itertools
+import json
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pineopt.cli import existing_path
+
+#: what a grid may vary; ``input.NAME`` and ``strategy.KEY`` are accepted too
+GRID_KEYS = ("data", "symbol", "provider", "timeframe", "start", "end")
+HEADLINE_COLUMNS = (
+    ("net_profit", "Net profit", "{:,.2f}"),
+    ("net_profit_pct", "Net %", "{:.2f}"),
+    ("total_closed_trades", "Trades", "{}"),
+    ("percent_profitable", "Win %", "{:.1f}"),
+    ("profit_factor", "Profit factor", "{:.3f}"),
+    ("max_drawdown_pct", "Max DD %", "{:.2f}"),
+    ("buy_hold_return", "Buy & hold", "{:,.2f}"),
+)
+
+
+def add_report_commands(commands: argparse._SubParsersAction) -> None:
+    from pineopt.cli.run import _pair
+
+    report = commands.add_parser(
+        "report",
+        help="run a Pine script through the report notebook (HTML report, tear sheet, files)",
+        description="Execute notebooks/report.ipynb for a Pine script and write "
+        "outputs/reports/<run-id>/: the executed notebook and its HTML export, a QuantStats "
+        "tear sheet, trades.csv, metrics.json, plots.csv and manifest.json. Prints the path of "
+        "the HTML report (with --grid: of the batch's index.html).",
+        epilog="Exit codes: 0 done; 1 script, data or notebook error; 2 usage error.",
+    )
+    report.add_argument("file", type=existing_path, metavar="FILE.pine", help="the Pine script")
+    data = report.add_argument_group("data")
+    data.add_argument(
+        "--data", metavar="NAME|PATH", help="a bundled sample (BTCUSDT_1h) or a CSV/Parquet file"
+    )
+    data.add_argument("--symbol", metavar="S", help="a symbol to load from --provider instead")
+    data.add_argument("--provider", metavar="P", help="data provider (default: sample)")
+    data.add_argument("--timeframe", metavar="TF", help="Pine notation: 1h, 240, 1D")
+    data.add_argument("--start", metavar="ISO", help="first bar")
+    data.add_argument("--end", metavar="ISO", help="last bar")
+    ran = report.add_argument_group("the run")
+    ran.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        type=_pair("--input"),
+        metavar="NAME=VALUE",
+        help="override an input by title or variable name; repeatable",
+    )
+    ran.add_argument(
+        "--strategy",
+        action="append",
+        default=[],
+        type=_pair("--strategy"),
+        metavar="KEY=VALUE",
+        help="override a strategy() parameter; repeatable",
+    )
+    ran.add_argument("--no-benchmark", action="store_true", help="tear sheet without buy & hold")
+    ran.add_argument(
+        "--grid",
+        type=parse_grid,
+        metavar='"KEY=V1,V2 …"',
+        help='run every combination, e.g. "symbol=BTCUSDT,ETHUSDT timeframe=1D,4h"; keys: '
+        + ", ".join(GRID_KEYS)
+        + ", input.NAME, strategy.KEY",
+    )
+    ran.add_argument("--out", metavar="DIR", help="folder of the run folders (outputs/reports)")
+    ran.add_argument("--quiet", action="store_true", help="no progress output")
+    report.set_defaults(handler=cmd_report)
+
+
+def parse_grid(text: str) -> list[tuple[str, list[str]]]:
+    """``"symbol=A,B timeframe=1D"`` → ``[("symbol", ["A", "B"]), ("timeframe", ["1D"])]``."""
+    axes: list[tuple[str, list[str]]] = []
+    for part in text.split():
+        key, sep, values = part.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise argparse.ArgumentTypeError(f"--grid expects KEY=V1,V2 …, got {part!r}")
+        if key not in GRID_KEYS and not key.startswith(("input.", "strategy.")):
+            raise argparse.ArgumentTypeError(
+                f"--grid: unknown key {key!r} (use {', '.join(GRID_KEYS)}, input.NAME, "
+                "strategy.KEY)"
+            )
+        items = [value for value in values.split(",") if value != ""]
+        if not items:
+            raise argparse.ArgumentTypeError(f"--grid: no values for {key!r}")
+        if any(existing == key for existing, _ in axes):
+            raise argparse.ArgumentTypeError(f"--grid: {key!r} given twice")
+        axes.append((key, items))
+    if not axes:
+        raise argparse.ArgumentTypeError("--grid: nothing to vary")
+    return axes
+
+
+def _base(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "data": args.data,
+        "symbol": args.symbol,
+        "provider": args.provider,
+        "timeframe": args.timeframe,
+        "start": args.start,
+        "end": args.end,
+        "inputs": dict(args.input),
+        "strategy": dict(args.strategy),
+    }
+
+
+def _combinations(base: dict[str, Any], axes: list[tuple[str, list[str]]]):
+    keys = [key for key, _ in axes]
+    for values in itertools.product(*(items for _, items in axes)):
+        options = {**base, "inputs": dict(base["inputs"]), "strategy": dict(base["strategy"])}
+        for key, value in zip(keys, values, strict=True):
+            if key.startswith("input."):
+                options["inputs"][key[len("input.") :]] = value
+            elif key.startswith("strategy."):
+                options["strategy"][key[len("strategy.") :]] = value
+            else:
+                options[key] = value
+        if "symbol" in keys and "data" not in keys:
+            options["data"] = None  # the grid's symbol replaces --data
+        yield dict(zip(keys, values, strict=True)), options
+
+
+def _check(options: dict[str, Any]) -> str | None:
+    if options["data"] is None and options["symbol"] is None:
+        return "pineopt report: error: give --data NAME|PATH or --symbol S"
+    if options["data"] is not None and options["symbol"] is not None:
+        return "pineopt report: error: give --data or --symbol, not both"
+    return None
+
+
+def _run(args: argparse.Namespace, options: dict[str, Any], out: Path | None, progress: bool):
+    from pineopt.reports.run import run_report
+
+    return run_report(
+        args.file,
+        options["data"],
+        symbol=options["symbol"],
+        provider=options["provider"],
+        timeframe=options["timeframe"],
+        start=options["start"],
+        end=options["end"],
+        inputs=options["inputs"],
+        strategy=options["strategy"],
+        out=out,
+        progress=progress,
+        benchmark=not args.no_benchmark,
+    )
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pineopt.api import ConversionError
+    from pineopt.reports.run import DEFAULT_OUT, ReportError
+
+    out = Path(args.out) if args.out else None
+    try:
+        if args.grid is None:
+            options = _base(args)
+            problem = _check(options)
+            if problem:
+                print(problem, file=sys.stderr)
+                return 2
+            run = _run(args, options, out, progress=not args.quiet)
+            print(run.html)
+            return 0
+        return _grid(args, out if out is not None else DEFAULT_OUT)
+    except ConversionError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except ReportError as exc:
+        print(f"pineopt report: error: {exc}", file=sys.stderr)
+        return 2 if exc.usage else 1
+
+
+def _grid(args: argparse.Namespace, out_root: Path) -> int:
+    from pineopt.errors import PineOptError
+
+    combos = list(_combinations(_base(args), args.grid))
+    for _, options in combos:
+        problem = _check(options)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    key = json.dumps([str(args.file), _base(args), args.grid], sort_keys=True, default=str)
+    batch = Path(out_root) / f"batch-{stamp}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
+    number = 2
+    while batch.exists():
+        batch = batch.with_name(f"{batch.name.rsplit('~', 1)[0]}~{number}")
+        number += 1
+    batch.mkdir(parents=True)
+    rows: list[dict[str, Any]] = []
+    failed = 0
+    usage = False
+    bar = _Progress(len(combos), quiet=args.quiet)
+    try:
+        for varied, options in combos:
+            label = " ".join(f"{k}={v}" for k, v in varied.items())
+            bar.describe(label)
+            started = time.perf_counter()
+            try:
+                run = _run(args, options, batch, progress=False)
+                rows.append({"varied": varied, "run": run, "error": None})
+            except PineOptError as exc:
+                failed += 1
+                usage = usage or bool(getattr(exc, "usage", False))
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                print(f"pineopt report: {label}: error: {first}", file=sys.stderr)
+                rows.append({"varied": varied, "run": None, "error": first})
+            rows[-1]["seconds"] = time.perf_counter() - started
+            bar.advance()
+    finally:
+        bar.close()
+        index = write_index(batch, args.file, rows)
+    print(index)
+    if failed:
+        if failed == len(rows):
+            return 2 if usage else 1
+        return 1
+    return 0
+
+
+def write_index(batch: Path, script: Path, rows: list[dict[str, Any]]) -> Path:
+    """Write ``index.html`` of a batch: one table row per run, linking its report."""
+    from pineopt.fileio import atomic_write_text
+
+    keys: list[str] = []
+    for row in rows:
+        keys += [key for key in row["varied"] if key not in keys]
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
+    head += "".join(f"<th>{html.escape(title)}</th>" for _, title, _ in HEADLINE_COLUMNS)
+    head += "<th>Bars</th><th>Seconds</th><th>Report</th>"
+    body = []
+    for row in rows:
+        cells = "".join(f"<td>{html.escape(str(row['varied'].get(k, '')))}</td>" for k in keys)
+        run = row["run"]
+        if run is None:
+            cells += f'<td colspan="{len(HEADLINE_COLUMNS) + 2}" class="error">'
+            cells += f"{html.escape(row['error'] or 'failed')}</td><td></td>"
+        else:
+            for key, _, fmt in HEADLINE_COLUMNS:
+                value = run.headline.get(key)
+                cells += f'<td class="num">{_fmt(value, fmt)}</td>'
+            cells += f'<td class="num">{run.manifest["data"]["bars"]}</td>'
+            cells += f'<td class="num">{row["seconds"]:.1f}</td>'
+            link = f"{run.directory.name}/{run.manifest['outputs']['html']}"
+            links = f'<a href="{html.escape(link)}">report</a>'
+            if run.manifest["outputs"].get("tearsheet"):
+                sheet = f"{run.directory.name}/{run.manifest['outputs']['tearsheet']}"
+                links += f' · <a href="{html.escape(sheet)}">tear sheet</a>'
+            cells += f"<td>{links}</td>"
+        body.append(f"<tr>{cells}</tr>")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>PineOpt batch: {html.escape(script.name)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border: 1px solid #ccc; padding: 4px 8px; }}
+th {{ background: #f3f3f3; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.error {{ color: #b71c1c; }}
+</style></head>
+<body>
+<h1>{html.escape(script.name)}: {len(rows)} runs</h1>
+<table>
+<thead><tr>{head}</tr></thead>
+<tbody>
+{chr(10).join(body)}
+</tbody>
+</table>
+</body></html>
+"""
+    path = batch / "index.html"
+    atomic_write_text(path, page)
+    return path
+
+
+def _fmt(value: Any, fmt: str) -> str:
+    if value is None:
+        return "–"
+    try:
+        return html.escape(fmt.format(value))
+    except (ValueError, TypeError):
+        return html.escape(str(value))
+
+
+class _Progress:
+    """tqdm on stderr when installed, else a ``[i/n] label`` line per run."""
+
+    def __init__(self, total: int, *, quiet: bool) -> None:
+        self.total = total
+        self.done = 0
+        self.quiet = quiet
+        self.bar = None
+        if quiet:
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:  # pragma: no cover - tqdm is a dependency
+            return
+        self.bar = tqdm(total=total, file=sys.stderr, unit="run", desc="report")
+
+    def describe(self, label: str) -> None:
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.set_postfix_str(label)
+        else:
+            print(f"[{self.done + 1}/{self.total}] {label}", file=sys.stderr, flush=True)
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,585 @@
+"""The report pipeline: run a Pine script over bars through ``notebooks/report.ipynb``.
+
+:func:`run_report` executes the report notebook with papermill and writes one folder,
+``<out>/<run-id>/`` (``outputs/reports/`` by default; run-id = UTC timestamp + a short hash of
+the inputs):
+
+* ``report.ipynb``: the executed notebook, and ``report.html``, its HTML export (images
+  embedded, Bokeh charts inline: the page loads nothing from the network);
+* ``tearsheet.html``: the QuantStats tear sheet (strategies covering at least three days);
+* ``trades.csv``, ``metrics.json`` (strategies) and ``plots.csv``;
+* ``manifest.json``: the script's SHA-256, a fingerprint of the bars (SHA-256 of the time index
+  and the OHLCV values), the parameters, package versions, the time taken by each step and the
+  output files (relative paths).
+
+Everything is written into a hidden temporary folder beside the target and renamed into place
+at the end, so a run folder is complete or absent. Running the same inputs again gives the same
+manifest except ``run_id`` and ``timings``.
+
+The notebook's helpers live here too: :func:`load_data` (what ``data=``/``symbol=`` mean),
+:func:`fingerprint`, :func:`monthly_returns` and :func:`headline`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pineopt.errors import PineOptError
+from pineopt.fileio import atomic_write_text
+
+__all__ = [
+    "NOTEBOOK",
+    "ReportError",
+    "ReportRun",
+    "fingerprint",
+    "headline",
+    "load_data",
+    "monthly_returns",
+    "run_report",
+]
+
+#: the report notebook executed by :func:`run_report`
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "report.ipynb"
+#: where run folders go by default (relative to the working directory)
+DEFAULT_OUT = Path("outputs") / "reports"
+#: the Jupyter kernel the notebook runs in
+KERNEL = "python3"
+#: packages whose versions the manifest records
+VERSIONED = ("pineopt", "numpy", "pandas", "papermill", "quantstats", "bokeh")
+#: the metrics :func:`headline` picks from a Performance Summary
+HEADLINE_KEYS = (
+    "net_profit",
+    "net_profit_pct",
+    "total_closed_trades",
+    "percent_profitable",
+    "profit_factor",
+    "max_drawdown",
+    "max_drawdown_pct",
+    "buy_hold_return",
+    "sharpe_ratio",
+)
+OHLCV = ("open", "high", "low", "close", "volume")
+_SAMPLE_NAME = re.compile(r"^(?P<symbol>[A-Za-z0-9.!]+)_(?P<timeframe>[0-9]*[A-Za-z]*)$")
+# exception names raised in the notebook that are the caller's mistake (CLI exit code 2)
+_USAGE_ERRORS = {"InputError", "StrategyConfigError"}
+_REMOTE_SCRIPT = re.compile(r"<script\s+src=\"https?://[^\"]*\"\s*>\s*</script>", re.IGNORECASE)
+
+
+class ReportError(PineOptError):
+    """The report notebook failed. ``usage`` is true when the cause is a bad input override or
+    strategy parameter (the CLI exits 2 then)."""
+
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+@dataclass
+class ReportRun:
+    """One finished report: its folder and files, the manifest and the headline metrics."""
+
+    run_id: str
+    directory: Path
+    manifest: dict[str, Any]
+    headline: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def path(self, name: str) -> Path | None:
+        """The absolute path of output ``name`` (``html``, ``notebook``, ``tearsheet``,
+        ``trades``, ``metrics``, ``plots``, ``manifest``), None when the run has none."""
+        relative = self.manifest["outputs"].get(name)
+        return self.directory / relative if relative else None
+
+    @property
+    def html(self) -> Path:
+        return self.directory / self.manifest["outputs"]["html"]
+
+    @property
+    def notebook(self) -> Path:
+        return self.directory / self.manifest["outputs"]["notebook"]
+
+    @property
+    def tearsheet(self) -> Path | None:
+        return self.path("tearsheet")
+
+    def __repr__(self) -> str:
+        return f"<ReportRun {self.run_id}: {self.html}>"
+
+
+# ---------------------------------------------------------------------------- notebook helpers
+
+
+def load_data(
+    data: Any = None,
+    *,
+    symbol: str | None = None,
+    provider: str | None = None,
+    timeframe: Any = None,
+    start: Any = None,
+    end: Any = None,
+):
+    """The bars a report runs on, as a :class:`~pineopt.data.dataset.Dataset`.
+
+    ``data`` is a bundled sample named ``SYMBOL_TF`` (``"BTCUSDT_1h"``, ``"ETHUSDT_1D"``), the
+    path of a CSV or Parquet file, or a Dataset; otherwise ``symbol`` is loaded from
+    ``provider`` (default ``"sample"``) at ``timeframe``. ``start`` and ``end`` bound the bars
+    (inclusive).
+    """
+    from pineopt.data import Dataset, load
+
+    if isinstance(data, Dataset):
+        return data.between(start, end) if (start is not None or end is not None) else data
+    if data is not None and not isinstance(data, str | Path):
+        raise PineOptError(f"data is a sample name, a file path or a Dataset, not {type(data)}")
+    if data is not None and symbol is not None:
+        raise PineOptError("give data or symbol, not both")
+    if data is not None:
+        text = str(data)
+        path = Path(text).expanduser()
+        if path.is_file():
+            return load(str(path), timeframe, start, end, provider="file")
+        match = _SAMPLE_NAME.match(text)
+        if match and not path.suffix:
+            tf = timeframe or match["timeframe"]
+            return load(match["symbol"], tf, start, end, provider=provider or "sample")
+        raise PineOptError(
+            f"no such data file or sample: {text} (samples are named like BTCUSDT_1h)"
+        )
+    if symbol is None:
+        raise PineOptError("a report needs data (a sample name or a file) or a symbol")
+    return load(symbol, timeframe, start, end, provider=provider or "sample")
+
+
+def fingerprint(frame: pd.DataFrame) -> dict[str, Any]:
+    """SHA-256 of the bars (UTC open times as int64 nanoseconds, then the OHLCV columns as
+    float64, column by column), with their count and first and last times."""
+    index = pd.DatetimeIndex(frame.index)
+    index = index.tz_convert("UTC") if index.tz is not None else index.tz_localize("UTC")
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(index.as_unit("ns").asi8, dtype="<i8").tobytes())
+    for column in OHLCV:
+        digest.update(column.encode())
+        if column in frame.columns:
+            values = frame[column].to_numpy(dtype="<f8", na_value=np.nan)
+            digest.update(np.ascontiguousarray(values).tobytes())
+    return {
+        "sha256": digest.hexdigest(),
+        "bars": len(frame),
+        "first": _iso(index[0]) if len(index) else None,
+        "last": _iso(index[-1]) if len(index) else None,
+    }
+
+
+def monthly_returns(equity_df: pd.DataFrame, initial_capital: float | None = None) -> pd.DataFrame:
+    """Compounded monthly returns of the ``equity`` column as a year x month table (%), with a
+    ``Year`` column (the year's compounded return). The first month is measured from
+    ``initial_capital`` (default: the first equity)."""
+    equity = equity_df["equity"].astype(float)
+    index = pd.DatetimeIndex(equity.index)
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    equity = pd.Series(equity.to_numpy(), index=index)
+    month_end = equity.groupby(index.to_period("M")).last()
+    start = float(initial_capital) if initial_capital else float(equity.iloc[0])
+    previous = month_end.shift(1)
+    previous.iloc[0] = start
+    returns = (month_end / previous - 1) * 100
+    table = pd.DataFrame(
+        {"year": returns.index.year, "month": returns.index.month, "ret": returns.to_numpy()}
+    ).pivot(index="year", columns="month", values="ret")
+    table = table.reindex(columns=range(1, 13))
+    table.columns = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+    ]  # fmt: skip
+    table["Year"] = ((1 + table.fillna(0) / 100).prod(axis=1) - 1) * 100
+    table.index.name = None
+    return table
+
+
+def headline(metrics: dict[str, Any] | None) -> dict[str, Any]:
+    """The headline numbers of a Performance Summary (``metrics["all"]``): net profit, closed
+    trades, win rate, profit factor, max drawdown, buy & hold return, Sharpe."""
+    if not metrics:
+        return {}
+    section = metrics.get("all", metrics)
+    return {key: section.get(key) for key in HEADLINE_KEYS}
+
+
+# --------------------------------------------------------------------------------- the pipeline
+
+
+def run_report(
+    script: str | Path,
+    data: Any = None,
+    *,
+    symbol: str | None = None,
+    provider: str | None = None,
+    timeframe: Any = None,
+    start: Any = None,
+    end: Any = None,
+    inputs: dict[str, Any] | None = None,
+    strategy: dict[str, Any] | None = None,
+    out: str | Path | None = None,
+    progress: bool = True,
+    benchmark: bool = True,
+    chart_bars: int = 3000,
+    title: str | None = None,
+    notebook: str | Path | None = None,
+    kernel_name: str = KERNEL,
+) -> ReportRun:
+    """Execute the report notebook for ``script`` over the bars and return the :class:`ReportRun`.
+
+    ``script`` is a ``.pine`` path (or Pine text); ``data``/``symbol``/``provider``/
+    ``timeframe``/``start``/``end`` choose the bars as in :func:`load_data` (``data`` may also
+    be a DataFrame); ``inputs`` and ``strategy`` override inputs and ``strategy()`` parameters;
+    ``out`` is the folder the run folder goes in (default ``outputs/reports``); ``progress``
+    shows papermill's cell progress bar; ``chart_bars`` limits the candlestick chart to the last
+    bars (0: all). Raises :class:`~pineopt.api.ConversionError` for a script with errors,
+    :class:`ReportError` when the notebook fails, :class:`PineOptError` for unusable data.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    out_root = Path(out if out is not None else DEFAULT_OUT).expanduser().resolve()
+    template = Path(notebook) if notebook is not None else NOTEBOOK
+    if not template.is_file():
+        raise PineOptError(f"the report notebook is missing: {template}")
+    _check_kernel(kernel_name)
+
+    # 1. the script and the bars
+    step = time.perf_counter()
+    script_text, script_path = _script(script)
+    from pineopt.api import ConversionError, convert
+
+    conversion = convert(script_text, str(script_path) if script_path else "script.pine")
+    if not conversion.ok:
+        raise ConversionError(conversion)
+    declaration = _declaration(conversion)
+    frame_data = isinstance(data, pd.DataFrame)
+    if frame_data:
+        bars = data
+        if start is not None or end is not None:
+            bars = _between(bars, start, end)
+        data_source = "<DataFrame>"
+        symbol_name, timeframe_name = symbol, timeframe
+    else:
+        dataset = load_data(
+            data, symbol=symbol, provider=provider, timeframe=timeframe, start=start, end=end
+        )
+        bars = dataset.frame
+        data_source = _data_source(data)
+        symbol_name, timeframe_name = dataset.symbol.tickerid, str(dataset.timeframe)
+    if len(bars) == 0:
+        raise PineOptError("no bars between start and end")
+    data_print = fingerprint(bars)
+    script_sha = hashlib.sha256(script_text.encode("utf-8")).hexdigest()
+    parameters = {
+        "script": str(script_path) if script_path else None,
+        "data": data_source,
+        "symbol": symbol,
+        "provider": provider,
+        "timeframe": None if timeframe is None else str(timeframe),
+        "start": None if start is None else str(start),
+        "end": None if end is None else str(end),
+        "inputs": _plain(inputs or {}),
+        "strategy": _plain(strategy or {}),
+        "benchmark": bool(benchmark),
+        "chart_bars": int(chart_bars),
+        "title": title,
+    }
+    run_id = _run_id(script_sha, data_print["sha256"], parameters)
+    timings["prepare"] = time.perf_counter() - step
+
+    out_root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{run_id}.", suffix=".tmp", dir=out_root))
+    try:
+        # the notebook reads the script and the bars from files of the run folder when they are
+        # not files already (Pine text, a DataFrame)
+        nb_script = str(script_path) if script_path else str(work / "script.pine")
+        if not script_path:
+            atomic_write_text(work / "script.pine", script_text)
+        nb_data: Any = data_source if not frame_data else str(work / "data.parquet")
+        if frame_data:
+            bars.reset_index().to_parquet(work / "data.parquet")
+        elif data_source.startswith("file:"):
+            nb_data = data_source[len("file:") :]
+        nb_parameters = {
+            **parameters,
+            "script": nb_script,
+            "data": nb_data if (frame_data or data is not None) else None,
+            "timeframe": parameters["timeframe"],
+            "out_dir": ".",
+        }
+        if frame_data:
+            nb_parameters["symbol"] = None
+            nb_parameters["start"] = nb_parameters["end"] = None
+
+        # 2. execute the notebook
+        step = time.perf_counter()
+        executed = _execute(template, work, nb_parameters, kernel_name, progress)
+        timings["execute"] = time.perf_counter() - step
+
+        # 3. export it to HTML
+        step = time.perf_counter()
+        report_title = title or declaration.get("title") or "PineOpt report"
+        _export_html(executed, work / "report.html", f"{report_title} · PineOpt report")
+        timings["export"] = time.perf_counter() - step
+
+        # 4. the manifest, then the folder moves into place
+        step = time.perf_counter()
+        outputs = {
+            "notebook": "report.ipynb",
+            "html": "report.html",
+            "tearsheet": "tearsheet.html" if (work / "tearsheet.html").is_file() else None,
+            "trades": "trades.csv" if (work / "trades.csv").is_file() else None,
+            "metrics": "metrics.json" if (work / "metrics.json").is_file() else None,
+            "plots": "plots.csv" if (work / "plots.csv").is_file() else None,
+            "manifest": "manifest.json",
+        }
+        if not script_path:
+            outputs["script"] = "script.pine"
+        if frame_data:
+            outputs["data"] = "data.parquet"
+        metrics = None
+        if outputs["metrics"]:
+            metrics = json.loads((work / "metrics.json").read_text(encoding="utf-8"))
+        checksums = {
+            outputs[name]: _sha256_file(work / outputs[name])
+            for name in ("trades", "metrics", "plots")
+            if outputs[name]
+        }
+        manifest: dict[str, Any] = {
+            "pineopt_report": 1,
+            "run_id": run_id,
+            "script": {
+                "path": parameters["script"],
+                "sha256": script_sha,
+                "title": declaration.get("title"),
+                "kind": declaration.get("kind"),
+            },
+            "data": {
+                "source": data_source,
+                "symbol": symbol_name,
+                "timeframe": None if timeframe_name is None else str(timeframe_name),
+                **data_print,
+            },
+            "parameters": parameters,
+            "versions": _versions(),
+            "python": ".".join(str(part) for part in sys.version_info[:3]),
+            "headline": headline(metrics),
+            "outputs": outputs,
+            "checksums": checksums,
+            "timings": {},
+        }
+        timings["write"] = time.perf_counter() - step
+        timings["total"] = time.perf_counter() - started
+        manifest["timings"] = {key: round(value, 3) for key, value in timings.items()}
+        atomic_write_text(
+            work / "manifest.json", json.dumps(manifest, indent=2, allow_nan=False) + "\n"
+        )
+        _readable(work)
+        target = _move_into_place(work, out_root, run_id, manifest)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return ReportRun(
+        run_id=target.name,
+        directory=target,
+        manifest=manifest,
+        headline=manifest["headline"],
+        seconds=timings["total"],
+    )
+
+
+def _execute(
+    template: Path, work: Path, parameters: dict[str, Any], kernel_name: str, progress: bool
+):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    output = work / "report.ipynb"
+    try:
+        return papermill.execute_notebook(
+            str(template),
+            str(output),
+            parameters=parameters,
+            kernel_name=kernel_name,
+            progress_bar=progress,
+            cwd=str(work),
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        message = str(exc.evalue).strip().splitlines()
+        first = message[0] if message else exc.ename
+        raise ReportError(
+            f"the report notebook failed in cell {exc.exec_count}: {exc.ename}: {first}",
+            usage=exc.ename in _USAGE_ERRORS,
+        ) from None
+
+
+def _export_html(notebook, path: Path, title: str) -> None:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(embed_images=True, exclude_input=True)
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    atomic_write_text(path, offline_html(body))
+
+
+def offline_html(body: str) -> str:
+    """The exported page without the scripts nbconvert's template loads from CDNs (require.js
+    and MathJax: the report uses neither; Bokeh's JavaScript is inlined in the page)."""
+    return _REMOTE_SCRIPT.sub("", body)
+
+
+def _check_kernel(name: str) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        raise PineOptError(
+            f"no Jupyter kernel named {name!r}: register one with "
+            f"`{sys.executable} -m ipykernel install --sys-prefix --name {name}`"
+        ) from None
+
+
+def _script(script: str | Path) -> tuple[str, Path | None]:
+    from pineopt.api import _looks_like_path
+
+    if isinstance(script, Path) or (isinstance(script, str) and _looks_like_path(script)):
+        path = Path(script).expanduser().resolve()
+        try:
+            return path.read_text(encoding="utf-8"), path
+        except OSError as exc:
+            raise PineOptError(f"cannot read {script}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise PineOptError(f"{script} is not UTF-8 text") from None
+    if isinstance(script, str):
+        return script, None
+    raise PineOptError(f"a script is Pine text or a path, not {type(script).__name__}")
+
+
+def _declaration(conversion) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    script = getattr(conversion.analysis, "script", None)
+    declaration = getattr(script, "declaration", None)
+    kind = getattr(getattr(declaration, "func", None), "id", None)
+    title = None
+    args = getattr(declaration, "args", ())
+    if args and hasattr(args[0], "value") and isinstance(args[0].value, str):
+        title = args[0].value
+    for keyword in getattr(declaration, "keywords", ()):
+        if keyword.name == "title" and isinstance(getattr(keyword.value, "value", None), str):
+            title = keyword.value.value
+    return {"kind": kind, "title": title}
+
+
+def _data_source(data: Any) -> str:
+    """How the manifest and the notebook name the bars: ``file:/abs/path`` or the sample name."""
+    if data is None:
+        return ""
+    text = str(data)
+    path = Path(text).expanduser()
+    if path.is_file():
+        return f"file:{path.resolve()}"
+    return text
+
+
+def _between(frame: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
+    index = pd.DatetimeIndex(frame.index)
+    mask = np.ones(len(frame), dtype=bool)
+    for bound, keep in ((start, index.__ge__), (end, index.__le__)):
+        if bound is not None:
+            stamp = pd.Timestamp(bound)
+            if index.tz is not None and stamp.tz is None:
+                stamp = stamp.tz_localize("UTC")
+            mask &= keep(stamp)
+    return frame[mask]
+
+
+def _readable(folder: Path) -> None:
+    """Give the run folder and its files the usual modes (mkdtemp and mkstemp make them
+    private), honouring the umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(folder, 0o777 & ~mask)
+    for path in folder.iterdir():
+        if path.is_file():
+            os.chmod(path, 0o666 & ~mask)
+
+
+def _run_id(script_sha: str, data_sha: str, parameters: dict[str, Any]) -> str:
+    key = json.dumps([script_sha, data_sha, parameters], sort_keys=True, default=str)
+    short = hashlib.sha256(key.encode()).hexdigest()[:8]
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{short}"
+
+
+def _move_into_place(work: Path, root: Path, run_id: str, manifest: dict[str, Any]) -> Path:
+    """Rename the finished ``work`` folder to ``root/run_id`` (``run_id-2``, ``-3``, ... when
+    taken, also by a concurrent run); the manifest names the folder it ends in."""
+    number = 1
+    while True:
+        name = run_id if number == 1 else f"{run_id}-{number}"
+        target = root / name
+        number += 1
+        if target.exists():
+            continue
+        if manifest["run_id"] != name:
+            manifest["run_id"] = name
+            text = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
+            atomic_write_text(work / "manifest.json", text)
+            _readable(work)
+        try:
+            os.rename(work, target)
+        except OSError:
+            if target.exists():  # another run took the name meanwhile
+                continue
+            raise
+        return target
+
+
+def _versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copies of parameter values (papermill and the manifest need plain data)."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _iso(stamp: pd.Timestamp) -> str:
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")

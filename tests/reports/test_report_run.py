@@ -1,0 +1,228 @@
+"""The report pipeline: papermill runs of notebooks/report.ipynb on 3,000 BTCUSDT hourly bars."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import pineopt
+from pineopt.api import ConversionError
+from pineopt.errors import PineOptError
+from pineopt.reports import run as report_run
+from pineopt.reports.run import fingerprint, load_data, monthly_returns, run_report
+from pineopt.strategy.compare import write_trades_csv
+from pineopt.strategy.metrics import to_json
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "examples" / "sma_cross_strategy.pine"
+START, END = "2023-12-12T11:00:00Z", "2024-04-15T10:00:00Z"
+INPUTS = {"Fast length": 20, "Slow length": 60}
+STRATEGY = {"initial_capital": 5000}
+FILES = ("report.ipynb", "report.html", "tearsheet.html", "trades.csv", "metrics.json")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    first = run_report(
+        SCRIPT,
+        "BTCUSDT_1h",
+        start=START,
+        end=END,
+        inputs=INPUTS,
+        strategy=STRATEGY,
+        out=out,
+        progress=False,
+    )
+    second = run_report(
+        str(SCRIPT),
+        "BTCUSDT_1h",
+        start=START,
+        end=END,
+        inputs=INPUTS,
+        strategy=STRATEGY,
+        out=out,
+        progress=False,
+    )
+    return out, first, second
+
+
+def test_run_folder_and_manifest(runs):
+    out, run, _ = runs
+    assert run.directory.parent == out
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?", run.run_id)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left
+    manifest = json.loads((run.directory / "manifest.json").read_text())
+    assert manifest == run.manifest
+    assert manifest["run_id"] == run.run_id == run.directory.name
+    assert manifest["script"]["sha256"] == pineopt.api._digest(SCRIPT.read_bytes())
+    assert manifest["script"]["kind"] == "strategy"
+    assert manifest["script"]["title"] == "SMA cross"
+    bars = load_data("BTCUSDT_1h", start=START, end=END).frame
+    assert len(bars) == 3000
+    assert manifest["data"] == {
+        "source": "BTCUSDT_1h",
+        "symbol": "BINANCE:BTCUSDT",
+        "timeframe": "60",
+        **fingerprint(bars),
+    }
+    assert manifest["data"]["bars"] == 3000
+    assert manifest["parameters"]["inputs"] == INPUTS
+    assert manifest["parameters"]["strategy"] == STRATEGY
+    assert set(manifest["versions"]) == {
+        "pineopt",
+        "numpy",
+        "pandas",
+        "papermill",
+        "quantstats",
+        "bokeh",
+    }
+    assert manifest["versions"]["pineopt"] == pineopt.__version__
+    assert set(manifest["timings"]) == {"prepare", "execute", "export", "write", "total"}
+    for name, relative in manifest["outputs"].items():
+        assert relative, name
+        assert (run.directory / relative).is_file(), name
+    for name in FILES:
+        assert (run.directory / name).stat().st_size > 0
+
+
+def test_outputs_match_a_direct_run(runs):
+    _, run, _ = runs
+    bars = load_data("BTCUSDT_1h", start=START, end=END)
+    result = pineopt.run(SCRIPT, bars, inputs=INPUTS, strategy=STRATEGY)
+    assert (run.directory / "trades.csv").read_text() == write_trades_csv(result.trades)
+    assert (run.directory / "metrics.json").read_text() == to_json(result.metrics) + "\n"
+    metrics = json.loads((run.directory / "metrics.json").read_text())
+    assert run.headline["net_profit"] == pytest.approx(metrics["all"]["net_profit"])
+    assert run.headline["total_closed_trades"] == metrics["all"]["total_closed_trades"]
+    plots = pd.read_csv(run.directory / "plots.csv")
+    assert len(plots) == 3000
+    assert {"Fast SMA", "Slow SMA"} <= set(plots.columns)
+
+
+def test_html_report(runs):
+    _, run, _ = runs
+    page = run.html.read_text()
+    for heading in (
+        "Conversion summary",
+        "Performance summary",
+        "Trades",
+        "Equity and drawdown",
+        "Monthly returns",
+        "QuantStats tear sheet",
+        "Market regimes",
+    ):
+        assert heading in page, heading
+    assert 'href="tearsheet.html"' in page
+    assert re.search(r"<img [^>]*src=\"data:image/png;base64,", page)  # embedded figure
+    assert "Bokeh" in page  # BokehJS inlined
+    assert not re.search(r"<script\s+src=\"https?://", page)  # nothing loaded from a CDN
+    assert "<title>SMA cross · PineOpt report</title>" in page
+    notebook = json.loads(run.notebook.read_text())
+    errors = [
+        output
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+    assert not errors
+    assert "<html" in run.tearsheet.read_text()[:2000]
+
+
+def test_reproducible(runs):
+    _, first, second = runs
+    assert first.run_id != second.run_id
+    one, two = dict(first.manifest), dict(second.manifest)
+    for manifest in (one, two):
+        manifest.pop("run_id")
+        manifest.pop("timings")
+    assert one == two
+    for name in ("trades.csv", "metrics.json", "plots.csv"):
+        assert (first.directory / name).read_bytes() == (second.directory / name).read_bytes()
+
+
+def test_conversion_error_leaves_nothing(tmp_path):
+    bad = tmp_path / "bad.pine"
+    bad.write_text('//@version=6\nindicator("bad")\nplot(nosuch(close))\n')
+    with pytest.raises(ConversionError):
+        run_report(bad, "BTCUSDT_1D", out=tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_load_data_forms(tmp_path):
+    sample = load_data("BTCUSDT_1D", start="2024-01-01")
+    assert str(sample.timeframe) == "1D" and sample.start == pd.Timestamp("2024-01-01", tz="UTC")
+    by_symbol = load_data(symbol="BTCUSDT", timeframe="1D", start="2024-01-01")
+    assert fingerprint(by_symbol.frame) == fingerprint(sample.frame)
+    path = tmp_path / "bars.csv"
+    sample.frame.reset_index().to_csv(path, index=False)
+    from_file = load_data(str(path))
+    assert len(from_file) == len(sample)
+    assert load_data(sample) is sample
+    for bad in ({"data": "nosuch.csv"}, {}, {"data": "BTCUSDT_1D", "symbol": "BTCUSDT"}):
+        with pytest.raises(PineOptError):
+            load_data(**bad)
+
+
+def test_fingerprint_sensitive_to_values_and_times():
+    frame = load_data("BTCUSDT_1D", start="2024-04-01").frame
+    base = fingerprint(frame)
+    assert base["bars"] == len(frame) and base["first"] == "2024-04-01T00:00:00Z"
+    changed = frame.copy()
+    changed.iloc[3, changed.columns.get_loc("close")] += 0.01
+    assert fingerprint(changed)["sha256"] != base["sha256"]
+    shifted = frame.copy()
+    shifted.index = shifted.index + pd.Timedelta(hours=1)
+    assert fingerprint(shifted)["sha256"] != base["sha256"]
+    assert fingerprint(frame.copy())["sha256"] == base["sha256"]
+
+
+def test_monthly_returns():
+    index = pd.to_datetime(
+        ["2024-01-15", "2024-01-31", "2024-02-10", "2024-02-29", "2024-03-05"], utc=True
+    )
+    equity = pd.DataFrame({"equity": [100.0, 110.0, 99.0, 121.0, 133.1]}, index=index)
+    table = monthly_returns(equity, initial_capital=100)
+    assert table.loc[2024, "Jan"] == pytest.approx(10.0)
+    assert table.loc[2024, "Feb"] == pytest.approx(10.0)
+    assert table.loc[2024, "Mar"] == pytest.approx(10.0)
+    assert pd.isna(table.loc[2024, "Apr"])
+    assert table.loc[2024, "Year"] == pytest.approx(33.1)
+
+
+def test_headline_and_missing_notebook(tmp_path):
+    assert report_run.headline(None) == {}
+    assert report_run.headline({"all": {"net_profit": 1.0}})["net_profit"] == 1.0
+    with pytest.raises(PineOptError, match="notebook is missing"):
+        run_report(SCRIPT, "BTCUSDT_1D", notebook=tmp_path / "none.ipynb", out=tmp_path)
+
+
+def test_run_folder_name_taken(tmp_path):
+    (tmp_path / "RUN").mkdir()
+    (tmp_path / "RUN" / "x").write_text("older run")
+    work = tmp_path / ".RUN.tmp"
+    work.mkdir()
+    manifest = {"run_id": "RUN"}
+    target = report_run._move_into_place(work, tmp_path, "RUN", manifest)
+    assert target == tmp_path / "RUN-2" and not work.exists()
+    assert json.loads((target / "manifest.json").read_text())["run_id"] == "RUN-2"
+    assert (tmp_path / "RUN" / "x").read_text() == "older run"
+
+
+def test_pine_text_and_dataframe(tmp_path):
+    frame = load_data("ETHUSDT_1D", start="2023-06-01", end="2024-03-31").frame
+    text = (ROOT / "examples" / "rsi_macd_strategy.pine").read_text()
+    run = run_report(text, frame, timeframe="1D", out=tmp_path, progress=False)
+    manifest = run.manifest
+    assert manifest["data"]["source"] == "<DataFrame>"
+    assert manifest["data"]["sha256"] == fingerprint(frame)["sha256"]
+    assert manifest["parameters"]["script"] is None
+    assert (run.directory / manifest["outputs"]["script"]).read_text() == text
+    assert (run.directory / manifest["outputs"]["data"]).is_file()
+    assert manifest["script"]["title"] == "RSI + MACD"
+    direct = pineopt.run(text, frame, timeframe="1D")
+    assert (run.directory / "trades.csv").read_text() == write_trades_csv(direct.trades)
