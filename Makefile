@@ -2,6 +2,7 @@
 #   make demo   set up .venv, then run the main job on bundled data and say where the output is
 #   make test   set up .venv, then run the whole test suite (and execute every notebook)
 #   make lab    JupyterLab on notebooks/quickstart.ipynb (make lab LAB_FLAGS=--no-browser)
+#   make dashboard  the Strategy explorer in Voila, offline (see DEVELOPERS.md)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -12,7 +13,7 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb dashboards/*.ipynb)
 LAB_FLAGS ?=
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: demo test lab lint format install clean-venv
+.PHONY: demo test lab dashboard panel lint format install clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,12 @@ endif
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/quickstart.ipynb $(ROOT_FLAG) $(LAB_FLAGS)
+
+dashboard: $(STAMP)
+	$(BIN)/python -m pineopt.ui.assets voila dashboards/strategy_explorer.ipynb --port 8866
+
+panel: $(STAMP)
+	$(BIN)/panel serve pineopt/ui/explorer.py --address 127.0.0.1 --port 5006
 
 lint: $(STAMP)
 	$(BIN)/ruff check pineopt tests benchmarks tools

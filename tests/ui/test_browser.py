@@ -1,0 +1,234 @@
+"""The strategy explorer in a real browser: under Voilà (our offline template) and ``panel serve``.
+
+Each server starts on a free 127.0.0.1 port and is killed in the fixture's teardown. Chromium
+(Debian's ``/usr/bin/chromium``, driven by Python playwright) may only reach that server: any
+other request is recorded and aborted, and the test fails if there was one (offline-clean).
+The seconds from starting the server to a usable page are printed and written, with the
+screenshots, under ``outputs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import pineopt
+from pineopt.ui.explorer import EXAMPLES_DIR, HEADLINE, format_number, last_bars
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "outputs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ATTEMPTS = 3
+SCRIPT = EXAMPLES_DIR / "sma_cross_strategy.pine"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="browser tests need Debian's chromium at /usr/bin/chromium "
+        "(apt-get install -y chromium)",
+    ),
+    pytest.mark.skipif(not SCRIPT.exists(), reason="examples/sma_cross_strategy.pine is missing"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode}")
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout:.0f} s")
+
+
+class Server:
+    def __init__(self, name: str, command: list[str], env: dict[str, str], port: int, log: Path):
+        self.name, self.port, self.url = name, port, f"http://127.0.0.1:{port}/"
+        self.log = log
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def voila_server(tmp_path):
+    if shutil.which("voila", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("voila is not installed")
+    from pineopt.ui.assets import voila_command, voila_environment
+
+    port = _free_port()
+    env = voila_environment(asset_dir=tmp_path / "assets")
+    server = Server("voila", voila_command(port=port), env, port, tmp_path / "voila.log")
+    try:
+        _wait_for_port(port, server.proc)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def panel_server(tmp_path):
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "panel",
+        "serve",
+        "pineopt/ui/explorer.py",
+        "--address=127.0.0.1",
+        f"--port={port}",
+        f"--allow-websocket-origin=127.0.0.1:{port}",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANEL_")}
+    server = Server("panel", command, env, port, tmp_path / "panel.log")
+    try:
+        _wait_for_port(port, server.proc)
+        yield server
+    finally:
+        server.stop()
+
+
+def _expected(inputs: dict | None = None) -> dict[str, str]:
+    dataset = last_bars(pineopt.load("BTCUSDT", "1D", provider="sample"), 5000)
+    result = pineopt.run(SCRIPT, dataset, inputs=inputs)
+    return {key: format_number(result.metrics["all"].get(key), key) for key, _ in HEADLINE}, result
+
+
+def _metric(page, key: str) -> str:
+    return page.locator(f"[data-metric={key}]").first.inner_text().strip()
+
+
+def _record(name: str, seconds: float, attempts: int) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / "ready_seconds.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data[name] = {"seconds_to_ready": round(seconds, 2), "page_loads": attempts}
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    print(f"{name}: page ready {seconds:.1f} s after the server started ({attempts} load(s))")
+
+
+def _exercise(browser, server: Server) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(90_000)
+    external: list[str] = []
+
+    def guard(route):
+        external.append(route.request.url)
+        route.abort()
+
+    page.route(lambda url: not url.startswith(server.url), guard)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text[:300]) if m.type == "error" else None)
+    try:
+        run = page.locator("button", has_text="Run").first
+        for attempt in range(1, ATTEMPTS + 1):
+            page.goto(server.url, timeout=120_000)
+            try:
+                run.wait_for(timeout=40_000)
+                break
+            except sync_api.TimeoutError:
+                # Known Voilà race: now and then the Panel view is created before its
+                # JavaScript ran ("Could not create a view for model id"); a reload (a fresh
+                # kernel) renders it. Reported, not hidden: the attempt count is recorded.
+                if attempt == ATTEMPTS:
+                    raise
+        _record(server.name, time.monotonic() - server.started, attempt)
+
+        expected, result = _expected()
+        run.click()
+        page.wait_for_selector("[data-metric=net_profit]")
+        for key, _label in HEADLINE:
+            assert _metric(page, key) == expected[key], key
+        assert page.locator("canvas").count() > 0
+
+        page.get_by_text("Trades", exact=True).first.click()
+        first = result.trades.iloc[0]
+        stamp = first["entry_time"].strftime("%Y-%m-%d %H:%M")
+        row = page.locator(".tabulator-row", has_text=stamp).first
+        row.wait_for()
+        assert str(first["direction"]) in row.inner_text()
+        page.get_by_text("Chart", exact=True).first.click()
+
+        # change an input widget, run again: the metrics follow
+        changed, _ = _expected({"fastLength": 20})
+        assert changed["net_profit"] != expected["net_profit"]
+        field = page.locator(".bk-input-group", has_text="Fast length").locator("input").first
+        field.fill("20")
+        field.press("Enter")
+        page.wait_for_timeout(300)
+        run.click()
+        sync_api.expect(page.locator("[data-metric=net_profit]").first).to_have_text(
+            changed["net_profit"], timeout=60_000
+        )
+        for key, _label in HEADLINE:
+            assert _metric(page, key) == changed[key], key
+
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{server.name}_explorer.png"), full_page=True)
+        assert not external, f"requests left 127.0.0.1: {sorted(set(external))}"
+    except Exception:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{server.name}_failure.png"), full_page=True)
+        print("browser console errors:", *errors[-20:], sep="\n  ")
+        print(server.log.read_text()[-4000:] if server.log.exists() else "(no server log)")
+        raise
+    finally:
+        page.close()
+
+
+def test_voila_explorer(browser, voila_server):
+    _exercise(browser, voila_server)
+
+
+def test_panel_serve_explorer(browser, panel_server):
+    _exercise(browser, panel_server)
