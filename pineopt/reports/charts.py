@@ -9,6 +9,7 @@ shift them to its local zone).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -177,10 +178,18 @@ def strategy_layout(
     )
 
 
+_SERVER_SCRIPTS = re.compile(r'<script[^>]*\bsrc="static/[^"]*"[^>]*>\s*</script>\s*')
+
+
 def save_html(layout, path: str | Path, *, title: str = "PineOpt") -> Path:
-    """Write ``layout`` as a standalone HTML page (BokehJS inlined, no CDN) atomically."""
+    """Write ``layout`` as a standalone HTML page (BokehJS inlined, no CDN) atomically.
+
+    Once Panel is imported in the process it adds its own scripts to Bokeh's resources as
+    server-relative ``static/...`` URLs; a file has no server, and plain Bokeh charts do not use
+    them, so they are left out."""
     path = Path(path)
-    atomic_write_text(path, file_html(layout, resources=INLINE, title=title))
+    html = _SERVER_SCRIPTS.sub("", file_html(layout, resources=INLINE, title=title))
+    atomic_write_text(path, html)
     return path
 
 
