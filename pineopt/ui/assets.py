@@ -8,8 +8,17 @@ JavaScript inlined (``PANEL_INLINE=true``), but its components still link styles
 * ``dashboards/jupyter/voila/templates/pineopt`` is a Voilà template (found through
   ``JUPYTER_PATH``) without the CDN links;
 * :func:`prepare_assets` makes a second Jupyter data directory whose ``pineopt`` template
-  ``static/`` folder holds Panel's ``dist`` directory (hard links), which Voilà serves under
-  ``/voila/templates/pineopt/static/``; ``PANEL_CDN_ROOT`` points Panel there.
+  ``static/`` folder holds Panel's ``dist`` directory and BokehJS (hard links), which Voilà
+  serves under ``/voila/templates/pineopt/static/``; ``PANEL_CDN_ROOT`` points Panel there.
+
+It also writes that template's ``pineopt_preload.html.j2``: plain ``<script>`` tags for BokehJS,
+Panel's JavaScript and the extensions' scripts, which our ``index.html.j2`` puts in the page
+head. Without them the page only loads BokehJS through the output of ``pn.extension``, which
+runs it *after* fetching the extensions' scripts asynchronously, while Voilà's widget manager
+creates the app's view (jupyter_bokeh's ``BokehView``, which needs ``window.Bokeh`` in its
+constructor) as soon as the kernel is connected: whichever came first decided between the app
+and "Could not create a view for model id ...". Loaded in the head, BokehJS and Panel are
+there before Voilà's own script runs, and the ``pn.extension`` output finds them loaded.
 
 :func:`voila_environment` returns the environment Voilà needs (``PANEL_COMMS``,
 ``PANEL_INLINE``, ``PANEL_CDN_ROOT``, ``JUPYTER_PATH``); :func:`voila_command` the command line.
@@ -22,14 +31,17 @@ From a shell::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 __all__ = [
+    "EXTENSIONS",
     "TEMPLATE",
     "TEMPLATE_ROOT",
     "cdn_root",
@@ -44,6 +56,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_ROOT = ROOT / "dashboards" / "jupyter"
 TEMPLATE = "pineopt"
 NOTEBOOK = ROOT / "dashboards" / "strategy_explorer.ipynb"
+#: the Panel extensions the notebook loads (``pn.extension(*EXTENSIONS)``)
+EXTENSIONS = ("tabulator", "codeeditor")
+#: the BokehJS bundles Panel inlines in a notebook, in load order (before ``panel.min.js``)
+BOKEH_BUNDLES = ("bokeh", "bokeh-gl", "bokeh-widgets", "bokeh-tables")
+PRELOAD = "pineopt_preload.html.j2"
 
 
 def _panel_dist() -> tuple[Path, str]:
@@ -57,25 +74,82 @@ def default_asset_dir() -> Path:
     return Path(base) / "pineopt" / "voila-assets"
 
 
+def _bokeh_dist() -> tuple[Path, str]:
+    import bokeh
+    from bokeh.util.paths import bokehjs_path
+
+    return Path(bokehjs_path()) / "js", str(bokeh.__version__)
+
+
 def prepare_assets(asset_dir: str | Path | None = None) -> Path:
     """Make ``asset_dir`` a Jupyter data directory whose ``pineopt`` Voilà template static
-    folder holds ``panel/<version>/dist``: the installed Panel's ``dist`` directory as hard
-    links (a copy across file systems). Symbolic links would not do: Voilà refuses files
-    whose real path lies outside the static folder. Returns ``asset_dir``."""
+    folder holds ``panel/<version>/dist`` (the installed Panel's ``dist`` directory) and
+    ``bokeh/<version>/`` (BokehJS's bundles), as hard links (a copy across file systems), and
+    whose template folder holds ``pineopt_preload.html.j2`` (their ``<script>`` tags). Symbolic
+    links would not do: Voilà refuses files whose real path lies outside the static folder.
+    Returns ``asset_dir``."""
     root = Path(asset_dir) if asset_dir is not None else default_asset_dir()
     dist, version = _panel_dist()
-    target = root / "voila" / "templates" / TEMPLATE / "static" / "panel" / version / "dist"
+    bokeh_js, bokeh_version = _bokeh_dist()
+    template = root / "voila" / "templates" / TEMPLATE
+    target = template / "static" / "panel" / version / "dist"
+    bokeh_target = template / "static" / "bokeh" / bokeh_version
+    preload = template / PRELOAD
     stamp = target.parent / "SOURCE"
-    if stamp.is_file() and stamp.read_text(encoding="utf-8") == str(dist) and target.is_dir():
+    source = "\n".join([str(dist), str(bokeh_js), ",".join(EXTENSIONS)])
+    if (
+        stamp.is_file()
+        and stamp.read_text(encoding="utf-8") == source
+        and target.is_dir()
+        and bokeh_target.is_dir()
+        and preload.is_file()
+    ):
         return root
-    if target.is_symlink() or target.is_file():
-        target.unlink()
-    elif target.is_dir():
-        shutil.rmtree(target)
+    for old in (target, bokeh_target):
+        if old.is_symlink() or old.is_file():
+            old.unlink()
+        elif old.is_dir():
+            shutil.rmtree(old)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(dist, target, copy_function=_link_or_copy)
-    stamp.write_text(str(dist), encoding="utf-8")
+    bokeh_target.mkdir(parents=True)
+    for bundle in BOKEH_BUNDLES:
+        _link_or_copy(str(bokeh_js / f"{bundle}.min.js"), str(bokeh_target / f"{bundle}.min.js"))
+    preload.write_text(_preload_html(version, bokeh_version), encoding="utf-8")
+    stamp.write_text(source, encoding="utf-8")
     return root
+
+
+def _extension_scripts() -> list[str]:
+    """The scripts ``pn.extension(*EXTENSIONS)`` loads, relative to ``PANEL_CDN_ROOT``
+    (computed in a child process: ``pn.extension`` changes Panel's global state)."""
+    code = (
+        "import json, panel as pn\n"
+        "from panel.io.resources import Resources\n"
+        f"pn.extension(*{list(EXTENSIONS)!r})\n"
+        "print(json.dumps(Resources(mode='cdn').js_files))\n"
+    )
+    marker = "https://pineopt.invalid/panel/"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANEL_")}
+    env["PANEL_CDN_ROOT"] = marker
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    files = json.loads(out.strip().splitlines()[-1])
+    return [f[len(marker) :] for f in files if f.startswith(marker)]
+
+
+def _preload_html(panel_version: str, bokeh_version: str) -> str:
+    static = "{{ resources.base_url }}voila/templates/" + TEMPLATE + "/static/"
+    urls = [f"{static}bokeh/{bokeh_version}/{bundle}.min.js" for bundle in BOKEH_BUNDLES]
+    urls.append(f"{static}panel/{panel_version}/dist/panel.min.js")
+    urls += [static + "panel/" + path for path in _extension_scripts()]
+    lines = [
+        "{#- Written by pineopt.ui.assets.prepare_assets: BokehJS, Panel and the extensions'",
+        "scripts, loaded before Voilà creates the app's view. -#}",
+    ]
+    lines += [f'<script type="text/javascript" src="{url}"></script>' for url in urls]
+    return "\n".join(lines) + "\n"
 
 
 def _link_or_copy(src: str, dst: str) -> None:
