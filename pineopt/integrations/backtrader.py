@@ -116,7 +116,6 @@ from pineopt.strategy.broker import (
     Broker,
     Order,
     _na,
-    _side,
 )
 from pineopt.strategy.config import (
     COMMISSION_PER_CONTRACT,
@@ -320,47 +319,9 @@ class BridgeBroker(Broker):
 
     # ---- orders (script thread): recorded, sent by PineStrategy after the bar
 
-    def entry(
-        self,
-        id: str,
-        direction: str,
-        qty: float = NA,
-        limit: float = NA,
-        stop: float = NA,
-        oca_name: str = "",
-        oca_type: str = "strategy.oca.none",
-        comment: str = "",
-        alert_message: str = "",
-        disable_alert: bool = False,
-        when: bool = True,
-    ) -> None:
-        if when:
-            order = Order(
-                str(id), ENTRY, _side(direction), qty, limit, stop, oca_name or "", oca_type,
-                comment or "", self.bar,
-            )  # fmt: skip
-            self._queue(_Request(ENTRY, order, order.id))
-
-    def order(
-        self,
-        id: str,
-        direction: str,
-        qty: float = NA,
-        limit: float = NA,
-        stop: float = NA,
-        oca_name: str = "",
-        oca_type: str = "strategy.oca.none",
-        comment: str = "",
-        alert_message: str = "",
-        disable_alert: bool = False,
-        when: bool = True,
-    ) -> None:
-        if when:
-            order = Order(
-                str(id), ORDER, _side(direction), qty, limit, stop, oca_name or "", oca_type,
-                comment or "", self.bar,
-            )  # fmt: skip
-            self._queue(_Request(ORDER, order, order.id))
+    def _submit(self, order: Order) -> None:
+        """``strategy.entry`` / ``strategy.order`` (Broker builds the order): recorded."""
+        self._queue(_Request(order.kind, order, order.id))
 
     def exit(
         self,

@@ -274,7 +274,7 @@ class Broker:
         if not when:
             return
         side = _side(direction)
-        self._place(
+        self._submit(
             Order(
                 str(id),
                 ENTRY,
@@ -307,7 +307,7 @@ class Broker:
         if not when:
             return
         side = _side(direction)
-        self._place(
+        self._submit(
             Order(
                 str(id),
                 ORDER,
@@ -1010,6 +1010,10 @@ class Broker:
                     self.pending.remove(other)
 
     # ---- helpers
+
+    def _submit(self, order: Order) -> None:
+        """An entry or order call of the script (a bridge to another engine overrides this)."""
+        self._place(order)
 
     def _place(self, order: Order) -> None:
         """Queue an entry/order: one with the id of a pending one of its kind replaces it. An
