@@ -128,7 +128,7 @@ class CodeGen:
         self.script = analysis.script
         self.version = self.script.version
         self.filename = filename
-        self.names = PyNames(self._pine_identifiers())
+        self.names = PyNames()
         self.scopes: list[dict[str, Var]] = [{}]
         self.module_defs: list[ast.stmt] = []
         self.fixed: list[ast.stmt] = []
@@ -237,10 +237,10 @@ class CodeGen:
             for py, type_ in sorted(self.loop_lists.items()):
                 if type_ not in (*NUMERIC, "bool"):
                     continue  # objects per bar (arrays): already a list
-                conv = "ops_int_list" if type_ == "int" else None
-                value = P.call(P.attr(py, "tolist"))
-                if conv:
+                if type_ == "int":
                     value = P.call("ops.int_list", [P.name(py)])
+                else:
+                    value = P.call(P.attr(py, "tolist"))
                 body.append(P.assign(py, value))
             loop_body = list(self.loop)
             if self.is_strategy:
@@ -275,9 +275,6 @@ class CodeGen:
         return body or [ast.Pass()]
 
     # ================================================================ bookkeeping
-
-    def _pine_identifiers(self) -> set[str]:
-        return set()
 
     def _history_targets(self) -> set[tuple[int, str]]:
         """Declarations whose variable is read with ``[]``: (id of declaring node, name)."""
@@ -378,9 +375,6 @@ class CodeGen:
             self.names.reserve(local)
             self.aliases[local] = value
         return P.name(local)
-
-    def at_global(self) -> bool:
-        return self.frame.is_global and self.conditional == 0 and len(self.scopes) == 1
 
     def unconditional(self) -> bool:
         return self.frame.is_global and self.conditional == 0
@@ -692,8 +686,6 @@ class CodeGen:
     def structure(self, node: n.Expr, target: ast.expr | None) -> None:
         """An if/switch/loop as a statement; its value (if wanted) goes to ``target``."""
         type_name = self.type_of(node)
-        if target is not None and not isinstance(node, n.For | n.ForIn | n.While):
-            pass
         if isinstance(node, n.If):
             self.if_structure(node, target, type_name)
         elif isinstance(node, n.Switch):

@@ -735,14 +735,6 @@ class Broker:
                 order.trail_best = price
                 self._cache = None
 
-    def _reached_at(self, order: Order, price: float) -> tuple[float, float | None]:
-        """At the open: the level already passed and its fill price (None when none is)."""
-        for kind, side, level in self._levels(order):
-            fill = self._reached_level(order, kind, side, level, price)
-            if fill is not None or order.triggered:
-                return level, fill
-        return NA, None
-
     def _reached_level(
         self, order: Order, kind: str, side: int, level: float, price: float
     ) -> float | None:
@@ -761,14 +753,6 @@ class Broker:
             good = price <= limit - through if side > 0 else price >= limit + through
             return price if good else None
         return self._slipped(price, side)
-
-    def _hit_on(self, order: Order, a: float, b: float, up: bool) -> tuple[float, float] | None:
-        """Where the move from ``a`` to ``b`` meets a level of ``order``: (trigger, fill)."""
-        for kind, side, level in self._levels(order):
-            hit = self._hit_level(order, kind, side, level, a, b, up)
-            if hit is not None:
-                return hit
-        return None
 
     def _hit_level(
         self, order: Order, kind: str, side: int, level: float, a: float, b: float, up: bool
@@ -933,11 +917,6 @@ class Broker:
             if kind == "limit" and (price - level) * side <= 1e-12:
                 return "profit"
         return "trailing" if not _na(order.trail_best) else "loss"
-
-    def _close_trades(
-        self, trades: list[OpenTrade], price: float, bar: int, exit_id: str, comment: str
-    ) -> None:
-        self._close_qty(trades, sum(t.qty for t in trades), price, bar, exit_id, comment)
 
     def _close_qty(
         self,
