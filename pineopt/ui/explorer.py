@@ -171,20 +171,20 @@ class StrategyExplorer:
             next(iter(self.choices), None),
         )
         self.dataset_select = pn.widgets.Select(
-            name="Dataset", options=list(self.choices), value=default, sizing_mode="stretch_width"
+            label="Dataset", options=list(self.choices), value=default, sizing_mode="stretch_width"
         )
         self.bars_input = pn.widgets.IntInput(
-            name="Last bars (0: all)", value=DEFAULT_BARS, start=0, step=500, width=160
+            label="Last bars (0: all)", value=DEFAULT_BARS, start=0, step=500, width=160
         )
-        self.exchange_input = pn.widgets.TextInput(name="Exchange", value="binance", width=110)
-        self.symbol_input = pn.widgets.TextInput(name="Symbol", value="BTC/USDT", width=110)
-        self.timeframe_input = pn.widgets.TextInput(name="Timeframe", value="1h", width=80)
+        self.exchange_input = pn.widgets.TextInput(label="Exchange", value="binance", width=110)
+        self.symbol_input = pn.widgets.TextInput(label="Symbol", value="BTC/USDT", width=110)
+        self.timeframe_input = pn.widgets.TextInput(label="Timeframe", value="1h", width=80)
         self.start_input = pn.widgets.TextInput(
-            name="Start (optional)", placeholder="2024-01-01", width=150
+            label="Start (optional)", placeholder="2024-01-01", width=150
         )
-        self.fetch_button = pn.widgets.Button(name="Fetch", button_type="default", width=90)
+        self.fetch_button = pn.widgets.Button(label="Fetch", color="default", width=90)
         self.fetch_progress = pn.indicators.Progress(
-            name="Fetching", active=True, visible=False, sizing_mode="stretch_width", height=12
+            label="Fetching", active=True, visible=False, sizing_mode="stretch_width", height=12
         )
         self.fetch_status = pn.pane.Markdown("", sizing_mode="stretch_width")
 
@@ -192,7 +192,7 @@ class StrategyExplorer:
         self.examples = example_scripts()
         first = DEFAULT_EXAMPLE if DEFAULT_EXAMPLE in self.examples else next(iter(self.examples))
         self.example_select = pn.widgets.Select(
-            name="Example", options=[*self.examples, "(paste your own)"], value=first
+            label="Example", options=[*self.examples, "(paste your own)"], value=first
         )
         self.editor = pn.widgets.CodeEditor(
             value=self.examples[first].read_text(encoding="utf-8") if first else "",
@@ -205,7 +205,7 @@ class StrategyExplorer:
             pn.pane.Markdown("*Run once to edit the script's inputs.*"),
             sizing_mode="stretch_width",
         )
-        self.run_button = pn.widgets.Button(name="Run", button_type="primary", width=120)
+        self.run_button = pn.widgets.Button(label="Run", color="primary", width=120)
         self.status = pn.pane.Alert(
             "Choose a dataset and a script, then press **Run**.",
             alert_type="info",
@@ -234,12 +234,12 @@ class StrategyExplorer:
         self.diagnostics_pane = pn.pane.HTML("<p>No run yet.</p>", sizing_mode="stretch_width")
         self.tv_file = pn.widgets.FileInput(accept=".csv", multiple=False)
         self.tv_timezone = pn.widgets.TextInput(
-            name="Chart timezone of the export",
+            label="Chart timezone of the export",
             value="UTC",
             placeholder="UTC, Europe/Berlin, +08:00",
             width=220,
         )
-        self.compare_button = pn.widgets.Button(name="Compare", button_type="default", width=120)
+        self.compare_button = pn.widgets.Button(label="Compare", color="default", width=120)
         self.compare_status = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.compare_table = pn.widgets.Tabulator(
             pd.DataFrame(),
@@ -530,27 +530,27 @@ def input_widget(spec) -> pn.widgets.Widget | None:
     if spec.options:
         options = {str(o): o for o in spec.options}
         current = value if value in spec.options else spec.options[0]
-        return pn.widgets.Select(name=label, options=options, value=current)
+        return pn.widgets.Select(label=label, options=options, value=current)
     kind = spec.kind
     if kind == "bool":
-        return pn.widgets.Checkbox(name=label, value=bool(value))
+        return pn.widgets.Checkbox(label=label, value=bool(value))
     if kind == "int" and isinstance(value, int | float):
         bounds = {"start": spec.minval, "end": spec.maxval, "step": int(spec.step or 1)}
         if spec.minval is not None and spec.maxval is not None:
-            return pn.widgets.IntSlider(name=label, value=int(value), **bounds)
-        return pn.widgets.IntInput(name=label, value=int(value), **bounds)
+            return pn.widgets.IntSlider(label=label, value=int(value), **bounds)
+        return pn.widgets.IntInput(label=label, value=int(value), **bounds)
     if kind in ("float", "price") and isinstance(value, int | float):
         bounds = {"start": spec.minval, "end": spec.maxval, "step": spec.step or 0.1}
         if spec.minval is not None and spec.maxval is not None:
-            return pn.widgets.FloatSlider(name=label, value=float(value), **bounds)
-        return pn.widgets.FloatInput(name=label, value=float(value), **bounds)
+            return pn.widgets.FloatSlider(label=label, value=float(value), **bounds)
+        return pn.widgets.FloatInput(label=label, value=float(value), **bounds)
     if kind == "color":
-        return pn.widgets.ColorPicker(name=label, value=_hex_color(value))
+        return pn.widgets.ColorPicker(label=label, value=_hex_color(value))
     if kind == "source":
         name = value if isinstance(value, str) else str(spec.default or "close")
         options = list(SOURCES) if name in SOURCES else [name, *SOURCES]
-        return pn.widgets.Select(name=label, options=options, value=name)
-    return pn.widgets.TextInput(name=label, value="" if value is None else str(value))
+        return pn.widgets.Select(label=label, options=options, value=name)
+    return pn.widgets.TextInput(label=label, value="" if value is None else str(value))
 
 
 def _widget_value(widget: pn.widgets.Widget) -> object:
