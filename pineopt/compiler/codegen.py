@@ -163,6 +163,7 @@ class CodeGen:
         self.lenient_types = False
         self.has_inputs = False
         self.variants: dict[tuple[int, tuple[str, ...]], str | None] = {}
+        self.hoisted_series: dict[tuple, str] = {}
         self._vec_cache: dict[int, bool] = {}
         self.scope_commits: list[list[ast.stmt]] = [[]]
         self.pending_name: str | None = None
@@ -852,16 +853,32 @@ class CodeGen:
         return isinstance(node, n.Index) and self.is_leaf(node.value)
 
     def hoisted(self, node: n.Expr) -> ast.expr:
-        """A whole-history series computed before the loop, read at this bar."""
-        type_name = self.type_of(node)
-        if type_name not in (*NUMERIC, "bool"):
-            type_name = "object" if type_name in ("array", "tuple") else "float"
-        hint = self.hint(node)
-        py = self.names.fresh(hint)
-        with self.into(self.vector):
-            self.emit(P.assign(py, self.as_array(node, type_name)), node)
-        self.loop_lists[py] = type_name
+        """A whole-history series computed before the loop, read at this bar. The same
+        expression over the same variables is computed once (an unconditional call's series
+        depends on its inputs only, so two call sites of it share one)."""
+        key = self.expression_key(node)
+        py = self.hoisted_series.get(key)
+        if py is None:
+            type_name = self.type_of(node)
+            if type_name not in (*NUMERIC, "bool"):
+                type_name = "object" if type_name in ("array", "tuple") else "float"
+            py = self.names.fresh(self.hint(node))
+            with self.into(self.vector):
+                self.emit(P.assign(py, self.as_array(node, type_name)), node)
+            self.loop_lists[py] = type_name
+            self.hoisted_series[key] = py
         return P.subscript(P.name(py), P.name("bar_index"))
+
+    def expression_key(self, node: n.Expr) -> tuple:
+        """The Pine text of ``node`` and what each name in it resolves to here."""
+        from pineopt.lang.printer import unparse
+
+        names = []
+        for sub in n.walk(n.ExprStmt(node)):
+            if isinstance(sub, n.Name):
+                var = self.lookup(sub.id)
+                names.append(var.py if var is not None else sub.id)
+        return unparse(node), tuple(names)
 
     def hint(self, node: n.Expr) -> str:
         if isinstance(node, n.Call):
