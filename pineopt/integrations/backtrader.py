@@ -319,80 +319,14 @@ class BridgeBroker(Broker):
 
     # ---- orders (script thread): recorded, sent by PineStrategy after the bar
 
-    def _submit(self, order: Order) -> None:
-        """``strategy.entry`` / ``strategy.order`` (Broker builds the order): recorded."""
-        self._queue(_Request(order.kind, order, order.id))
-
-    def exit(
-        self,
-        id: str,
-        from_entry: str = "",
-        qty: float = NA,
-        qty_percent: float = 100.0,
-        profit: float = NA,
-        limit: float = NA,
-        loss: float = NA,
-        stop: float = NA,
-        trail_price: float = NA,
-        trail_points: float = NA,
-        trail_offset: float = NA,
-        oca_name: str = "",
-        comment: str = "",
-        comment_profit: str = "",
-        comment_loss: str = "",
-        comment_trailing: str = "",
-        alert_message: str = "",
-        alert_profit: str = "",
-        alert_loss: str = "",
-        alert_trailing: str = "",
-        disable_alert: bool = False,
-        when: bool = True,
-    ) -> None:
-        if not when:
-            return
-        if not (_na(trail_price) and _na(trail_points)):
+    def _submit(self, order: Order, *, immediately: bool = False) -> None:
+        """Every order call of the script (Broker builds the order): recorded, sent after the
+        bar. ``immediately=true`` closes become ordinary market orders."""
+        if order.kind == EXIT and not (_na(order.trail_price) and _na(order.trail_points)):
             raise PineRuntimeError(
                 "strategy.exit: trailing stops are not supported by the backtrader bridge"
             )
-        if all(_na(x) for x in (profit, limit, loss, stop)):
-            return
-        order = Order(
-            str(id), EXIT, 0, qty, limit, stop, oca_name or "", "strategy.oca.reduce",
-            comment or "", self.bar, from_entry=str(from_entry or ""),
-            qty_percent=100.0 if _na(qty_percent) else float(qty_percent),
-            profit=profit, loss=loss, comment_profit=comment_profit or "",
-            comment_loss=comment_loss or "",
-        )  # fmt: skip
-        self._queue(_Request(EXIT, order, order.id))
-
-    def close(
-        self,
-        id: str,
-        comment: str = "",
-        qty: float = NA,
-        qty_percent: float = 100.0,
-        alert_message: str = "",
-        immediately: bool = False,
-        disable_alert: bool = False,
-        when: bool = True,
-    ) -> None:
-        if not when or not any(t.entry_id == id for t in self.open_trades):
-            return
-        order = Order(str(id), CLOSE, 0, qty, comment=comment or "", created_bar=self.bar)
-        order.qty_percent = 100.0 if _na(qty_percent) else float(qty_percent)
-        self._queue(_Request(CLOSE, order, order.id))
-
-    def close_all(
-        self,
-        comment: str = "",
-        alert_message: str = "",
-        immediately: bool = False,
-        disable_alert: bool = False,
-        when: bool = True,
-    ) -> None:
-        if when and self.open_trades:
-            order = Order("", CLOSE_ALL, 0, comment=comment or "", created_bar=self.bar)
-            self._queue(_Request(CLOSE_ALL, order, ""))
+        self._queue(_Request(order.kind, order, order.id))
 
     def cancel(self, id: str, when: bool = True) -> None:
         if when:

@@ -271,23 +271,7 @@ class Broker:
         when: bool = True,
     ) -> None:
         """``strategy.entry``: a new order with the id of a pending one replaces it."""
-        if not when:
-            return
-        side = _side(direction)
-        self._submit(
-            Order(
-                str(id),
-                ENTRY,
-                side,
-                qty,
-                limit,
-                stop,
-                oca_name or "",
-                oca_type,
-                comment or "",
-                self.bar,
-            )
-        )
+        self._new_order(ENTRY, id, direction, qty, limit, stop, oca_name, oca_type, comment, when)
 
     def order(
         self,
@@ -304,23 +288,28 @@ class Broker:
         when: bool = True,
     ) -> None:
         """``strategy.order``: buys or sells ``qty``, ignoring pyramiding and reversals."""
-        if not when:
-            return
-        side = _side(direction)
-        self._submit(
-            Order(
-                str(id),
-                ORDER,
-                side,
-                qty,
-                limit,
-                stop,
-                oca_name or "",
-                oca_type,
-                comment or "",
+        self._new_order(ORDER, id, direction, qty, limit, stop, oca_name, oca_type, comment, when)
+
+    def _new_order(
+        self,
+        kind: str,
+        id: str,
+        direction: str,
+        qty: float,
+        limit: float,
+        stop: float,
+        oca_name: str,
+        oca_type: str,
+        comment: str,
+        when: bool,
+    ) -> None:
+        if when:
+            side = _side(direction)
+            order = Order(
+                str(id), kind, side, qty, limit, stop, oca_name or "", oca_type, comment or "",
                 self.bar,
-            )
-        )
+            )  # fmt: skip
+            self._submit(order)
 
     def exit(
         self,
@@ -386,14 +375,7 @@ class Broker:
             comment_trailing=comment_trailing or "",
         )
         order.key = key
-        for i, old in enumerate(self.pending):
-            if old.kind == EXIT and old.id == order.id and old.from_entry == order.from_entry:
-                order.armed, order.trail_best = old.armed, old.trail_best
-                if old.armed and _na(order.qty) and order.qty_percent < 100:
-                    order.qty = old.qty  # the share it reserved when it was first armed
-                self.pending[i] = order
-                return
-        self.pending.append(order)
+        self._submit(order)
 
     def close(
         self,
@@ -411,10 +393,7 @@ class Broker:
             return
         order = Order(str(id), CLOSE, 0, qty, comment=comment or "", created_bar=self.bar)
         order.qty_percent = 100.0 if _na(qty_percent) else float(qty_percent)
-        if immediately:
-            self._fill_close(order, self.closes[self.bar], self.bar)
-            return
-        self._replace_market(order)
+        self._submit(order, immediately=immediately)
 
     def close_all(
         self,
@@ -428,10 +407,7 @@ class Broker:
         if not when or not self.open_trades:
             return
         order = Order("", CLOSE_ALL, 0, comment=comment or "", created_bar=self.bar)
-        if immediately:
-            self._fill_close(order, self.closes[self.bar], self.bar)
-            return
-        self._replace_market(order)
+        self._submit(order, immediately=immediately)
 
     def cancel(self, id: str, when: bool = True) -> None:
         """``strategy.cancel``: drops the unfilled orders with ``id``."""
@@ -990,9 +966,30 @@ class Broker:
 
     # ---- helpers
 
-    def _submit(self, order: Order) -> None:
-        """An entry or order call of the script (a bridge to another engine overrides this)."""
-        self._place(order)
+    def _submit(self, order: Order, *, immediately: bool = False) -> None:
+        """An order built from a call of the script, handed to the book (a bridge to another
+        engine overrides this one method)."""
+        if order.kind == EXIT:
+            self._place_exit(order)
+        elif order.kind in (CLOSE, CLOSE_ALL):
+            if immediately:
+                self._fill_close(order, self.closes[self.bar], self.bar)
+            else:
+                self._replace_market(order)
+        else:
+            self._place(order)
+
+    def _place_exit(self, order: Order) -> None:
+        """Queue an exit: one with the id and ``from_entry`` of a pending one replaces it,
+        keeping what the old one had reached (armed, trailing best, reserved share)."""
+        for i, old in enumerate(self.pending):
+            if old.kind == EXIT and old.id == order.id and old.from_entry == order.from_entry:
+                order.armed, order.trail_best = old.armed, old.trail_best
+                if old.armed and _na(order.qty) and order.qty_percent < 100:
+                    order.qty = old.qty  # the share it reserved when it was first armed
+                self.pending[i] = order
+                return
+        self.pending.append(order)
 
     def _place(self, order: Order) -> None:
         """Queue an entry/order: one with the id of a pending one of its kind replaces it. An
