@@ -41,12 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pineopt {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    from pineopt.cli.conformance import add_conformance_commands
     from pineopt.cli.data import add_data_commands
     from pineopt.cli.lang import add_lang_commands
     from pineopt.cli.report import add_report_commands
     from pineopt.cli.run import add_run_commands
     from pineopt.cli.strategy import add_strategy_commands
 
+    add_conformance_commands(commands)
     add_data_commands(commands)
     add_lang_commands(commands)
     add_report_commands(commands)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import io
 import math
 import re
@@ -67,10 +68,11 @@ _HEADERS: dict[str, re.Pattern[str]] = {
         "value": r"(?:position )?size \(value\)",
         "profit": rf"net {_PNL}{_CUR}|profit{_CUR}",
         "profit_pct": rf"net {_PNL} %|profit %",
-        "runup": rf"run-?up{_CUR}",
-        "runup_pct": r"run-?up %",
-        "drawdown": rf"drawdown{_CUR}",
-        "drawdown_pct": r"drawdown %",
+        # the 2025 layout names them "Favorable/Adverse excursion"
+        "runup": rf"(?:run-?up|favorable excursion){_CUR}",
+        "runup_pct": r"(?:run-?up|favorable excursion) %",
+        "drawdown": rf"(?:drawdown|adverse excursion){_CUR}",
+        "drawdown_pct": r"(?:drawdown|adverse excursion) %",
         "cum_profit": rf"cumulative {_PNL}{_CUR}|cum\.? profit{_CUR}",
         "cum_profit_pct": rf"cumulative {_PNL} %|cum\.? profit %",
     }.items()
@@ -100,7 +102,7 @@ _OPEN = "open"
 Source = str | PathLike[str] | IO[str] | IO[bytes]
 
 
-def _zone(tz: str) -> dt.tzinfo:
+def export_timezone(tz: str) -> dt.tzinfo:
     try:
         return parse_timezone(tz)
     except PineOptError as exc:
@@ -125,6 +127,11 @@ def _read_text(source: Source, name: str) -> str:
             raw = source.read()
     except OSError as exc:
         raise DataError(f"{name}: cannot read the trade list ({exc.strerror or exc})") from exc
+    if isinstance(raw, bytes) and raw[:2] == b"\x1f\x8b":  # a gzipped export
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{name}: a damaged gzip file ({exc})") from exc
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
@@ -196,7 +203,7 @@ def read_tv_trades(path_or_buffer: Source, tz: str) -> pd.DataFrame:
     run-up, ``mae`` minus the drawdown (``<= 0``), ``profit_pct`` in percent. Raises
     :class:`~pineopt.errors.DataError` naming the file and line on anything it cannot read.
     """
-    zone = _zone(tz)
+    zone = export_timezone(tz)
     name = _source_name(path_or_buffer)
     text = _read_text(path_or_buffer, name)
     try:
@@ -381,7 +388,7 @@ def write_tv_trades(
     ``initial_capital`` and is left empty without it. Returns the text and, given ``path``,
     also writes it there atomically.
     """
-    zone = _zone(tz)
+    zone = export_timezone(tz)
     missing = [column for column in TRADE_COLUMNS if column not in trades.columns]
     if missing:
         raise DataError(f"trades to write lack column(s) {', '.join(missing)}")

@@ -1,0 +1,104 @@
+"""``pineopt conformance DIR``: the strategy scoreboard against folders of TradingView exports."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from pineopt.cli import existing_path
+
+
+def add_conformance_commands(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "conformance",
+        help="run probe folders of TradingView trade lists and score PineOpt's trades",
+        description="Run every probe folder under DIR (strategy.pine, TradingView's List of "
+        "trades tv_trades.csv[.gz], optional inputs.json) through the same path as `pineopt "
+        "run`, score each against TradingView's fills, and print a line per probe, a table per "
+        "category, the worst probes with their first divergence and the line "
+        "`exact N/M within1pct K/M`. The folder layout is in the README.",
+        epilog="Exit codes: 0 every probe is within 1 %%; 1 some probe differs or fails; "
+        "2 usage error.",
+    )
+    parser.add_argument("dir", type=existing_path, help="folder of probes (or with probes/)")
+    parser.add_argument(
+        "--data",
+        type=existing_path,
+        metavar="FEED",
+        help="the chart feed of probes that name none (default: the largest file in DIR/data)",
+    )
+    parser.add_argument(
+        "--jobs", "-j", type=_jobs, default=None, help="worker processes (default: the cores)"
+    )
+    parser.add_argument("--only", metavar="TEXT", help="only probes whose name contains TEXT")
+    parser.add_argument(
+        "--tz",
+        default=None,
+        help="timezone of the trade lists' times when a probe does not say (IANA name, UTC or "
+        "an offset such as +08:00; default +08:00, the corpus convention)",
+    )
+    parser.add_argument("--symbol", help="ticker of the feed (default: from the feed)")
+    parser.add_argument("--mintick", type=float, help="tick size (default: from the feed)")
+    parser.add_argument("--pointvalue", type=float, help="point value (default: from the feed)")
+    parser.add_argument("--json", metavar="OUT.json", help="write every probe's score here")
+    parser.add_argument(
+        "--worst", type=int, default=10, metavar="N", help="worst probes listed (default 10)"
+    )
+    parser.set_defaults(handler=cmd_conformance)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def cmd_conformance(args: argparse.Namespace) -> int:
+    from pineopt.conformance import (
+        DEFAULT_TZ,
+        default_feed,
+        default_jobs,
+        find_probes,
+        probe_line,
+        report_json,
+        report_text,
+        run_probes,
+    )
+    from pineopt.fileio import atomic_write_text
+    from pineopt.strategy.tv_trades import export_timezone
+
+    tz = args.tz or DEFAULT_TZ
+    export_timezone(tz)  # a bad --tz is a usage error before anything runs
+    probes = find_probes(args.dir, args.only)
+    if not probes:
+        print(f"pineopt conformance: no probe name contains {args.only!r}", file=sys.stderr)
+        return 2
+    feed = args.data or default_feed(args.dir)
+    symbol = {
+        k: v
+        for k, v in (
+            ("ticker", args.symbol),
+            ("mintick", args.mintick),
+            ("pointvalue", args.pointvalue),
+        )
+        if v is not None
+    }
+    total = len(probes)
+    jobs = args.jobs or default_jobs()
+    if feed is not None:
+        print(f"{total} probes, default feed {feed.name}, {jobs} jobs", file=sys.stderr)
+
+    def show(done: int, result) -> None:  # type: ignore[no-untyped-def]
+        print(f"[{done:>{len(str(total))}}/{total}] {probe_line(result)}", flush=True)
+
+    results = run_probes(probes, feed, jobs=jobs, tz=tz, symbol=symbol, on_result=show)
+    print()
+    print(report_text(results, args.worst))
+    if args.json:
+        atomic_write_text(args.json, json.dumps(report_json(results), indent=2, default=str) + "\n")
+    return 0 if all(r.within_1pct for r in results) else 1
