@@ -19,9 +19,10 @@ The fill model (LANGUAGE-NOTES §15):
   sell limit up, a sell stop and a buy limit down; float noise within 1e-6 tick is ignored);
 * stop and market fills pay ``slippage`` ticks against the trader, limit fills do not;
 * an entry's size is fixed when it is placed: the requested quantity plus the opposite
-  position held then (its reversal part); when it fills it closes what it can of the opposite
-  position and opens the rest (placed while flat, it only closes a position it meets; placed
-  against a position that is gone by the fill, it opens both parts);
+  position held then, less what the ``strategy.close``/``close_all`` orders already pending
+  will close (its reversal part); when it fills it closes what it can of the opposite position
+  and opens the rest (placed while flat, it only closes a position it meets; placed against a
+  position that is gone by the fill, it opens both parts);
 * ``pyramiding`` caps the entries in one direction and is judged when a bar starts: a pending
   entry the position cannot take then is dropped, even if a reversal later on the bar would
   make room for it;
@@ -845,17 +846,22 @@ class Broker:
         self.open_trades.append(trade)
         self._last_entry_id = order.id
 
-    def _fill_close(self, order: Order, price: float, bar: int) -> None:
+    def _close_target(self, order: Order) -> tuple[list[OpenTrade], float]:
+        """The trades a ``close``/``close_all`` order acts on and the quantity it closes."""
         if order.kind == CLOSE_ALL:
             trades = list(self.open_trades)
         else:
             trades = [t for t in self.open_trades if t.entry_id == order.id]
-        if not trades:
-            return
         total = sum(t.qty for t in trades)
         qty = total if _na(order.qty) else min(float(order.qty), total)
         if _na(order.qty) and order.qty_percent < 100:
             qty = self._round_qty(total * order.qty_percent / 100)
+        return trades, qty
+
+    def _fill_close(self, order: Order, price: float, bar: int) -> None:
+        trades, qty = self._close_target(order)
+        if not trades:
+            return
         exit_id = order.comment or (
             "Close entry(s) order " + order.id if order.kind == CLOSE else "Close position order"
         )
@@ -994,7 +1000,7 @@ class Broker:
     def _place(self, order: Order) -> None:
         """Queue an entry/order: one with the id of a pending one of its kind replaces it. An
         entry against the position also carries that position's size (its reversal part)."""
-        position = self.position_size
+        position = self._position_after_pending_closes()
         if order.kind == ENTRY and position and (position > 0) != (order.side > 0):
             order.reverse = abs(position)
         if _na(order.qty) and not order.is_market:
@@ -1006,6 +1012,18 @@ class Broker:
                 self.pending[i] = order
                 return
         self.pending.append(order)
+
+    def _position_after_pending_closes(self) -> float:
+        """The position less what the ``strategy.close``/``close_all`` orders already pending
+        will close: an entry placed after them on the same bar reverses only what is left (a
+        ``close`` then ``entry`` flip opens the entry's own size, not twice that)."""
+        position = self.position_size
+        for order in self.pending:
+            if order.kind in (CLOSE, CLOSE_ALL):
+                trades, qty = self._close_target(order)
+                if trades:
+                    position -= qty * trades[0].side
+        return position
 
     def _replace_market(self, order: Order) -> None:
         for i, old in enumerate(self.pending):

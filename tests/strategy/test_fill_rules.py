@@ -316,6 +316,53 @@ def test_price_entry_placed_while_in_position_reverses(run_strategy):
     assert r.plots["pos"].tolist() == [0, 1, -1, -1]
 
 
+def test_close_then_entry_flip_opens_only_the_entry(run_strategy):
+    # long 1 at bar 1 open 100. Bar 1 calls close("L") and then entry("S"): the close already
+    # pending covers the long, so the entry reverses nothing and sells its own 1. Bar 2 open
+    # 102: the close sells 1 (+2), then the entry opens a 1-contract short at 102. Repeated
+    # flips keep the size at 1 (measured: TradingView's ta-sma-dual-cross probe, qty 1 each)
+    src = head() + (
+        'if bar_index == 0\n    strategy.entry("L", strategy.long)\n'
+        "if bar_index == 1\n"
+        '    strategy.close("L")\n'
+        '    strategy.entry("S", strategy.short)\n'
+        "if bar_index == 2\n"
+        '    strategy.close("S")\n'
+        '    strategy.entry("L", strategy.long)\n'
+        'plot(strategy.position_size, "pos")\n'
+    )
+    r = run_strategy(src, [flat(100), flat(100), flat(102), flat(101), flat(101)])
+    assert fills(r, "direction", "entry_bar", "entry_price", "exit_bar", "qty") == [
+        ("long", 1, 100.0, 2, 1.0),
+        ("short", 2, 102.0, 3, 1.0),
+        ("long", 3, 101.0, None, 1.0),
+    ]
+    assert r.plots["pos"].tolist() == [0, 1, -1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("calls", "short_qty"),
+    [
+        # the stop entry placed before the close: it carries the long's 1 -> sells 2
+        ('    strategy.entry("S", strategy.short, stop = 95)\n    strategy.close("L")\n', 2.0),
+        # the close placed first: nothing is left to reverse -> sells 1
+        ('    strategy.close("L")\n    strategy.entry("S", strategy.short, stop = 95)\n', 1.0),
+    ],
+)
+def test_price_entry_reversal_part_nets_the_closes_placed_before_it(run_strategy, calls, short_qty):
+    # long 1 at bar 1 open 100; bar 1 places the close and a sell stop 95. Bar 2 opens at 99
+    # (the close sells the long there), then falls to 94 and meets the stop at 95, which
+    # opens what is left of its size fixed at placement (measured: TradingView's
+    # pyramid-flip-stop-pyramiding-2 probe, "opposite stop first" 2, "second" 1)
+    src = head() + 'if bar_index == 0\n    strategy.entry("L", strategy.long)\n'
+    src += "if bar_index == 1\n" + calls
+    r = run_strategy(src, [flat(100), flat(100), (99, 99, 94, 94.5), flat(94)])
+    assert fills(r, "direction", "entry_bar", "entry_price", "exit_bar", "exit_price", "qty") == [
+        ("long", 1, 100.0, 2, 99.0, 1.0),
+        ("short", 2, 95.0, None, None, short_qty),
+    ]
+
+
 def test_default_sized_reversal_adds_the_position(run_strategy):
     # capital 1,000, 50 % of equity, step 1. Bar 0 close 100: 500 / 100 = 5 long, filled at
     # bar 1 open 100. Bar 1 close 100, equity 1,000: the short entry's own size is 5 and the
