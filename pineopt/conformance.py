@@ -3,19 +3,21 @@
 A *probe* is a folder holding a strategy and the "List of trades" TradingView produced for it::
 
     DIR/
-      data/FEED.csv              the chart feed (CSV or Parquet; when there are several, the
-                                 largest file is the default and probes name the others)
+      data/FEED.csv[.gz]         the chart feed (CSV, gzipped or not, or Parquet; when there
+                                 are several, the largest file is the default and probes name
+                                 the others)
       probes/NAME/               (or DIR/NAME/ directly)
         strategy.pine            the strategy
         tv_trades.csv[.gz]       TradingView's List of trades for it
         inputs.json              optional: input values by title, and run settings
 
 ``inputs.json`` keys: an input's title gives the value it had; ``ohlcv_csv`` another feed
-(relative to the probe folder), ``ohlcv_start_ms`` the chart's first bar (ms UTC; earlier rows
-do not exist for the script), ``tv_trades_csv`` the trade list's file name,
-``tv_trades_csv_tz`` the timezone of its naive times, ``input_tf``/``script_tf`` the feed's and
-the chart's timeframe (the feed is aggregated when they differ), ``runtime_overrides``
-``strategy()`` settings to override. Other keys (``notes``, ``_comment``…) are ignored.
+(relative to the probe folder; ``NAME.gz`` is used when only the gzipped copy exists),
+``ohlcv_start_ms`` the chart's first bar (ms UTC; earlier rows do not exist for the script),
+``tv_trades_csv`` the trade list's file name, ``tv_trades_csv_tz`` the timezone of its naive
+times, ``input_tf``/``script_tf`` the feed's and the chart's timeframe (the feed is aggregated
+when they differ), ``runtime_overrides`` ``strategy()`` settings to override. Other keys
+(``notes``, ``_comment``…) are ignored.
 
 Every probe goes through the same path as ``pineopt run`` (:func:`pineopt.run`) and is scored by
 :func:`~pineopt.strategy.scoring.score_trades`. :func:`run_probes` runs them in parallel worker
@@ -96,9 +98,9 @@ class Probe:
 
     def trades_path(self) -> Path:
         name = str(self.settings.get("tv_trades_csv") or TRADES)
-        for candidate in (self.folder / name, self.folder / (name + ".gz")):
-            if candidate.is_file():
-                return candidate
+        path = _existing(self.folder / name)
+        if path.is_file():
+            return path
         raise DataError(f"{self.folder}: no TradingView trade list ({name} or {name}.gz)")
 
 
@@ -181,8 +183,19 @@ def default_feed(root: str | Path) -> Path | None:
     folder = Path(root) / "data"
     if not folder.is_dir():
         return None
-    feeds = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FEED_SUFFIXES]
+    feeds = [p for p in folder.iterdir() if p.is_file() and _is_feed(p)]
     return max(feeds, key=lambda p: (p.stat().st_size, p.name)) if feeds else None
+
+
+def _is_feed(path: Path) -> bool:
+    name = path.name.lower().removesuffix(".gz")
+    return name.endswith(FEED_SUFFIXES)
+
+
+def _existing(path: Path) -> Path:
+    """``path``, or its gzipped copy ``path.gz`` when only that exists."""
+    gz = path.with_name(path.name + ".gz")
+    return gz if not path.exists() and gz.is_file() else path
 
 
 # ---------------------------------------------------------------------------- running one probe
@@ -201,7 +214,7 @@ def _chart_frame(probe: Probe, feed: Path | None, symbol: dict[str, Any]):
 
     settings = probe.settings
     if settings.get("ohlcv_csv"):
-        feed = (probe.folder / str(settings["ohlcv_csv"])).resolve()
+        feed = _existing((probe.folder / str(settings["ohlcv_csv"])).resolve())
     if feed is None:
         raise DataError(f"{probe.name}: no feed (give --data, or put the feed in DIR/data/)")
     if not feed.is_file():

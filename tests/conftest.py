@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 from pathlib import Path
 
@@ -64,3 +65,57 @@ def make_bars():
         return to_ohlcv(pd.DataFrame({**columns, "volume": np.ones(periods)}, index=index))
 
     return make
+
+
+TV_HEADER = (
+    "Trade #,Type,Date and time,Signal,Price USDT,Size (qty),Size (value),Net P&L USD,Net P&L %,"
+    "Favorable excursion USD,Favorable excursion %,Adverse excursion USD,Adverse excursion %,"
+    "Cumulative P&L USD,Cumulative P&L %\n"
+)
+PROBE_SCRIPT = """//@version=6
+strategy("p", default_qty_type = strategy.fixed, default_qty_value = 1)
+exitBar = input.int(5, "Exit bar")
+if bar_index == 0
+    strategy.entry("L", strategy.long)
+if bar_index == exitBar
+    strategy.close("L")
+"""
+
+
+@pytest.fixture
+def probe_dir(tmp_path) -> Path:
+    """A folder of three probes in the conformance layout, on eight flat 15-minute bars
+    priced 100, 101, ... from 2025-01-01 00:00 UTC.
+
+    The chart starts at the third bar (``ohlcv_start_ms``), so bar 0 is priced 102: the long
+    placed there fills at bar 1's open 103 (00:45 UTC, 08:45 in the list's UTC+8) and, with
+    the input "Exit bar" set to 3, the close fills at bar 4's open 106 (01:30 UTC, 09:30).
+    ``order-match-01`` has exactly that trade; ``order-late-01`` a list whose entry is 15
+    minutes earlier; ``order-broken-01`` a script that does not compile."""
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = ["timestamp,open,high,low,close,volume"]
+    start_ms = 1735689600000  # 2025-01-01 00:00 UTC
+    for i in range(8):
+        price = 100 + i
+        rows.append(f"{start_ms + i * 900_000},{price},{price},{price},{price},1")
+    (data / "bars.csv").write_text("\n".join(rows) + "\n")
+    settings = {"Exit bar": 3, "ohlcv_start_ms": start_ms + 2 * 900_000, "_comment": "x"}
+    lists = {
+        "order-match-01": ("09:30", "08:45", "103"),
+        "order-late-01": ("09:30", "08:30", "102"),
+        "order-broken-01": ("09:30", "08:45", "103"),
+    }
+    for name, (exit_at, entry_at, entry_price) in lists.items():
+        folder = tmp_path / "probes" / name
+        folder.mkdir(parents=True)
+        script = PROBE_SCRIPT if "broken" not in name else PROBE_SCRIPT.replace("==", "===", 1)
+        (folder / "strategy.pine").write_text(script)
+        (folder / "inputs.json").write_text(json.dumps(settings))
+        (folder / "tv_trades.csv").write_text(
+            TV_HEADER
+            + f"1,Exit long,2025-01-01 {exit_at},Close entry(s) order L,106,1,103,3,2.91,3,2.91,"
+            "0,0,3,0.00\n"
+            + f"1,Entry long,2025-01-01 {entry_at},L,{entry_price},1,103,3,2.91,3,2.91,0,0,3,0.00\n"
+        )
+    return tmp_path

@@ -7,6 +7,7 @@ import json
 import sys
 
 from pineopt.cli import existing_path
+from pineopt.errors import PineOptError
 
 
 def add_conformance_commands(commands: argparse._SubParsersAction) -> None:
@@ -73,7 +74,11 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     from pineopt.strategy.tv_trades import export_timezone
 
     tz = args.tz or DEFAULT_TZ
-    export_timezone(tz)  # a bad --tz is a usage error before anything runs
+    try:
+        export_timezone(tz)
+    except PineOptError as exc:  # a bad --tz is a usage error, said before anything runs
+        print(f"pineopt conformance: error: --tz: {exc}", file=sys.stderr)
+        return 2
     probes = find_probes(args.dir, args.only)
     if not probes:
         print(f"pineopt conformance: no probe name contains {args.only!r}", file=sys.stderr)

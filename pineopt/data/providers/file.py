@@ -32,6 +32,7 @@ Every failure is a one-line :class:`~pineopt.errors.DataError` that starts with 
 
 from __future__ import annotations
 
+import gzip
 import html
 import io
 import re
@@ -130,7 +131,8 @@ def ticker_from_path(path: str | Path) -> tuple[str, str]:
     """``(prefix, ticker)`` guessed from a file name: a trailing timeframe is dropped
     (``BTCUSDT_1h.csv`` → ``("", "BTCUSDT")``) and TradingView's export names are split
     (``BINANCE_BTCUSDT, 60.csv`` → ``("BINANCE", "BTCUSDT")``)."""
-    stem = Path(path).stem.strip()
+    path = Path(path)
+    stem = (path.with_suffix("") if _gzipped(path) else path).stem.strip()
     match = _TV_NAME.fullmatch(stem)
     if match:
         body = match.group("body").strip()
@@ -163,8 +165,8 @@ def symbol_for_file(
     toml: Path | None = None
     if syminfo is not None and str(syminfo) != "":
         toml = Path(syminfo).expanduser()
-    elif path.with_suffix(".toml").is_file():
-        toml = path.with_suffix(".toml")
+    elif _toml_beside(path).is_file():
+        toml = _toml_beside(path)
     if toml is not None:
         info = SymbolInfo.from_toml(toml)
     else:
@@ -174,6 +176,11 @@ def symbol_for_file(
         prefix, sep, ticker = symbol.strip().rpartition(":")
         info = info.replace(ticker=ticker.strip(), **({"prefix": prefix.strip()} if sep else {}))
     return info, toml
+
+
+def _toml_beside(path: Path) -> Path:
+    """The syminfo TOML named like a data file (``BARS.toml`` for ``BARS.csv[.gz]``)."""
+    return (path.with_suffix("") if _gzipped(path) else path).with_suffix(".toml")
 
 
 @register
@@ -205,13 +212,25 @@ def _kind(path: Path) -> str:
         raise DataError(f"{source}: no such file")
     if path.is_dir():
         raise DataError(f"{source}: is a directory, not a data file")
-    suffix = path.suffix.lower()
+    suffix = _data_suffix(path)
     if suffix in CSV_SUFFIXES:
         return "csv"
-    if suffix in PARQUET_SUFFIXES:
+    if suffix in PARQUET_SUFFIXES and not _gzipped(path):
         return "parquet"
     known = ", ".join(CSV_SUFFIXES + PARQUET_SUFFIXES)
-    raise DataError(f"{source}: unknown file type {suffix or '(no extension)'!r} (use {known})")
+    raise DataError(
+        f"{source}: unknown file type {suffix or '(no extension)'!r} "
+        f"(use {known}; text files may be gzipped, NAME.csv.gz)"
+    )
+
+
+def _gzipped(path: Path) -> bool:
+    return path.suffix.lower() == ".gz"
+
+
+def _data_suffix(path: Path) -> str:
+    """The suffix telling the format: ``.csv`` for ``BARS.csv`` and ``BARS.csv.gz``."""
+    return (path.with_suffix("") if _gzipped(path) else path).suffix.lower()
 
 
 def _read_text_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -219,8 +238,12 @@ def _read_text_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     source = str(path)
     try:
         raw = path.read_bytes()
+        if _gzipped(path):
+            raw = gzip.decompress(raw)
     except OSError as exc:
         raise DataError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    except EOFError:
+        raise DataError(f"{source}: a truncated gzip file") from None
     if not raw.strip():
         raise DataError(f"{source}: the file is empty")
     if b"\x00" in raw[:65536]:
@@ -233,7 +256,7 @@ def _read_text_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         ) from None
     text = text.lstrip("\r\n")
     header_line = text.split("\n", 1)[0]
-    delimiter = _sniff_delimiter(header_line, tab_first=path.suffix.lower() == ".tsv")
+    delimiter = _sniff_delimiter(header_line, tab_first=_data_suffix(path) == ".tsv")
     try:
         cells = pd.read_csv(
             io.StringIO(text),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -190,6 +191,27 @@ def test_bom_crlf_no_trailing_newline_and_blank_lines(write):
     assert_bars(read_ohlcv_file(write("bom.csv", text)))
     blank = csv(EPOCH_S).replace("\n", "\n\n", 1) + "\n\n"
     assert_bars(read_ohlcv_file(write("blank.csv", blank)))
+
+
+def test_gzipped_text_files_are_read_and_named_without_gz(tmp_path):
+    path = tmp_path / "ETHUSDT_15.csv.gz"
+    path.write_bytes(gzip.compress(csv(EPOCH_S).encode()))
+    (tmp_path / "ETHUSDT_15.toml").write_text('[symbol]\nticker = "ETHUSDT"\nmintick = 0.05\n')
+    dataset = read_ohlcv_file(path)
+    assert_bars(dataset)
+    assert dataset.symbol.ticker == "ETHUSDT"
+    assert dataset.symbol.mintick == 0.05
+    assert ticker_from_path(path) == ("", "ETHUSDT")
+
+
+def test_a_damaged_gzip_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "bars.csv.gz"
+    path.write_bytes(gzip.compress(csv(EPOCH_S).encode())[:20])
+    with pytest.raises(DataError, match=r"bars\.csv\.gz: .*gzip"):
+        read_ohlcv_file(path)
+    path.write_bytes(b"not gzip at all")
+    with pytest.raises(DataError, match=r"bars\.csv\.gz: cannot read"):
+        read_ohlcv_file(path)
 
 
 def test_quoted_cells_and_spaces_after_the_delimiter(write):

@@ -1,0 +1,113 @@
+"""``pineopt.conformance``: probe folders found, run through ``pineopt.run`` and scored."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from pineopt.conformance import (
+    default_feed,
+    find_probes,
+    report_json,
+    report_text,
+    run_probe,
+    run_probes,
+)
+from pineopt.errors import DataError
+
+
+def test_probes_are_found_sorted_and_filtered(probe_dir):
+    names = [p.name for p in find_probes(probe_dir)]
+    assert names == ["order-broken-01", "order-late-01", "order-match-01"]
+    assert [p.name for p in find_probes(probe_dir, "match")] == ["order-match-01"]
+    probe = find_probes(probe_dir, "match")[0]
+    assert probe.category == "order"
+    assert probe.inputs == {"Exit bar": 3}  # run settings and comments are not inputs
+    # the folder of probes itself works as well as its parent
+    assert len(find_probes(probe_dir / "probes")) == 3
+
+
+def test_a_folder_without_probes_is_refused(tmp_path):
+    with pytest.raises(DataError, match="no probe folders"):
+        find_probes(tmp_path)
+    with pytest.raises(DataError, match="not a folder"):
+        find_probes(tmp_path / "missing")
+
+
+def test_bad_settings_are_a_clear_error(probe_dir):
+    (probe_dir / "probes" / "order-match-01" / "inputs.json").write_text("{oops")
+    with pytest.raises(DataError, match=r"inputs\.json: not readable JSON"):
+        find_probes(probe_dir)
+
+
+def test_the_matching_probe_is_exact(probe_dir):
+    probe = find_probes(probe_dir, "match")[0]
+    result = run_probe(probe, default_feed(probe_dir))
+    assert result.error is None
+    assert result.verdict == "exact"
+    assert (result.score.tv_entries, result.score.matched_entries) == (1, 1)
+    assert result.score.pnl_equal == 1
+
+
+def test_settings_change_the_run(probe_dir):
+    # without the input override the close never fills; without the chart start the entry
+    # fills at 101, 30 minutes earlier
+    probe = find_probes(probe_dir, "match")[0]
+    feed = default_feed(probe_dir)
+    for key in ("Exit bar", "ohlcv_start_ms"):
+        settings = {k: v for k, v in probe.settings.items() if k != key}
+        changed = type(probe)(probe.name, probe.folder, settings)
+        assert run_probe(changed, feed).verdict == "differs", key
+
+
+def test_gzipped_lists_and_feeds_are_read(probe_dir):
+    folder = probe_dir / "probes" / "order-match-01"
+    trades = folder / "tv_trades.csv"
+    (folder / "tv_trades.csv.gz").write_bytes(gzip.compress(trades.read_bytes()))
+    trades.unlink()
+    feed = probe_dir / "data" / "bars.csv"
+    (probe_dir / "data" / "bars.csv.gz").write_bytes(gzip.compress(feed.read_bytes()))
+    feed.unlink()
+    settings = json.loads((folder / "inputs.json").read_text())
+    settings["ohlcv_csv"] = "../../data/bars.csv"  # named as the plain file: the .gz is used
+    (folder / "inputs.json").write_text(json.dumps(settings))
+    probe = find_probes(probe_dir, "match")[0]
+    assert default_feed(probe_dir).name == "bars.csv.gz"
+    assert run_probe(probe).verdict == "exact"
+
+
+def test_failures_become_one_line_errors(probe_dir):
+    results = run_probes(find_probes(probe_dir), default_feed(probe_dir))
+    by_name = {r.name: r for r in results}
+    broken = by_name["order-broken-01"]
+    assert broken.verdict == "error"
+    assert "\n" not in broken.error and "strategy.pine:4:" in broken.error
+    assert by_name["order-late-01"].verdict == "differs"
+    missing = find_probes(probe_dir, "match")[0]
+    (missing.folder / "tv_trades.csv").unlink()
+    assert "no TradingView trade list" in run_probe(missing, default_feed(probe_dir)).error
+
+
+def test_parallel_runs_give_the_same_results(probe_dir):
+    probes = find_probes(probe_dir)
+    feed = default_feed(probe_dir)
+    seen = []
+    parallel = run_probes(probes, feed, jobs=2, on_result=lambda n, r: seen.append(n))
+    serial = run_probes(probes, feed, jobs=1)
+    assert [r.to_dict() | {"seconds": 0} for r in parallel] == [
+        r.to_dict() | {"seconds": 0} for r in serial
+    ]
+    assert sorted(seen) == [1, 2, 3]
+
+
+def test_the_report_ends_with_the_summary_line(probe_dir):
+    results = run_probes(find_probes(probe_dir), default_feed(probe_dir))
+    text = report_text(results)
+    assert text.splitlines()[-1] == "exact 1/3 within1pct 1/3"
+    assert "order          3      1           1       1" in text
+    assert "order-late-01 (worst ratio 0.000): 2025-01-01 00:30 UTC entry long" in text
+    data = report_json(results)
+    assert data["summary"] == {"probes": 3, "exact": 1, "within_1pct": 1, "errors": 1}
+    assert [p["verdict"] for p in data["probes"]] == ["error", "differs", "exact"]
