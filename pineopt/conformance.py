@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_TZ",
     "Probe",
     "ProbeResult",
+    "chart_start_time",
     "find_probes",
     "report_json",
     "report_text",
@@ -208,8 +209,10 @@ def _dataset(path: str, timeframe: str | None):
     return read_ohlcv_file(path, timeframe or None)
 
 
-def _chart_frame(probe: Probe, feed: Path | None, symbol: dict[str, Any]):
-    """The chart's bars of a probe (feed, first bar, timeframe) as ``pineopt.run`` data."""
+def _chart_frame(probe: Probe, feed: Path | None, symbol: dict[str, Any], chart_start: Any = None):
+    """The chart's bars of a probe (feed, first bar, timeframe) as ``pineopt.run`` data;
+    ``chart_start`` (ms UTC or a time) is the first bar of probes whose ``inputs.json`` gives
+    no ``ohlcv_start_ms``."""
     from pineopt.data.resample import resample
 
     settings = probe.settings
@@ -228,6 +231,8 @@ def _chart_frame(probe: Probe, feed: Path | None, symbol: dict[str, Any]):
         except (TypeError, ValueError):
             raise DataError(f"{probe.name}: ohlcv_start_ms must be ms since 1970 UTC") from None
         frame = frame[frame.index >= first]  # earlier bars are not part of the chart at all
+    elif chart_start is not None:
+        frame = frame[frame.index >= chart_start_time(chart_start)]
     script_tf = settings.get("script_tf")
     if script_tf and str(script_tf) != str(dataset.timeframe):
         frame = resample(frame, str(script_tf), dataset.symbol, dataset.timeframe)
@@ -241,12 +246,26 @@ def _chart_frame(probe: Probe, feed: Path | None, symbol: dict[str, Any]):
     return Dataset(frame, info, tf)
 
 
+def chart_start_time(value: Any) -> pd.Timestamp:
+    """A chart's first bar given as ms since 1970 UTC or as a time (naive times are UTC)."""
+    try:
+        if isinstance(value, int | float) or str(value).strip().lstrip("-").isdigit():
+            return pd.Timestamp(int(value), unit="ms", tz="UTC")
+        stamp = pd.Timestamp(str(value).strip())
+    except (TypeError, ValueError):
+        raise DataError(
+            f"not a time: {value!r} (ms since 1970 UTC, or e.g. 2025-03-31T00:00Z)"
+        ) from None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
 def run_probe(
     probe: Probe,
     feed: Path | None = None,
     *,
     tz: str = DEFAULT_TZ,
     symbol: dict[str, Any] | None = None,
+    chart_start: Any = None,
 ) -> ProbeResult:
     """Run one probe and score it; a failure becomes the result's ``error`` (one line)."""
     from pineopt.api import run
@@ -258,7 +277,7 @@ def run_probe(
         tv = read_tv_trades(
             probe.trades_path(), str(probe.settings.get("tv_trades_csv_tz") or tz).strip()
         )
-        data = _chart_frame(probe, feed, symbol or {})
+        data = _chart_frame(probe, feed, symbol or {}, chart_start)
         overrides = {
             OVERRIDE_NAMES.get(k, k): v
             for k, v in dict(probe.settings.get("runtime_overrides") or {}).items()
@@ -297,11 +316,12 @@ def run_probes(
     tz: str = DEFAULT_TZ,
     symbol: dict[str, Any] | None = None,
     on_result: Callable[[int, ProbeResult], None] | None = None,
+    chart_start: Any = None,
 ) -> list[ProbeResult]:
     """Run ``probes`` (``jobs`` worker processes; 1 runs them here) and return their results
     in the probes' order; ``on_result(done_count, result)`` is called as each one finishes."""
     results: dict[str, ProbeResult] = {}
-    task = functools.partial(run_probe, feed=feed, tz=tz, symbol=symbol)
+    task = functools.partial(run_probe, feed=feed, tz=tz, symbol=symbol, chart_start=chart_start)
     if jobs <= 1 or len(probes) <= 1:
         for probe in probes:
             results[probe.name] = task(probe)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import gzip
 import json
 
+import pandas as pd
 import pytest
 
 from pineopt.conformance import (
+    Probe,
+    _chart_frame,
+    chart_start_time,
     default_feed,
     find_probes,
     report_json,
@@ -111,3 +115,26 @@ def test_the_report_ends_with_the_summary_line(probe_dir):
     data = report_json(results)
     assert data["summary"] == {"probes": 3, "exact": 1, "within_1pct": 1, "errors": 1}
     assert [p["verdict"] for p in data["probes"]] == ["error", "differs", "exact"]
+
+
+def test_chart_start_drops_earlier_bars_unless_the_probe_sets_its_own(probe_dir):
+    probe = find_probes(probe_dir, "match")[0]
+    feed = default_feed(probe_dir)
+    bare = Probe(probe.name, probe.folder, {"Exit bar": 3})
+    assert len(_chart_frame(bare, feed, {}).frame) == 8
+    # the chart from the third bar: the probe's own ohlcv_start_ms says the same
+    data = _chart_frame(bare, feed, {}, "2025-01-01T00:30Z")
+    assert data.frame.index[0] == pd.Timestamp("2025-01-01 00:30", tz="UTC")
+    assert run_probe(bare, feed, chart_start="2025-01-01T00:30Z").verdict == "exact"
+    # a probe's own ohlcv_start_ms wins over the command's chart start
+    assert len(_chart_frame(probe, feed, {}, 1735689600000).frame) == 6
+
+
+def test_chart_start_time_forms():
+    want = pd.Timestamp("2025-03-31 00:00", tz="UTC")
+    assert chart_start_time("1743379200000") == want
+    assert chart_start_time(1743379200000) == want
+    assert chart_start_time("2025-03-31 00:00") == want
+    assert chart_start_time("2025-03-31T08:00+08:00") == want
+    with pytest.raises(DataError, match="not a time"):
+        chart_start_time("soon")

@@ -39,6 +39,13 @@ def add_conformance_commands(commands: argparse._SubParsersAction) -> None:
         help="timezone of the trade lists' times when a probe does not say (IANA name, UTC or "
         "an offset such as +08:00; default +08:00, the corpus convention)",
     )
+    parser.add_argument(
+        "--chart-start",
+        metavar="WHEN",
+        help="the chart's first bar for probes whose inputs.json gives no ohlcv_start_ms "
+        "(ms since 1970 UTC or a time such as 2025-03-31T00:00Z): earlier bars of the feed do "
+        "not exist for the script (default: the feed's first bar)",
+    )
     parser.add_argument("--symbol", help="ticker of the feed (default: from the feed)")
     parser.add_argument("--mintick", type=float, help="tick size (default: from the feed)")
     parser.add_argument("--pointvalue", type=float, help="point value (default: from the feed)")
@@ -62,6 +69,7 @@ def _jobs(text: str) -> int:
 def cmd_conformance(args: argparse.Namespace) -> int:
     from pineopt.conformance import (
         DEFAULT_TZ,
+        chart_start_time,
         default_feed,
         default_jobs,
         find_probes,
@@ -74,10 +82,13 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     from pineopt.strategy.tv_trades import export_timezone
 
     tz = args.tz or DEFAULT_TZ
+    chart_start = None
     try:
         export_timezone(tz)
-    except PineOptError as exc:  # a bad --tz is a usage error, said before anything runs
-        print(f"pineopt conformance: error: --tz: {exc}", file=sys.stderr)
+        if args.chart_start is not None:
+            chart_start = chart_start_time(args.chart_start)
+    except PineOptError as exc:  # a bad --tz or --chart-start: usage error, said at once
+        print(f"pineopt conformance: error: {exc}", file=sys.stderr)
         return 2
     probes = find_probes(args.dir, args.only)
     if not probes:
@@ -101,7 +112,9 @@ def cmd_conformance(args: argparse.Namespace) -> int:
     def show(done: int, result) -> None:  # type: ignore[no-untyped-def]
         print(f"[{done:>{len(str(total))}}/{total}] {probe_line(result)}", flush=True)
 
-    results = run_probes(probes, feed, jobs=jobs, tz=tz, symbol=symbol, on_result=show)
+    results = run_probes(
+        probes, feed, jobs=jobs, tz=tz, symbol=symbol, on_result=show, chart_start=chart_start
+    )
     print()
     print(report_text(results, args.worst))
     if args.json:

@@ -150,6 +150,7 @@ class CodeGen:
         self.user_types: dict[str, str] = {}
         self.enums: dict[str, str] = {}
         self.history_targets = self._history_targets()
+        self.loop_nodes, self.repeating_functions = self._repeated_code()
         self.reassigned = self._reassigned()
         self.counter = 0
         self.current_line = 0
@@ -286,6 +287,55 @@ class CodeGen:
                 if symbol is not None and symbol.node is not None:
                     targets.add((id(symbol.node), node.value.id))
         return targets
+
+    def _repeated_code(self) -> tuple[set[int], set[int]]:
+        """What can run several times on one bar: the nodes inside a loop (a ``for`` body and
+        its v6 ``to`` bound, a ``for...in`` body, a ``while`` condition and body) of their own
+        function or of the global scope, and the user functions called from such nodes or from
+        such functions (ids of nodes and of ``FunctionDef`` nodes)."""
+        in_loop: set[int] = set()
+        calls: list[tuple[int | None, bool, n.Call]] = []  # (enclosing function, in loop, call)
+        stack: list[tuple[n.Node, bool, int | None]] = [(self.script, False, None)]
+        while stack:
+            node, looping, function = stack.pop()
+            if looping:
+                in_loop.add(id(node))
+            if isinstance(node, n.Call):
+                calls.append((function, looping, node))
+            if isinstance(node, n.FunctionDef):
+                stack.extend((child, False, id(node)) for child in n.iter_child_nodes(node))
+                continue
+            repeated: tuple[n.Node, ...] = ()
+            if isinstance(node, n.For):
+                repeated = (node.end, *node.body) if self.version >= 6 else node.body
+            elif isinstance(node, n.ForIn):
+                repeated = node.body
+            elif isinstance(node, n.While):
+                repeated = (node.condition, *node.body)
+            for child in n.iter_child_nodes(node):
+                inside = looping or any(child is r for r in repeated)
+                stack.append((child, inside, function))
+        repeating: set[int] = set()
+        changed = True
+        while changed:
+            changed = False
+            for function, looping, call in calls:
+                callee = self.analysis.calls.get(call)
+                if not isinstance(callee, UserFunction) or callee.node is None:
+                    continue
+                if id(callee.node) in repeating:
+                    continue
+                if looping or (function is not None and function in repeating):
+                    repeating.add(id(callee.node))
+                    changed = True
+        return in_loop, repeating
+
+    def repeats(self, node: n.Node) -> bool:
+        """Whether the call ``node`` may run several times on a bar (:meth:`_repeated_code`)."""
+        if id(node) in self.loop_nodes:
+            return True
+        info = self.frame.info
+        return info is not None and id(info.node) in self.repeating_functions
 
     def _reassigned(self) -> set[tuple[int, str]]:
         found = set()
@@ -1446,8 +1496,14 @@ class CodeGen:
         return P.call("ops.nz", values)
 
     def call_fixnan(self, node: n.Call, sig: Signature, args) -> ast.expr:  # type: ignore[no-untyped-def]
+        value = self.scalar(args[0][1])
+        if self.repeats(node):  # one sample per bar (see ta_series.PerBar)
+            self.use_module("ta_series")
+            init = P.call(P.attr(P.name("ta_series"), "PerBar"), [P.call("ops.FixNan")])
+            state = self.call_site_state("fixnan", init)
+            return P.call(P.attr(state, "update"), [self.builtin_value("bar_index", node), value])
         state = self.call_site_state("fixnan", P.call("ops.FixNan"))
-        return P.call(P.attr(state, "update"), [self.scalar(args[0][1])])
+        return P.call(P.attr(state, "update"), [value])
 
     def call_int(self, node, sig, args):  # type: ignore[no-untyped-def]
         return P.call("ops.to_int", [self.scalar(args[0][1])])
@@ -1494,9 +1550,7 @@ class CodeGen:
     def call_alert(self, node, sig, args):  # type: ignore[no-untyped-def]
         self.needs_bar_index = True
         pos, kws = self.positional(args, sig)
-        return P.call_kw(
-            P.attr(P.attr("ctx", "outputs"), "alert"), [P.attr("ctx", "bar_index"), *pos], kws
-        )
+        return P.call_kw(P.attr("ctx", "alert"), pos, kws)
 
     def call_timeframe_in_seconds(self, node, sig, args):  # type: ignore[no-untyped-def]
         pos, kws = self.positional(args, sig)
@@ -1567,8 +1621,14 @@ class CodeGen:
         if cls is None:
             raise CompileError(f"'{name}' is not supported yet", node)
         self.use_module("ta_series")
-        state = self.call_site_state(name, P.call(P.attr(P.name("ta_series"), cls.__name__)))
+        init = P.call(P.attr(P.name("ta_series"), cls.__name__))
+        repeats = self.repeats(node)
+        if repeats:
+            init = P.call(P.attr(P.name("ta_series"), "PerBar"), [init])
+        state = self.call_site_state(name, init)
         implicit = [self.builtin_value(k, node) for k in ta_series.IMPLICIT.get(name, ())]
+        if repeats:
+            implicit.insert(0, self.builtin_value("bar_index", node))
         pos, kws = self.positional(args, sig)
         if name == "ta.vwap" and not any(p == "anchor" for p, _ in args):
             self.bar_series.add("vwap.anchor")

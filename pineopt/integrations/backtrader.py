@@ -105,7 +105,7 @@ import backtrader as bt
 import numpy as np
 import pandas as pd
 
-from pineopt.errors import DataError, PineRuntimeError
+from pineopt.errors import DataError, PineOptError, PineRuntimeError
 from pineopt.strategy.broker import (
     CLOSE,
     CLOSE_ALL,
@@ -221,8 +221,11 @@ class _ScriptThread:
             self.error = exc
         except PineRuntimeError as exc:
             self.error = _located(exc, self.module, self.ctx)
-        except (ZeroDivisionError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        except PineOptError as exc:
+            self.error = exc
+        except Exception as exc:
             self.error = _located(PineRuntimeError(_explain(exc)), self.module, self.ctx)
+            self.error.__cause__ = exc
         except BaseException as exc:  # re-raised in the main thread
             self.error = exc
         finally:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from pineopt.data.symbol import SymbolInfo
 from pineopt.data.timeframe import Timeframe
-from pineopt.errors import PineRuntimeError
+from pineopt.errors import PineOptError, PineRuntimeError
 from pineopt.runtime import calendar, ta_series
 from pineopt.runtime.inputs import InputError, Inputs, InputSpec
 
@@ -436,6 +436,16 @@ class Context:
     def input(self, kind: str, defval: object, title: str | None = None, **kw: object) -> object:
         return self.inputs(kind, defval, title, **kw)
 
+    def alert(self, message: object = None, freq: str = "alert.freq_once_per_bar") -> None:
+        """``alert(message, freq)`` on the current bar: an event with the message's literal
+        text. Placeholders such as ``{{ticker}}`` are not Pine's: TradingView's alert service
+        would substitute them on delivery, the script and its orders never see them."""
+        i = self.bar_index
+        stamp = self.index[i] if 0 <= i < self.bar_count else None
+        time_ms = int(stamp.value // 1_000_000) if stamp is not None else 0
+        text = None if message is None else str(message)
+        self.outputs.alert(i, time_ms, text, freq)
+
 
 ScriptFunction = Callable[[Context], None]
 
@@ -480,7 +490,9 @@ def execute(
         raise
     except PineRuntimeError as exc:
         raise _located(exc, module, ctx) from None
-    except (ZeroDivisionError, TypeError, AttributeError, IndexError, ValueError) as exc:
+    except PineOptError:  # bad data or settings: already a message of their own
+        raise
+    except Exception as exc:
         raise _located(PineRuntimeError(_explain(exc)), module, ctx) from exc
     ctx.inputs.check()
     seconds = _time.perf_counter() - started
@@ -505,11 +517,19 @@ def execute(
 
 
 def _explain(exc: BaseException) -> str:
-    if isinstance(exc, AttributeError) and "NoneType" in str(exc):
+    """The Pine wording of an exception raised by Python while the script ran.
+
+    What Pine reports itself (an ``na`` object's field, an ``na`` where a value is needed)
+    gets Pine's words; anything else is a fault of PineOpt, never of the script, and is
+    reported as such without Python's text (the exception stays chained for debugging)."""
+    text = str(exc)
+    if isinstance(exc, AttributeError) and "NoneType" in text:
         return "Cannot access a field of an na object"
-    if isinstance(exc, TypeError) and "NoneType" in str(exc):
+    if isinstance(exc, TypeError) and "NoneType" in text:
         return "An na value was used where a value is required"
-    return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, RecursionError | MemoryError):
+        return "The script ran out of memory"
+    return "Internal error of PineOpt's runtime while running this statement (please report it)"
 
 
 def _located(exc: PineRuntimeError, module: ModuleType, ctx: Context) -> PineRuntimeError:

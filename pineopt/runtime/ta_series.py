@@ -72,9 +72,30 @@ def _fmin(a: float, b: float) -> float:
     return a if a <= b else b
 
 
-def _trim(buf: list) -> None:
+class History(list):
+    """The past inputs a call site keeps: a list that only grows at its end and drops old
+    values from its front, counting them (``dropped``), so that :class:`PerBar` can take
+    back the values appended since a point with ``len(h) + h.dropped``. A drop keeps at
+    least ``_KEEP`` values beyond what the call needs, so taking back a bar's appends never
+    reaches a dropped value."""
+
+    __slots__ = ("dropped",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def keep_last(self, count: int) -> None:
+        """Drop all but the last ``count`` values."""
+        extra = len(self) - count
+        if extra > 0:
+            del self[:extra]
+            self.dropped += extra
+
+
+def _trim(buf: History) -> None:
     if len(buf) > 2 * _KEEP:
-        del buf[:-_KEEP]
+        buf.keep_last(_KEEP)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -121,7 +142,7 @@ class _Skip:
     __slots__ = ("buf",)
 
     def __init__(self) -> None:
-        self.buf: list[float] = []
+        self.buf: History = History()
 
     def _window(self, source: float, length: object) -> list[float] | None:
         n = _len(length, self.name)
@@ -130,7 +151,7 @@ class _Skip:
         buf = self.buf
         buf.append(source)
         if len(buf) > 2 * _KEEP:
-            del buf[:-_KEEP]
+            buf.keep_last(_KEEP)
         if len(buf) < n:
             return None
         return buf[-n:]
@@ -143,13 +164,13 @@ class _All:
     __slots__ = ("buf",)
 
     def __init__(self) -> None:
-        self.buf: list[float] = []
+        self.buf: History = History()
 
     def _window(self, source: float, size: int) -> list[float] | None:
         buf = self.buf
         buf.append(source)
         if len(buf) > 2 * _KEEP:
-            del buf[:-_KEEP]
+            buf.keep_last(_KEEP)
         if len(buf) < size:
             return None
         return buf[-size:]
@@ -166,7 +187,7 @@ class Sma:
     __slots__ = ("buf", "length", "total")
 
     def __init__(self) -> None:
-        self.buf: list[float] = []
+        self.buf: History = History()
         self.length = 0
         self.total = 0.0
 
@@ -186,7 +207,7 @@ class Sma:
             self.total -= buf[-1 - n]
         self.total += source
         if len(buf) > 2 * _KEEP:
-            del buf[:-_KEEP]
+            buf.keep_last(_KEEP)
         if len(buf) < n:
             return NAN
         return self.total / n
@@ -589,8 +610,8 @@ class _ExtremeBars:
     high = True
 
     def __init__(self) -> None:
-        self.buf: list[float] = []
-        self.bars: list[int] = []
+        self.buf: History = History()
+        self.bars: History = History()
         self.bar = -1
 
     def update(self, source: float, length: int) -> float:
@@ -601,7 +622,8 @@ class _ExtremeBars:
         self.buf.append(source)
         self.bars.append(self.bar)
         if len(self.buf) > 2 * _KEEP:
-            del self.buf[:-_KEEP], self.bars[:-_KEEP]
+            self.buf.keep_last(_KEEP)
+            self.bars.keep_last(_KEEP)
         if len(self.buf) < n:
             return NAN
         w = self.buf[-n:]
@@ -806,15 +828,15 @@ class Valuewhen:
     __slots__ = ("hits",)
 
     def __init__(self) -> None:
-        self.hits: list[float] = []
+        self.hits: History = History()
 
     def update(self, condition: bool, source: float, occurrence: int) -> float:
         k = _len(occurrence, "ta.valuewhen", 0)
         hits = self.hits
         if condition:
             hits.append(source)
-            if len(hits) > k + 1 + _KEEP:
-                del hits[: -(k + 1)]
+            if len(hits) > k + 1 + 2 * _KEEP:
+                hits.keep_last(k + 1 + _KEEP)
         return hits[-1 - k] if len(hits) > k else NAN
 
 
@@ -1279,6 +1301,114 @@ class PivotPointLevels:
             return [NAN] * 11
         o, h, lo, c = prev
         return _pivot_levels(type, o, h, lo, c, cur[0])
+
+
+# --------------------------------------------------------------------------- repeated calls
+
+_MISSING = object()
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _slots(cls: type) -> tuple[str, ...]:
+    names = _SLOTS.get(cls)
+    if names is None:
+        found: list[str] = []
+        for klass in cls.__mro__:
+            for name in klass.__dict__.get("__slots__", ()):
+                if name not in found:
+                    found.append(name)
+        names = _SLOTS[cls] = tuple(found)
+    return names
+
+
+class _Nested:
+    """A nested state object (``Atr``'s ``Rma``, ``Macd``'s ``Ema`` ...) and its snapshot."""
+
+    __slots__ = ("obj", "snapshot")
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+        self.snapshot = _snapshot(obj)
+
+
+class _Mark:
+    """A :class:`History` and how many values it had received at the snapshot."""
+
+    __slots__ = ("history", "total")
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self.total = len(history) + history.dropped
+
+
+def _is_state(value: object) -> bool:
+    cls = type(value)
+    return hasattr(cls, "update") and "__slots__" in dir(cls) and cls.__module__ in _STATE_MODULES
+
+
+_STATE_MODULES = (__name__, "pineopt.runtime.ops")
+
+
+def _snapshot(obj: object) -> list:
+    """The state of a call-site object: its slots, lists copied, nested states snapshotted."""
+    out = []
+    for name in _slots(type(obj)):
+        value = getattr(obj, name, _MISSING)
+        if type(value) is History:
+            value = _Mark(value)
+        elif type(value) is list:
+            value = list(value)
+        elif type(value) is dict:
+            value = dict(value)
+        elif _is_state(value):
+            value = _Nested(value)
+        out.append((name, value))
+    return out
+
+
+def _restore(obj: object, snapshot: list) -> None:
+    for name, value in snapshot:
+        if value is _MISSING:
+            if hasattr(obj, name):
+                delattr(obj, name)
+        elif type(value) is list:
+            setattr(obj, name, list(value))
+        elif type(value) is dict:
+            setattr(obj, name, dict(value))
+        elif type(value) is _Mark:
+            history = value.history
+            extra = len(history) + history.dropped - value.total
+            if extra > 0:
+                del history[-extra:]
+            setattr(obj, name, history)
+        elif type(value) is _Nested:
+            _restore(value.obj, value.snapshot)
+            setattr(obj, name, value.obj)
+        else:
+            setattr(obj, name, value)
+
+
+class PerBar:
+    """A call site that can run several times on one bar (in a loop body, or in a function
+    called from one): Pine keeps one sample per bar for it, so a later call on the same bar
+    *replaces* that bar's sample instead of adding one. Each call on a bar starts from the
+    state the site had when the bar began (the previous bar's last call); the bar's last
+    call is the one that stays. ``update(bar_index, *args)`` wraps the inner ``update``."""
+
+    __slots__ = ("bar", "inner", "saved")
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.bar = -1
+        self.saved: list = []
+
+    def update(self, bar: int, *args: object, **kwargs: object) -> object:
+        if bar == self.bar:
+            _restore(self.inner, self.saved)
+        else:
+            self.bar = bar
+            self.saved = _snapshot(self.inner)
+        return self.inner.update(*args, **kwargs)  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- tables

@@ -1001,13 +1001,22 @@ def _pivot(source: Array, leftbars: int, rightbars: int, high: bool) -> Array:
 
 
 def pivot_of(row: list[float], left: int, high: bool) -> float:
-    """The pivot value of one window (``left`` bars, the candidate, ``right`` bars), or ``na``:
-    the candidate must be strictly beyond every other bar of the window."""
+    """The pivot value of one window (``left`` bars, the candidate, ``right`` bars), or ``na``.
+
+    The candidate must be strictly beyond every bar on its right and at least equal to every
+    bar on its left: of equal highs (lows) the latest is the pivot. Measured on TradingView:
+    a high equal to one of the 5 bars after it is no ``ta.pivothigh(10, 5)`` (the ``ta/pivot``
+    export, the high of 2023-01-06 20:00 UTC), and two equal lows 15 minutes apart give a
+    ``ta.pivotlow(low, 10, 5)`` at the second (ETHUSDT 15m 2025-04-27 02:00 UTC, the
+    composite-ies-pivot-liquidity-sweep probe's long at 04:45)."""
     c = row[left]
     if c != c:
         return math.nan
     for j, v in enumerate(row):
-        if j != left and not (v < c if high else v > c):
+        if j < left:
+            if not (v <= c if high else v >= c):
+                return math.nan
+        elif j > left and not (v < c if high else v > c):
             return math.nan
     return c
 

@@ -34,10 +34,16 @@ The fill model (LANGUAGE-NOTES §15):
 * ``strategy.exit`` brackets (take profit, stop loss, trailing stop) act on the trades of their
   ``from_entry`` placed up to the exit call (all trades without one), the first level reached
   wins; in v6, when both a relative and an absolute level are given, the one reached first is
-  used (v5: the absolute one); an exit reserves its quantity (``qty_percent`` of the trades it
-  first meets): a later exit gets only what is left; a stop-limit whose limit is already good
-  when the open triggers its stop fills at the open; ``backtest_fill_limits_assumption`` makes
-  a limit wait until the price trades that many ticks through it;
+  used (v5: the absolute one); a trailing stop activates where the path first reaches its
+  activation level (``trail_points`` ticks from the entry or ``trail_price``, on the tick grid
+  away from the entry), at the open when the open is past it, or at the close of the bar the
+  exit is placed on when that close is past it; from there its stop follows the best price
+  ``trail_offset`` ticks behind (no ``trail_offset``: at the best price itself, so it fills
+  where it activates), and the nearer of it and the stop loss is the bracket's stop; an exit
+  reserves its quantity (``qty_percent`` of the trades it first meets): a later exit gets only
+  what is left; a stop-limit whose limit is already good when the open triggers its stop
+  fills at the open; ``backtest_fill_limits_assumption`` makes a limit wait until the price
+  trades that many ticks through it;
 * exits close trades first-in first-out unless ``close_entries_rule = "ANY"`` (then the trades
   of ``from_entry``); OCA groups cancel or reduce their other orders; margin calls liquidate
   four times the shortfall;
@@ -81,6 +87,7 @@ OCA_CANCEL = "strategy.oca.cancel"
 OCA_REDUCE = "strategy.oca.reduce"
 
 ENTRY, ORDER, EXIT, CLOSE, CLOSE_ALL = "entry", "order", "exit", "close", "close_all"
+ACTIVATE = "activate"  # the activation level of a trailing stop not yet active (a level kind)
 
 
 def _na(x: object) -> bool:
@@ -350,6 +357,11 @@ class Broker:
         for old in self.pending:
             if old.kind == EXIT and old.id == id and old.from_entry == from_entry:
                 if old.key == key:  # re-issued unchanged (the usual every-bar call)
+                    if from_entry and any(
+                        t.entry_id == from_entry and old.created_bar < t.placed_bar <= self.bar
+                        for t in self.open_trades
+                    ):
+                        self._cache = None  # it now covers trades placed since its last call
                     old.created_bar = self.bar
                     return
                 break
@@ -473,6 +485,8 @@ class Broker:
                     self.pending.remove(order)
                     self._day_fills += 1
                     self._fill(order, price, bar, market=True)
+        if self.open_trades:
+            self._activate_at_close(bar)
         risk = self.risk
         if (
             risk.max_intraday_loss is not None
@@ -538,6 +552,7 @@ class Broker:
         high_first = (h - o) < (o - lo)
         path = (o, h, lo, c) if high_first else (o, lo, h, c)
         self._gapped(bar, o)
+        self._advance_trailing(bar, o)
         for a, b in itertools.pairwise(path):
             self._segment(bar, a, b)
             self._track_extremes_at(b)
@@ -571,10 +586,18 @@ class Broker:
         pending orders (a modified order is a new object) and the trades."""
         return (tuple(map(id, self.pending)), tuple(map(id, self.open_trades)), self._qty_changes)
 
-    def _gapped(self, bar: int, price: float) -> None:
-        """Orders whose level the open jumped over fill at the open."""
+    def _gapped(self, bar: int, price: float, only: Order | None = None) -> None:
+        """Orders whose level the open jumped over fill at the open (``only``: one order
+        whose levels just changed, at the path's ``price``)."""
         while True:
             for order, kind, side, level in self._active_levels(bar):
+                if only is not None and order is not only:
+                    continue
+                if kind == ACTIVATE:
+                    if price >= level if side < 0 else price <= level:
+                        self._activate(order, price)  # the open is past the activation level
+                        break
+                    continue
                 fill_price = self._reached_level(order, kind, side, level, price)
                 if fill_price is not None:
                     self._fill_price_order(order, fill_price, bar)
@@ -591,7 +614,7 @@ class Broker:
         through = self.config.backtest_fill_limits_assumption * self.mintick
         start = a
         while True:
-            best: tuple[float, Order, float] | None = None
+            best: tuple[float, Order, str, float] | None = None
             for order, kind, side, level in self._active_levels(bar):
                 if not low - through <= level <= high + through:
                     continue  # not on this move: the common case, decided cheaply
@@ -600,11 +623,18 @@ class Broker:
                     trigger, fill_price = hit
                     distance = abs(trigger - start)
                     if best is None or distance < best[0]:
-                        best = (distance, order, fill_price)
+                        best = (distance, order, kind, fill_price)
             if best is None:
                 self._advance_trailing(bar, b)
                 return
-            _, order, fill_price = best
+            _, order, kind, fill_price = best
+            if kind == ACTIVATE:
+                # a trailing stop activates where the path reaches its activation level and
+                # trails from there: with no offset its stop is touched at once
+                self._activate(order, fill_price)
+                self._gapped(bar, fill_price, only=order)
+                start = fill_price
+                continue
             self._fill_price_order(order, fill_price, bar)
             start = fill_price if (fill_price - start) * (1 if up else -1) > 0 else start
 
@@ -668,49 +698,63 @@ class Broker:
         loss = _first_reached([order.stop, relative_loss], side)
         if not _na(loss):
             stops.append(loss)
-        trail = self._trail_level(order, entry, side)
-        if not _na(trail):
-            stops.append(trail)
+        if _na(order.trail_price) and _na(order.trail_points):
+            pass  # no trailing stop
+        elif _na(order.trail_best):
+            activation = _first_reached(
+                [order.trail_price, _offset(entry, order.trail_points, -side, tick)], -side
+            )
+            if not _na(activation):
+                levels.append((ACTIVATE, side, activation))
+        else:
+            stops.append(self._trail_level(order, side))
         if stops:
             # the stop nearest the market fills first: the highest for a sell, lowest for a buy
             levels.append(("stop", side, max(stops) if side < 0 else min(stops)))
         return levels
 
-    def _trail_level(self, order: Order, entry: float, side: int) -> float:
-        if _na(order.trail_offset) or (_na(order.trail_price) and _na(order.trail_points)):
-            return NA
-        if _na(order.trail_best):
-            return NA
-        return order.trail_best + side * order.trail_offset * self.mintick
+    def _trail_level(self, order: Order, side: int) -> float:
+        """An active trailing stop: ``trail_offset`` ticks behind the best price (no offset:
+        at the best price)."""
+        offset = 0.0 if _na(order.trail_offset) else order.trail_offset
+        return order.trail_best + side * offset * self.mintick
 
-    def _activation(self, order: Order, entry: float, side: int) -> float:
-        activation = _first_reached(
-            [order.trail_price, _offset(entry, order.trail_points, -side, self.mintick)], -side
-        )
-        return activation
+    def _activate(self, order: Order, price: float) -> None:
+        """A trailing stop becomes active at ``price`` (the best price so far)."""
+        order.trail_best = price
+        self._cache = None
 
     def _advance_trailing(self, bar: int, price: float) -> None:
-        """Trailing stops follow the best price the path reached."""
+        """Active trailing stops follow the best price the path reached (one without an
+        offset is touched there)."""
+        moved = []
         for order in self.pending:
-            if order.kind != EXIT or _na(order.trail_offset) or not order.armed:
+            if order.kind != EXIT or _na(order.trail_best) or not order.armed:
                 continue
             trades = self._trades_for(order)
             if not trades:
                 continue
             side = -trades[0].side  # the closing side
-            entry = self._avg_price(trades)
-            if _na(order.trail_best):
-                activation = self._activation(order, entry, side)
-                if _na(activation):
-                    continue
-                reached = price >= activation if side < 0 else price <= activation
-                if not reached:
-                    continue
+            if (side < 0 and price > order.trail_best) or (side > 0 and price < order.trail_best):
                 order.trail_best = price
                 self._cache = None
-            elif (side < 0 and price > order.trail_best) or (side > 0 and price < order.trail_best):
-                order.trail_best = price
-                self._cache = None
+                moved.append(order)
+        for order in moved:
+            self._gapped(bar, price, only=order)
+
+    def _activate_at_close(self, bar: int) -> None:
+        """The close the script runs on is a price the trailing stops see: an exit placed on
+        this bar activates when the close is already past its activation level (it fills from
+        the next bar on)."""
+        for order in self.pending:
+            if order.kind != EXIT or not _na(order.trail_best) or order.created_bar != bar:
+                continue
+            if _na(order.trail_price) and _na(order.trail_points):
+                continue
+            price = self._ohlc_grid[3][bar]
+            for kind, side, level in self._levels(order):
+                if kind == ACTIVATE and (price >= level if side < 0 else price <= level):
+                    self._activate(order, price)
 
     def _reached_level(
         self, order: Order, kind: str, side: int, level: float, price: float
@@ -736,6 +780,10 @@ class Broker:
     ) -> tuple[float, float] | None:
         """One level on the move from ``a`` to ``b``: (the price that triggers it, the fill
         price). A limit needs the price ``backtest_fill_limits_assumption`` ticks through."""
+        if kind == ACTIVATE:  # the favourable move reaching a trailing stop's activation
+            if (side < 0) == up and ((a < level <= b) if up else (b <= level < a)):
+                return level, level
+            return None
         if kind == "limit":
             if (side > 0 and up) or (side < 0 and not up):
                 return None
@@ -894,11 +942,18 @@ class Broker:
             self._oca(order, qty)
 
     def _exit_kind(self, order: Order, price: float, side: int) -> str:
-        """Which leg of a bracket filled: ``profit`` (its limit), ``trailing`` or ``loss``."""
+        """Which leg of a bracket filled: ``profit`` (its limit), ``trailing`` (an active
+        trailing stop that is the bracket's stop) or ``loss``."""
+        stop = NA
         for kind, _, level in self._levels(order):
             if kind == "limit" and (price - level) * side <= 1e-12:
                 return "profit"
-        return "trailing" if not _na(order.trail_best) else "loss"
+            if kind == "stop":
+                stop = level
+        if _na(order.trail_best):
+            return "loss"
+        trail = self._on_tick("stop", side, self._trail_level(order, side))
+        return "trailing" if _na(stop) or abs(stop - trail) < 1e-9 else "loss"
 
     def _close_qty(
         self,

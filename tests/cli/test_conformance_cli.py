@@ -51,6 +51,8 @@ def test_usage_errors_exit_2(probe_dir, capsys, tmp_path):
     assert code == 2 and "no probe name contains" in err
     code, _, err = run(capsys, "conformance", probe_dir, "--tz", "Mars/Base")
     assert code == 2 and "unknown chart timezone" in err
+    code, _, err = run(capsys, "conformance", probe_dir, "--chart-start", "soon")
+    assert code == 2 and "not a time: 'soon'" in err
     for argv in ([tmp_path / "missing"], [probe_dir, "--jobs", "0"]):
         with pytest.raises(SystemExit) as exc:
             main(["conformance", *map(str, argv)])

@@ -162,6 +162,48 @@ plot(pick(a, bar_index))
     assert "line 4" in str(info.value)
 
 
+def test_alert_records_literal_message_with_bar_time(make_bars):
+    # alert(message, freq): an event on the bar with the message's literal text; the {{...}}
+    # placeholders belong to TradingView's alert service and pass through untouched.
+    src = """//@version=6
+indicator("t")
+if bar_index % 2 == 1
+    alert("{{strategy.order.action}} {{ticker}} " + str.tostring(bar_index), alert.freq_all)
+plot(close)
+"""
+    frame = make_bars(periods=4)
+    result = _run(src, frame)
+    assert [(a.bar_index, a.message, a.freq) for a in result.alerts] == [
+        (1, "{{strategy.order.action}} {{ticker}} 1", "alert.freq_all"),
+        (3, "{{strategy.order.action}} {{ticker}} 3", "alert.freq_all"),
+    ]
+    assert result.alerts[0].time == frame.index[1].value // 1_000_000
+
+
+def test_python_failure_inside_runtime_is_a_located_pine_error(make_bars, monkeypatch):
+    # A fault of the runtime itself (here a built-in made to fail with a Python exception)
+    # is reported at its Pine line and bar, without Python's exception text.
+    from pineopt.runtime import pine_math
+
+    def broken(*args):
+        int("{{ticker}}")
+
+    monkeypatch.setattr(pine_math, "sqrt", broken)
+    src = """//@version=6
+indicator("t")
+float v = close
+if bar_index == 2
+    v := math.sqrt(close - open)
+plot(v)
+"""
+    with pytest.raises(PineRuntimeError) as info:
+        _run(src, make_bars(periods=4))
+    message = str(info.value)
+    assert "line 5" in message and "bar 2" in message
+    assert "ValueError" not in message and "invalid literal" not in message
+    assert isinstance(info.value.__cause__, ValueError)
+
+
 def test_negative_array_index_counts_from_end(make_bars):
     src = """//@version=6
 indicator("t")

@@ -1332,7 +1332,7 @@ plot(ps.get(0).v, "v")
     same(col(run_pine(src, bars=[1, 2, 3]), "v"), [2, 4, 7])
 
 
-def test_ta_call_in_loop_is_one_shared_instance(run_pine):
+def test_ta_call_in_loop_keeps_one_sample_per_bar(run_pine):
     src = """//@version=6
 indicator("t")
 float s = na
@@ -1340,9 +1340,48 @@ for i = 0 to 1
     s := ta.sma(close + i, 2)
 plot(s, "s")
 """
-    # the one sma sees close + 0 then close + 1 on every bar
-    # bar 0: [1, 2] -> 1.5; bar 1: [3, 4] -> 3.5
-    same(col(run_pine(src, bars=[1, 3]), "s"), [1.5, 3.5])
+    # one call site, run twice per bar: the bar's second call (close + 1) replaces the first
+    # one's sample instead of adding one (TradingView's series_if_for export shows it for
+    # ta.ema). Samples 2, 4 -> bar 0: na (one sample); bar 1: (2 + 4) / 2 = 3
+    same(col(run_pine(src, bars=[1, 3]), "s"), [NA, 3])
+
+
+def test_ta_call_in_function_called_in_loop_keeps_one_sample_per_bar(run_pine):
+    src = """//@version=6
+indicator("t")
+total(float x) =>
+    var int calls = 0
+    calls += 1
+    [ta.cum(x), calls]
+float c = na
+int n = 0
+for i = 1 to 2
+    [v, k] = total(close * i)
+    c := v
+    n := k
+plot(c, "c")
+plot(n, "n")
+"""
+    # the cum inside the function keeps the bar's last sample (2 * close): 2, 2 + 4, 6 + 6;
+    # its var counter still advances on every call (2 per bar)
+    plots = run_pine(src, bars=[1, 2, 3])
+    same(col(plots, "c"), [2, 6, 12])
+    same(col(plots, "n"), [2, 4, 6])
+
+
+def test_ta_call_in_while_condition_keeps_one_sample_per_bar(run_pine):
+    src = """//@version=6
+indicator("t")
+int k = 0
+while ta.sma(close * (k + 1), 2) < 4 and k < 5
+    k += 1
+plot(k, "k")
+"""
+    # each call averages the previous bar's last sample with its own:
+    # bar 0 (close 1): one sample -> na, the condition is false: k = 0 (last sample 1)
+    # bar 1 (close 2): (1 + 2) / 2 = 1.5, (1 + 4) / 2 = 2.5, (1 + 6) / 2 = 3.5, (1 + 8) / 2 = 4.5
+    # -> k = 3 (appending every call's sample would give 1.5, (2 + 4) / 2 = 3, 5 -> k = 2)
+    same(col(run_pine(src, bars=[1, 2]), "k"), [0, 3])
 
 
 def test_switch_arm_blocks(run_pine):

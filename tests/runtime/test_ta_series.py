@@ -149,6 +149,40 @@ def test_series_equals_vector(name: str, args: tuple) -> None:
         assert (np.signbit(got) == np.signbit(want))[~np.isnan(want) & (want != 0)].all()
 
 
+@pytest.mark.parametrize(("name", "args"), CASES, ids=[f"{c[0]}{c[1]}" for c in CASES])
+def test_repeated_call_on_a_bar_replaces_its_sample(name: str, args: tuple, monkeypatch) -> None:
+    # A call site run several times on one bar (in a loop) keeps one sample per bar: the
+    # bar's last call wins, the earlier ones leave no trace. Two decoy calls with another
+    # bar's inputs come first on every bar; the results must be those of one call per bar.
+    # A small history limit makes the buffers drop old values often on the way.
+    monkeypatch.setattr(ts, "_KEEP", 40)
+    vector = ts.VECTOR[name](*(_arg(a, None) for a in args))  # type: ignore[operator]
+    obj = ts.PerBar(ts.CLASSES[name]())
+    rows = []
+    for i in range(N):
+        for decoy in ((i * 37 + 11) % N, (i * 53 + 5) % N):
+            obj.update(i, *(_arg(a, decoy) for a in args))
+        rows.append(obj.update(i, *(_arg(a, i) for a in args)))
+    if isinstance(rows[0], tuple):
+        series = [np.array([r[k] for r in rows], dtype=np.float64) for k in range(len(rows[0]))]
+    else:
+        series = [np.array(rows, dtype=np.float64)]
+    for got, want in zip(series, _as_arrays(vector), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_repeated_call_hand_computed() -> None:
+    # ta.sma(x, 2) called with 1*x, 2*x, 3*x on each bar is the SMA of 3*x:
+    # x = 1, 2, 3 -> na, (3 + 6) / 2 = 4.5, (6 + 9) / 2 = 7.5
+    sma = ts.PerBar(ts.Sma())
+    out = []
+    for bar, x in enumerate([1.0, 2.0, 3.0]):
+        for k in (1.0, 2.0, 3.0):
+            value = sma.update(bar, x * k, 2)
+        out.append(value)
+    assert math.isnan(out[0]) and out[1:] == [4.5, 7.5]
+
+
 def test_every_pine_function_has_a_class() -> None:
     names = {n for n in ts.CLASSES if n.startswith("ta.")}
     assert len(names) == 59  # every ta function of Pine v6

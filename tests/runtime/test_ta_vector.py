@@ -249,3 +249,15 @@ def test_running_sma_drifts_far_less_than_the_conformance_tolerance() -> None:
     out = ta.sma(x, 14)
     want = np.array([math.fsum(x[i - 13 : i + 1]) / 14 for i in range(59000, 60000)])
     assert np.max(np.abs(out[59000:] - want) / want) < 1e-12
+
+
+def test_pivot_ties_the_later_bar_is_the_pivot() -> None:
+    # TradingView (measured on the ETHUSDT probes using ta.pivothigh/pivotlow, e.g. the highs
+    # 2830.00, 2830.00 of 2025-06-11 21:00/21:15 UTC whose pivot is confirmed on 22:30): a bar
+    # level with one on its left is still a pivot; one level with a bar on its right is not.
+    h = np.array([1.0, 3.0, 3.0, 2.0, 1.0])
+    # left 1, right 1: bar 1 (3) has the equal bar 2 on its right -> na (on bar 2);
+    # bar 2 (3) has the equal bar 1 on its left and 2 < 3 on its right -> 3 (on bar 3)
+    assert same(ta.pivothigh(h, 1, 1), [NA, NA, NA, 3, NA])
+    lo = -h
+    assert same(ta.pivotlow(lo, 1, 1), [NA, NA, NA, -3, NA])

@@ -209,6 +209,101 @@ def test_exit_trailing_stop_short(run_strategy):
     ]
 
 
+@pytest.mark.parametrize(
+    "levels, bar2, exit_price",
+    [
+        # no trail_offset: the stop sits at the best price itself, so it is touched where
+        # the path reaches the activation. Bar 2 low first (0.1 < 3.5): 100.5 -> 100.4 ->
+        # 104 reaches 100 + 200 ticks = 102 -> out at 102 (not at 104 on the way down)
+        ("trail_points = 200", (100.5, 104, 100.4, 103.5), 102.0),
+        # non-integer trail_points: activation 100 + 150.5 ticks = 101.505, on the grid away
+        # from the entry: 101.51
+        ("trail_points = 150.5", (100.5, 104, 100.4, 103.5), 101.51),
+        # with a stop loss and a take profit on the bar's path too: the path reaches the
+        # activation 102 before the take profit 103.5 (the stop 97 is never reached)
+        ("trail_points = 200, loss = 300, profit = 350", (100.5, 104, 100.4, 103.5), 102.0),
+        # the open 102.5 is past the activation: out at the open
+        ("trail_points = 200", (102.5, 104, 102.4, 103.5), 102.5),
+    ],
+)
+def test_exit_trailing_stop_without_offset_fills_at_activation(run_strategy, levels, bar2,
+                                                                exit_price):  # fmt: skip
+    src = long_then(f'strategy.exit("x", "L", {levels})')
+    r = run_strategy(src, [flat(100), flat(100), bar2, flat(100)])
+    assert fills(r) == [(1, 100.0, 2, exit_price, 1.0)]
+
+
+def test_exit_trailing_stop_activated_by_the_open_trails_from_the_open(run_strategy):
+    # activation 102, offset 1. Bar 2 (103, 105, 101.5, 104) opens past the activation and
+    # goes low first (1.5 < 2): the trail starts at the open 103 -> stop 102, crossed on the
+    # way down to 101.5 -> out at 102 (the open is a price of the path, not only its
+    # extremes: trailing from the low 101.5 would never fill on this bar)
+    src = long_then('strategy.exit("x", "L", trail_points = 200, trail_offset = 100)')
+    r = run_strategy(src, [flat(100), flat(100), (103, 105, 101.5, 104), flat(104)])
+    assert fills(r) == [(1, 100.0, 2, 102.0, 1.0)]
+
+
+def test_exit_trailing_stop_activated_by_the_close_it_is_placed_on(run_strategy):
+    # long at 100 on bar 1; the exit is placed on bar 1's close 102.5, already past the
+    # activation 100 + 200 ticks = 102: the trail starts there, best 102.5 -> stop 101.5.
+    # Bar 2 (102.2, 103.5, 101, 101.5) goes low first (1.2 < 1.3): the open 102.2 does not
+    # raise the best; the fall to 101 crosses 101.5 -> out at 101.5 (trailing from the
+    # open 102.2 would give 101.2)
+    src = head() + (
+        "if bar_index == 0\n"
+        '    strategy.entry("L", strategy.long)\n'
+        "if bar_index == 1\n"
+        '    strategy.exit("x", "L", trail_points = 200, trail_offset = 100)\n'
+    )
+    bars = [flat(100), (100, 102.6, 99.9, 102.5), (102.2, 103.5, 101, 101.5), flat(101.5)]
+    r = run_strategy(src, bars)
+    assert fills(r) == [(1, 100.0, 2, 101.5, 1.0)]
+
+
+@pytest.mark.parametrize(
+    "loss, exit_price, comment",
+    [
+        # loss 50 ticks -> 99.5. Bar 2 (low first): 100.4 stays above it, 104 activates the
+        # trail (best 104, stop 104 - 5 = 99). Bar 3 (103, 103.2, 98, 98.5), high first: 103.2
+        # does not beat 104; on the fall to 98 the stop loss 99.5 is the nearer stop -> out at
+        # 99.5, named by comment_loss
+        (50, 99.5, "lost"),
+        # loss 250 ticks -> 97.5: the trail 99 is the nearer stop -> out at 99, comment_trailing
+        (250, 99.0, "trailed"),
+    ],
+)
+def test_exit_comment_names_the_stop_that_filled(run_strategy, loss, exit_price, comment):
+    src = long_then(
+        f'strategy.exit("x", "L", loss = {loss}, trail_points = 200, trail_offset = 500, '
+        'comment_loss = "lost", comment_trailing = "trailed")'
+    )
+    bars = [flat(100), flat(100), (100.5, 104, 100.4, 103.5), (103, 103.2, 98, 98.5), flat(98)]
+    r = run_strategy(src, bars)
+    assert fills(r, "exit_signal", "exit_bar", "exit_price") == [(comment, 3, exit_price)]
+
+
+def test_exit_reissued_unchanged_covers_the_new_trade_of_its_entry(run_strategy):
+    # "x" is placed on bar 1 for L and never acts: the reversal to S closes L at bar 2's
+    # open. L is entered again (bar 4's open, 100) and "x" is called again on bar 4 with
+    # the same arguments: it now covers the new L and its stop 95 is crossed on bar 5 -> out
+    # at 95
+    src = head() + (
+        "if bar_index == 0\n"
+        '    strategy.entry("L", strategy.long)\n'
+        "if bar_index == 1\n"
+        '    strategy.exit("x", "L", stop = 95)\n'
+        '    strategy.entry("S", strategy.short)\n'
+        "if bar_index == 3\n"
+        '    strategy.entry("L", strategy.long)\n'
+        "if bar_index == 4\n"
+        '    strategy.exit("x", "L", stop = 95)\n'
+    )
+    bars = [flat(100)] * 5 + [(100, 100, 90, 91), flat(91)]
+    r = run_strategy(src, bars)
+    assert fills(r) == [(1, 100.0, 2, 100.0, 1.0), (2, 100.0, 4, 100.0, 1.0),
+                        (4, 100.0, 5, 95.0, 1.0)]  # fmt: skip
+
+
 def test_exit_qty_percent_exits_part(run_strategy):
     # 4 contracts at 100; qty_percent 50 -> 2 leave at the limit 105 on bar 2; the other 2
     # stay open
