@@ -86,7 +86,8 @@ Elsewhere:
   for lack of cash where TradingView fills it); ``immediately = true`` of ``strategy.close*``
   (a normal market order).
 * ``process_orders_on_close`` is mapped to ``broker.set_coc(True)`` by :func:`run_in_cerebro`
-  (set it yourself when building Cerebro by hand).
+  (set it yourself when building Cerebro by hand); TradingView also fills at that close a
+  stop or limit placed on the bar that the close has already passed, backtrader does not.
 * ``slippage`` maps to ``set_slippage_fixed(ticks * mintick)`` (market and stop fills, not
   limits) with ``slip_out=True``: as in TradingView a slipped price may leave the bar's range.
 * Trade MFE/MAE follow TradingView's intrabar path around price-order fills, as PineOpt's
@@ -540,6 +541,7 @@ class PineStrategy(bt.Strategy):
         self._exits: dict[tuple[str, str], _Exit] = {}  # (id, from_entry)
         self._oca: dict[str, Any] = {}
         self._closing: dict[int, str | None] = {}  # market orders closing trades: entry id
+        self._projected = 0.0  # the position after the market orders sent on this bar
         self._info: dict[int, tuple[str, Order, str]] = {}  # bt order ref -> what it does
         self.pine_trades: pd.DataFrame | None = None
         self.pine_equity: pd.DataFrame | None = None
@@ -622,6 +624,9 @@ class PineStrategy(bt.Strategy):
         """Send the orders the script placed on ``bar``, then bring the exits up to date."""
         broker = self.pine_broker
         requests, broker.requests = broker.requests, []
+        # the position the market orders sent so far will leave (the emulator sizes an entry's
+        # reversal part, and aims a close_all, against it)
+        self._projected = broker.position_size
         for request in requests:
             kind = request.kind
             if kind == "cancel_all":
@@ -680,7 +685,7 @@ class PineStrategy(bt.Strategy):
             )
         if not qty > 0:
             return
-        position = broker.position_size
+        position = self._projected
         reverses = False
         if order.kind == ENTRY:
             if position and (position > 0) == (side > 0):
@@ -704,6 +709,8 @@ class PineStrategy(bt.Strategy):
             if anchor is not None and anchor.alive():
                 kw["oco"] = anchor
         sent = self._submit(side, qty, (order.kind, order, ""), **kw)
+        if sent is not None and order.is_market:
+            self._projected = position + side * qty
         if sent is not None:
             self._live[key] = sent
             if order.kind == ENTRY and reverses and order.is_market:
@@ -722,11 +729,14 @@ class PineStrategy(bt.Strategy):
         total = sum(t.qty for t in trades)
         if not trades or not total > 0:
             return
+        if self._projected * trades[0].side <= 0:
+            return  # an entry sent before it turns the position over: its trades are gone
         qty = total if _na(order.qty) else min(float(order.qty), total)
         if _na(order.qty) and order.qty_percent < 100:
             qty = broker._round_qty(total * order.qty_percent / 100)
         sent = self._submit(-trades[0].side, qty, (order.kind, order, ""))
         if sent is not None:
+            self._projected -= trades[0].side * qty
             self._closing[sent.ref] = None if order.kind == CLOSE_ALL else order.id
 
     def _sync_exit(self, key: tuple[str, str]) -> None:

@@ -10,19 +10,29 @@ A converted strategy drives one :class:`Broker` through its bar loop::
 The fill model (LANGUAGE-NOTES §15):
 
 * an order placed on bar N is processed from bar N+1: market orders fill at its **open**;
-  with ``process_orders_on_close`` (or ``immediately=true``) at bar N's close;
+  with ``process_orders_on_close`` (or ``immediately=true``) at bar N's close, which is then
+  one more tick for the orders placed on the bar: a stop or limit the close has already
+  passed fills there (as one the open gapped through);
 * the bar's assumed intrabar path is open → high → low → close when the open is nearer the
   high, else open → low → high → close (ties: low first); a stop or limit fills where the path
   reaches its price, or at the open when the open has gapped through it (a limit fills at the
   better price, a stop at the worse); several orders fill in the order the path reaches them;
+  orders filling at one price (the open, the close tick) fill buys first, then sells;
 * stop and limit levels sit on the tick grid, rounded away from the market (a buy stop and a
   sell limit up, a sell stop and a buy limit down; float noise within 1e-6 tick is ignored);
 * stop and market fills pay ``slippage`` ticks against the trader, limit fills do not;
 * an entry's size is fixed when it is placed: the requested quantity plus the opposite
-  position held then, less what the ``strategy.close``/``close_all`` orders already pending
-  will close (its reversal part); when it fills it closes what it can of the opposite position
-  and opens the rest (placed while flat, it only closes a position it meets; placed against a
-  position that is gone by the fill, it opens both parts);
+  position that the market orders already pending will leave (the position held, less what
+  the ``strategy.close``/``close_all`` orders will close, turned or grown by the market
+  entries placed before it on the bar): its reversal part; when it fills it closes what it
+  can of the opposite position and opens the rest (placed while flat, it only closes a
+  position it meets; placed against a position that is gone by the fill, it opens both
+  parts);
+* ``strategy.close_all`` closes the trades open when it was placed, not those opened before
+  it fills (a position reversed in between is kept);
+* an entry (or the part of an order that opens or adds) whose position would need more
+  margin (``margin_long``/``margin_short`` percent of its value at the fill price) than the
+  equity at that price is not filled, and does not act on its OCA group;
 * ``pyramiding`` caps the entries in one direction and is judged when a bar starts: a pending
   entry the position cannot take then is dropped, even if a reversal later on the bar would
   make room for it;
@@ -47,17 +57,19 @@ The fill model (LANGUAGE-NOTES §15):
 * exits close trades first-in first-out unless ``close_entries_rule = "ANY"`` (then the trades
   of ``from_entry``); OCA groups cancel or reduce their other orders; margin calls liquidate
   four times the shortfall;
-* ``strategy.risk.*`` rules are checked at each close: a breach cancels the pending orders,
-  closes the position at that close and stops trading for the rest of the trading day
-  (``max_intraday_loss``, ``max_intraday_filled_orders``) or for good (``max_drawdown``,
-  ``max_cons_loss_days``); ``allow_entry_in`` turns forbidden entries into exits and
-  ``max_position_size`` caps entries.
+* ``strategy.risk.*``: a breach cancels the pending orders, closes the position and stops
+  trading for the rest of the trading day (``max_intraday_loss``,
+  ``max_intraday_filled_orders``) or for good (``max_drawdown``, ``max_cons_loss_days``);
+  orders placed while trading is stopped are ignored. ``max_intraday_filled_orders`` (each
+  order that trades counts once, a reversal too) is checked at each point of the bar's path:
+  the count reached by the fills on the way to the open, a high or low or the close closes
+  the position at that point; the other rules are checked at the close. ``allow_entry_in``
+  turns forbidden entries into exits and ``max_position_size`` caps entries.
 
 With lower-timeframe bars (``use_bar_magnifier``) the path is made of the intrabars' own paths.
 Not emulated, and refused when set (:mod:`pineopt.strategy.engine`): ``calc_on_order_fills``
 and an account currency other than the symbol's. ``calc_on_every_tick`` and
-``fill_orders_on_standard_ohlc`` change nothing on historical bars of a standard chart. Entries
-larger than the available funds are not rejected (TradingView's rule is not measured yet).
+``fill_orders_on_standard_ohlc`` change nothing on historical bars of a standard chart.
 """
 
 from __future__ import annotations
@@ -134,6 +146,7 @@ class Order:
     armed: bool = False  # exits: trades to exit have existed
     key: tuple = ()  # exits: the arguments of the call (an unchanged re-call keeps the order)
     reverse: float = 0.0  # entries: the opposite position when placed, which the order closes
+    targets: tuple | None = None  # close_all: the trades open when placed (None: all)
 
     @property
     def is_market(self) -> bool:
@@ -229,6 +242,7 @@ class Broker:
         self.opens, self.highs, self.lows, self.closes = opens, highs, lows, closes
         self.times = times
         self.mintick = mintick
+        self._tick_digits = _decimals(mintick)
         self._ohlc_grid = [self._grid_all(v) for v in (opens, highs, lows, closes)]
         self.pointvalue = pointvalue
         self.qty_step = qty_step
@@ -259,6 +273,8 @@ class Broker:
         self._day = None
         self._day_start_equity = config.initial_capital
         self._day_fills = 0
+        self._executions = 0  # trades opened and (parts) closed: tells an order that traded
+        self._count_reached = False  # max_intraday_filled_orders reached at this tick
         self._loss_days = 0
         self._last_entry_id = ""
 
@@ -311,7 +327,7 @@ class Broker:
         comment: str,
         when: bool,
     ) -> None:
-        if when:
+        if when and not self.risk.halted:  # a halted strategy's orders are ignored
             side = _side(direction)
             order = Order(
                 str(id), kind, side, qty, limit, stop, oca_name or "", oca_type, comment or "",
@@ -345,7 +361,7 @@ class Broker:
         when: bool = True,
     ) -> None:
         """``strategy.exit``: a bracket of take profit / stop loss / trailing stop."""
-        if not when:
+        if not when or self.risk.halted:
             return
         levels = (profit, limit, loss, stop, trail_price, trail_points)
         if all(_na(x) for x in levels):
@@ -402,7 +418,7 @@ class Broker:
         when: bool = True,
     ) -> None:
         """``strategy.close``: a market order closing the trades entered with ``id``."""
-        if not when or not any(t.entry_id == id for t in self.open_trades):
+        if not when or self.risk.halted or not any(t.entry_id == id for t in self.open_trades):
             return
         order = Order(str(id), CLOSE, 0, qty, comment=comment or "", created_bar=self.bar)
         order.qty_percent = 100.0 if _na(qty_percent) else float(qty_percent)
@@ -417,9 +433,10 @@ class Broker:
         when: bool = True,
     ) -> None:
         """``strategy.close_all``: a market order flattening the position."""
-        if not when or not self.open_trades:
+        if not when or self.risk.halted or not self.open_trades:
             return
         order = Order("", CLOSE_ALL, 0, comment=comment or "", created_bar=self.bar)
+        order.targets = tuple(self.open_trades)  # the position now, not trades opened later
         self._submit(order, immediately=immediately)
 
     def cancel(self, id: str, when: bool = True) -> None:
@@ -483,16 +500,18 @@ class Broker:
             for order in [o for o in self.pending if o.is_market and o.created_bar == bar]:
                 if order in self.pending:
                     self.pending.remove(order)
-                    self._day_fills += 1
-                    self._fill(order, price, bar, market=True)
+                    self._execute(order, price, bar, market=True)
+            if self.pending:
+                # the close is one more tick for the orders placed on the bar: a stop or limit
+                # the close has already passed fills there, as one the open gapped through
+                self._cache = None
+                self._gapped(bar, self._ohlc_grid[3][bar], at_close=True)
+                self._cache = None
+        self._tick_done(bar, self.closes[bar])
         if self.open_trades:
             self._activate_at_close(bar)
         risk = self.risk
-        if (
-            risk.max_intraday_loss is not None
-            or risk.max_drawdown is not None
-            or risk.max_intraday_filled_orders is not None
-        ):
+        if risk.max_intraday_loss is not None or risk.max_drawdown is not None:
             self._check_risk(bar)
         price = self.closes[bar]
         size = 0.0
@@ -534,16 +553,15 @@ class Broker:
         taken on the tick grid)."""
         if not on_grid:
             o, h, lo, c = (self._grid(p) for p in (o, h, lo, c))
-        pending = self.pending
-        if pending:
-            for order in [x for x in pending if x.is_market and x.created_bar < bar]:
-                if order in pending:
-                    pending.remove(order)
-                    self._day_fills += 1
-                    self._fill(order, o, bar, market=True)
+        if self.pending:
+            for order in [x for x in self.pending if x.is_market and x.created_bar < bar]:
+                if order in self.pending:
+                    self.pending.remove(order)
+                    self._execute(order, o, bar, market=True)
         if self._cache is not None and self._cache_state != self._state():
             self._cache = None  # orders or trades changed since the levels were computed
         if not self._active_levels(bar) and not self._active(bar):
+            self._tick_done(bar, o)
             # nothing left that the path could fill: only the open trades' extremes move
             self._track_extremes_at(h)
             self._track_extremes_at(lo)
@@ -553,28 +571,38 @@ class Broker:
         path = (o, h, lo, c) if high_first else (o, lo, h, c)
         self._gapped(bar, o)
         self._advance_trailing(bar, o)
+        self._tick_done(bar, o)
         for a, b in itertools.pairwise(path):
             self._segment(bar, a, b)
+            self._tick_done(bar, b)
             self._track_extremes_at(b)
 
-    def _active(self, bar: int) -> list[Order]:
+    def _active(self, bar: int, at_close: bool = False) -> list[Order]:
+        """The price orders that may fill on ``bar``: those placed before it (at the close
+        with ``process_orders_on_close``, those placed on it too)."""
         active = []
         for order in list(self.pending):
-            if order.is_market or order.created_bar >= bar:
+            if (
+                order.is_market
+                or order.created_bar > bar
+                or (order.created_bar == bar and not at_close)
+            ):
                 continue
             if order.kind == EXIT and not self._arm(order):
                 continue
             active.append(order)
         return active
 
-    def _active_levels(self, bar: int) -> list[tuple[Order, str, int, float]]:
+    def _active_levels(
+        self, bar: int, at_close: bool = False
+    ) -> list[tuple[Order, str, int, float]]:
         """(order, kind, side, level) of every active order, kept until a fill, a triggered
         stop-limit or a moved trailing stop changes them."""
         cache = self._cache
         if cache is None:
             cache = [
                 (order, kind, side, level)
-                for order in self._active(bar)
+                for order in self._active(bar, at_close)
                 for kind, side, level in self._levels(order)
             ]
             self._cache = cache
@@ -586,11 +614,16 @@ class Broker:
         pending orders (a modified order is a new object) and the trades."""
         return (tuple(map(id, self.pending)), tuple(map(id, self.open_trades)), self._qty_changes)
 
-    def _gapped(self, bar: int, price: float, only: Order | None = None) -> None:
+    def _gapped(
+        self, bar: int, price: float, only: Order | None = None, at_close: bool = False
+    ) -> None:
         """Orders whose level the open jumped over fill at the open (``only``: one order
-        whose levels just changed, at the path's ``price``)."""
+        whose levels just changed, at the path's ``price``; ``at_close``: the orders the close
+        has passed, with ``process_orders_on_close``)."""
         while True:
-            for order, kind, side, level in self._active_levels(bar):
+            # all fill at this one price: the buys first, then the sells (each in book order)
+            levels = sorted(self._active_levels(bar, at_close), key=lambda x: -x[2])
+            for order, kind, side, level in levels:
                 if only is not None and order is not only:
                     continue
                 if kind == ACTIVATE:
@@ -651,14 +684,14 @@ class Broker:
         if not tick > 0:
             return list(prices)
         values = np.asarray(prices, dtype=np.float64)
-        return np.round(np.round(values / tick) * tick, 12).tolist()
+        return np.round(np.round(values / tick) * tick, self._tick_digits).tolist()
 
     def _grid(self, price: float) -> float:
         """A bar price on the symbol's tick grid (the nearest multiple of mintick)."""
         tick = self.mintick
         if not tick > 0 or _na(price):
             return price
-        return round(round(price / tick) * tick, 12)
+        return round(round(price / tick) * tick, self._tick_digits)
 
     def _on_tick(self, kind: str, side: int, price: float) -> float:
         """A level rounded to the tick grid away from the market: a buy stop up, a sell stop
@@ -670,7 +703,7 @@ class Broker:
         units = price / tick
         up = (kind == "stop") == (side > 0)
         n = math.ceil(units - 1e-6) if up else math.floor(units + 1e-6)
-        return round(n * tick, 12)
+        return round(n * tick, self._tick_digits)
 
     def _raw_levels(self, order: Order) -> list[tuple[str, int, float]]:
         if order.kind in (ENTRY, ORDER):
@@ -811,12 +844,34 @@ class Broker:
         self._cache = None
         if order not in self.pending:
             return
-        self._day_fills += 1  # one filled order (a reversal is one order)
+        if order.kind != EXIT:
+            self.pending.remove(order)
+        self._execute(order, price, bar, market=False)
+
+    def _execute(self, order: Order, price: float, bar: int, *, market: bool) -> None:
+        """Fill one order taken off the book at ``price``; an order that trades (a reversal
+        is one order) counts for ``max_intraday_filled_orders`` (see :meth:`_tick_done`)."""
+        before = self._executions
         if order.kind == EXIT:
             self._fill_exit(order, price, bar)
         else:
-            self.pending.remove(order)
-            self._fill(order, price, bar, market=False)
+            self._fill(order, price, bar, market=market)
+        if self._executions == before:
+            return
+        self._day_fills += 1
+        count = self.risk.max_intraday_filled_orders
+        if count is not None and self.trading_days is not None and self._day_fills >= count:
+            self._count_reached = True
+
+    def _tick_done(self, bar: int, price: float) -> None:
+        """The path has reached ``price`` (the open, a high or low, the close) and the orders
+        met on the way have filled: a ``max_intraday_filled_orders`` count reached by them
+        cancels the other orders and closes the position there, for the rest of the day."""
+        if self._count_reached:
+            self._count_reached = False
+            if not self.risk.halted:
+                comment = "Close Position (Max number of filled orders in one day)"
+                self._halt(bar, forever=False, price=price, market=True, comment=comment)
 
     def _fill(self, order: Order, price: float, bar: int, *, market: bool) -> None:
         if order.kind in (CLOSE, CLOSE_ALL):
@@ -831,11 +886,13 @@ class Broker:
         qty = self._order_qty(order, price)
         if not qty > 0:
             return
+        before = self._executions
         if order.kind == ENTRY:
             self._fill_entry(order, price, qty, bar)
         else:
             self._fill_raw(order, price, qty, bar)
-        self._oca(order, qty)
+        if self._executions != before:  # an order that did not trade leaves its group alone
+            self._oca(order, qty)
 
     def _fill_entry(self, order: Order, price: float, qty: float, bar: int) -> None:
         side = order.side
@@ -876,6 +933,8 @@ class Broker:
             self._open(order, side, remaining, price, bar)
 
     def _open(self, order: Order, side: int, qty: float, price: float, bar: int) -> None:
+        if not self._affordable(side, qty, price):
+            return
         commission = self._commission(qty, price)
         self.commission_paid += commission
         trade = OpenTrade(
@@ -892,12 +951,31 @@ class Broker:
             order.created_bar,
         )
         self.open_trades.append(trade)
+        self._executions += 1
         self._last_entry_id = order.id
+
+    def _affordable(self, side: int, qty: float, price: float) -> bool:
+        """Whether the equity at ``price`` covers the margin of the position with ``qty``
+        more contracts on ``side`` (margin 0: no check)."""
+        margin = self.config.margin_long if side > 0 else self.config.margin_short
+        if not margin:
+            return True
+        held = 0.0
+        open_profit = 0.0
+        for t in self.open_trades:
+            held += t.qty
+            open_profit += (price - t.entry_price) * t.qty * t.side * self.pointvalue
+            open_profit -= t.commission
+        equity = self.config.initial_capital + self.realized + open_profit
+        required = (held + qty) * price * self.pointvalue * margin / 100.0
+        return required <= equity + 1e-9
 
     def _close_target(self, order: Order) -> tuple[list[OpenTrade], float]:
         """The trades a ``close``/``close_all`` order acts on and the quantity it closes."""
         if order.kind == CLOSE_ALL:
             trades = list(self.open_trades)
+            if order.targets is not None:
+                trades = [t for t in trades if any(t is x for x in order.targets)]
         else:
             trades = [t for t in self.open_trades if t.entry_id == order.id]
         total = sum(t.qty for t in trades)
@@ -1002,6 +1080,7 @@ class Broker:
                 )
             )
             self.realized += profit
+            self._executions += 1
             trade.qty -= part
             trade.commission -= entry_commission
             remaining -= part
@@ -1034,7 +1113,7 @@ class Broker:
             self._place_exit(order)
         elif order.kind in (CLOSE, CLOSE_ALL):
             if immediately:
-                self._fill_close(order, self.closes[self.bar], self.bar)
+                self._execute(order, self.closes[self.bar], self.bar, market=False)
             else:
                 self._replace_market(order)
         else:
@@ -1055,7 +1134,7 @@ class Broker:
     def _place(self, order: Order) -> None:
         """Queue an entry/order: one with the id of a pending one of its kind replaces it. An
         entry against the position also carries that position's size (its reversal part)."""
-        position = self._position_after_pending_closes()
+        position = self._position_after_pending_market()
         if order.kind == ENTRY and position and (position > 0) != (order.side > 0):
             order.reverse = abs(position)
         if _na(order.qty) and not order.is_market:
@@ -1068,16 +1147,22 @@ class Broker:
                 return
         self.pending.append(order)
 
-    def _position_after_pending_closes(self) -> float:
-        """The position less what the ``strategy.close``/``close_all`` orders already pending
-        will close: an entry placed after them on the same bar reverses only what is left (a
-        ``close`` then ``entry`` flip opens the entry's own size, not twice that)."""
+    def _position_after_pending_market(self) -> float:
+        """The position the market orders already pending will leave: an entry placed after
+        them reverses that (a ``close`` then ``entry`` flip opens the entry's own size, not
+        twice that; a market entry then an opposite price entry on one bar: the price entry
+        carries the position the market entry will open)."""
         position = self.position_size
         for order in self.pending:
             if order.kind in (CLOSE, CLOSE_ALL):
                 trades, qty = self._close_target(order)
                 if trades:
                     position -= qty * trades[0].side
+            elif order.is_market and order.created_bar == self.bar and not _na(order.qty):
+                if order.kind == ENTRY and position * order.side < 0:
+                    position = order.side * float(order.qty)  # it reverses to its own size
+                else:
+                    position += order.side * float(order.qty)
         return position
 
     def _replace_market(self, order: Order) -> None:
@@ -1262,10 +1347,6 @@ class Broker:
             if self._day_start_equity - self.equity >= limit:
                 self._halt(bar, forever=False)
                 return
-        count = risk.max_intraday_filled_orders
-        if count is not None and self.trading_days is not None and self._day_fills >= count:
-            self._halt(bar, forever=False)
-            return
         rule = risk.max_drawdown
         if rule is not None:
             value, kind = rule
@@ -1274,10 +1355,24 @@ class Broker:
             if peak - self.equity >= limit:
                 self._halt(bar, forever=True)
 
-    def _halt(self, bar: int, *, forever: bool) -> None:
+    def _halt(
+        self,
+        bar: int,
+        *,
+        forever: bool,
+        price: float = NA,
+        market: bool = False,
+        comment: str = "",
+    ) -> None:
+        """Cancel the pending orders and flatten (at the close, or at ``price``)."""
         self.pending = []
+        self._cache = None
         if self.open_trades:
-            self._fill_close(Order("", CLOSE_ALL, 0, created_bar=bar), self.closes[bar], bar)
+            close = Order("", CLOSE_ALL, 0, comment=comment, created_bar=bar)
+            if _na(price):
+                self._fill_close(close, self.closes[bar], bar)
+            else:
+                self._fill(close, price, bar, market=market)
         self.risk.halted = True
         self.risk.halted_until_day = 1 << 62 if forever else self._day  # type: ignore[assignment]
 
@@ -1567,6 +1662,15 @@ TRADE_COLUMNS = [
     "commission",
     "is_open",
 ]
+
+
+def _decimals(tick: float) -> int:
+    """The decimals a multiple of ``tick`` is written with (0.01: 2, 0.025: 3; at most 12):
+    grid prices are rounded to them, so a level and a bar price on one tick are equal floats."""
+    for digits in range(13):
+        if tick > 0 and abs(round(tick, digits) - tick) <= tick * 1e-9:
+            return digits
+    return 12
 
 
 def _offset(entry: float, ticks: float, direction: int, tick: float) -> float:

@@ -81,6 +81,31 @@ def test_process_orders_on_close_fills_at_signal_close(run_strategy):
     assert r.trades["profit"].tolist() == [4.0]
 
 
+@pytest.mark.parametrize(
+    ("order", "bar2", "fill"),
+    [
+        # sell stop 1030 (high * 10) is passed by bar 1's close 101 -> fills there (measured:
+        # TradingView's order-deferred-flip-pooc-cross-bar probe, every entry at its signal
+        # bar's close)
+        ('strategy.entry("E", strategy.short, stop = high * 10)', (101, 102, 100, 101.5),
+         ("short", 1, 101.0)),
+        # a buy limit 105 is as good at the close 101 -> fills there too (the same close tick)
+        ('strategy.entry("E", strategy.long, limit = 105)', (101, 102, 100, 101.5),
+         ("long", 1, 101.0)),
+        # sell stop 99 is not passed at the close 101: it waits for bar 2, whose path
+        # O 101 -> H 102 -> L 98 meets it at 99
+        ('strategy.entry("E", strategy.short, stop = 99)', (101, 102, 98, 100),
+         ("short", 2, 99.0)),
+    ],
+)  # fmt: skip
+def test_process_orders_on_close_fills_price_orders_the_close_has_passed(
+    run_strategy, order, bar2, fill
+):
+    src = head(process_orders_on_close="true") + f"if bar_index == 1\n    {order}\n"
+    r = run_strategy(src, [flat(100), (100, 103, 99, 101), bar2, flat(100)])
+    assert fills(r, "direction", "entry_bar", "entry_price") == [fill]
+
+
 # ------------------------------------------------------------------ 15.2 intrabar path
 
 BRACKET = """
@@ -210,6 +235,23 @@ def test_several_orders_fill_in_path_order(run_strategy):
     assert fills(r, "entry_signal", "entry_bar", "entry_price") == [("A", 1, 99.0), ("B", 1, 97.0)]
 
 
+@pytest.mark.parametrize("short_first", [True, False])
+def test_orders_passed_at_one_open_fill_buys_first(run_strategy, short_first):
+    # a sell stop and a buy stop both at bar 1's close 4141.19 (in either source order); bar 2
+    # opens exactly there: both fill at the open, the buy first (long 1), then the sell, which
+    # was placed flat (1 contract) and closes it (measured: TradingView's
+    # order-dual-stop-open-tie probe, "long second at close" filled before "short first at
+    # close" on every tied open). The levels and the open are the same float on the tick grid.
+    short = '    strategy.entry("S", strategy.short, stop = close)\n'
+    long = '    strategy.entry("L", strategy.long, stop = close)\n'
+    src = head() + "if bar_index == 1\n" + (short + long if short_first else long + short)
+    bars = [flat(4140), (4140, 4142, 4139, 4141.19), (4141.19, 4141.5, 4130, 4135), flat(4135)]
+    r = run_strategy(src, bars)
+    assert fills(r, "direction", "entry_bar", "entry_price", "exit_bar", "exit_price") == [
+        ("long", 2, 4141.19, 2, 4141.19),
+    ]
+
+
 def test_exit_placed_with_entry_fills_on_entry_bar(run_strategy):
     # entry and its bracket (take profit 500 ticks = 105) placed on bar 0; bar 1
     # (100, 106, 99.5, 105): the entry fills at the open 100, then 100 -> 99.5 -> 106 reaches 105
@@ -283,10 +325,30 @@ def test_entry_against_position_reverses_it(run_strategy):
 
 
 def test_price_entry_placed_flat_only_closes_a_position_opened_later(run_strategy):
-    # market long and a sell stop 95 placed together on bar 0: the long fills at bar 1 open
-    # 100; bar 2 (99.5, 100, 94, 94.5) reaches 95. The stop's size was fixed when it was
-    # placed, while flat: 1 contract, which closes the long and opens nothing (measured on
-    # TradingView's slippage_limit list, trade 6; see tests/conformance)
+    # a long limit 99 placed on bar 0, a sell stop 95 on bar 1 while still flat; bar 2 opens
+    # at 99 (the limit fills there) and falls to 94 (the stop at 95). The stop's size was
+    # fixed when it was placed, while flat: 1 contract, which closes the long and opens
+    # nothing (measured on TradingView's slippage_limit list, trade 6; see tests/conformance)
+    src = head() + (
+        "if bar_index == 0\n"
+        '    strategy.entry("L", strategy.long, limit = 99)\n'
+        "if bar_index == 1\n"
+        '    strategy.entry("S", strategy.short, stop = 95)\n'
+        'plot(strategy.position_size, "pos")\n'
+    )
+    r = run_strategy(src, [flat(100), flat(100), (99, 99.5, 94, 94.5), flat(94)])
+    assert fills(r, "direction", "entry_bar", "entry_price", "exit_bar", "exit_price") == [
+        ("long", 2, 99.0, 2, 95.0),
+    ]
+    assert r.plots["pos"].tolist() == [0, 0, 0, 0]
+
+
+def test_price_entry_carries_the_position_a_pending_market_entry_will_open(run_strategy):
+    # a market long and then a sell stop 95 placed together on bar 0, while flat: the stop
+    # is sized against the position the market entry will leave (long 1), so it sells 1 + 1.
+    # The long fills at bar 1 open 100; bar 2 (99.5, 100, 94, 94.5) reaches 95: the stop
+    # closes the long and opens a short of 1 (measured: TradingView's
+    # pyramid-deferred-flip-close-all probe, 2025-12-13 04:00 long / 04:30 short of 1)
     src = head() + (
         "if bar_index == 0\n"
         '    strategy.entry("L", strategy.long)\n'
@@ -296,8 +358,9 @@ def test_price_entry_placed_flat_only_closes_a_position_opened_later(run_strateg
     r = run_strategy(src, [flat(100), flat(100), (99.5, 100, 94, 94.5), flat(94)])
     assert fills(r, "direction", "entry_bar", "entry_price", "exit_bar", "exit_price") == [
         ("long", 1, 100.0, 2, 95.0),
+        ("short", 2, 95.0, None, None),
     ]
-    assert r.plots["pos"].tolist() == [0, 1, 0, 0]
+    assert r.plots["pos"].tolist() == [0, 1, -1, -1]
 
 
 def test_price_entry_placed_while_in_position_reverses(run_strategy):
@@ -361,6 +424,32 @@ def test_price_entry_reversal_part_nets_the_closes_placed_before_it(run_strategy
         ("long", 1, 100.0, 2, 99.0, 1.0),
         ("short", 2, 95.0, None, None, short_qty),
     ]
+
+
+@pytest.mark.parametrize(
+    ("calls", "expected"),
+    [
+        # pyramiding 2: the second long, placed before the close_all, fills at bar 2 open 102;
+        # the close_all closes only the long held when it was placed (measured: TradingView's
+        # pyramid-deferred-flip-close-all probe, 2025-09-11 22:00)
+        (
+            '    strategy.entry("L", strategy.long)\n    strategy.close_all()\n',
+            [("long", 1, 101.0, 2, 102.0), ("long", 2, 102.0, None, None)],
+        ),
+        # the short reverses the long at bar 2 open 102; the close_all, placed for the long,
+        # leaves the new short alone (measured: the same probe, 2025-05-28 22:00, the other
+        # way round)
+        (
+            '    strategy.entry("S", strategy.short)\n    strategy.close_all()\n',
+            [("long", 1, 101.0, 2, 102.0), ("short", 2, 102.0, None, None)],
+        ),
+    ],
+)
+def test_close_all_closes_the_position_held_when_placed(run_strategy, calls, expected):
+    src = head(pyramiding=2) + 'if bar_index == 0\n    strategy.entry("L", strategy.long)\n'
+    src += "if bar_index == 1\n" + calls
+    r = run_strategy(src, [flat(100), flat(101), flat(102), flat(103)])
+    assert fills(r, "direction", "entry_bar", "entry_price", "exit_bar", "exit_price") == expected
 
 
 def test_default_sized_reversal_adds_the_position(run_strategy):
