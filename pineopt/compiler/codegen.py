@@ -41,6 +41,7 @@ from pineopt.lang.analyzer import Analysis
 from pineopt.lang.builtins import Signature
 from pineopt.lang.scopes import TypeInfo, UserFunction, UserType
 from pineopt.lang.types import Qualifier
+from pineopt.runtime.ops import EQUALITY_TOLERANCE
 
 NUMERIC = ("int", "float")
 MAX_INLINE_OFFSET = 10_000
@@ -1270,8 +1271,7 @@ class CodeGen:
             test = self.equality(left, right, left_node, right_node)
             return test if op == "==" else self.inequality(left, right, left_node, right_node)
         if op in ("<", ">", "<=", ">="):
-            cmp = {"<": ast.Lt(), ">": ast.Gt(), "<=": ast.LtE(), ">=": ast.GtE()}[op]
-            return P.compare(left, cmp, right)
+            return self.ordering(op, left, right, lt, rt)
         if op == "+":
             return P.binop(left, ast.Add(), right)
         if op == "-":
@@ -1295,6 +1295,21 @@ class CodeGen:
         if op == "%":
             return P.call("ops.mod", [left, right])
         raise CompileError(f"operator '{op}' is not supported", left_node)
+
+    @staticmethod
+    def ordering(op: str, left: ast.expr, right: ast.expr, lt: str, rt: str) -> ast.expr:
+        """``<``, ``>``, ``<=``, ``>=`` with Pine's float tolerance (``ops.EQUALITY_TOLERANCE``,
+        the one ``==`` uses): floats closer than it are equal, so ``a > b`` is
+        ``a - b > 1e-10`` and ``a >= b`` is ``a - b >= -1e-10``. Measured on TradingView's
+        trades: an RSI that moves by one ulp on a flat close (``rsi > rsi[1]``) does not count
+        as rising. Emitted as inline arithmetic (the same code on floats and numpy arrays; an
+        ``na`` operand makes the difference NaN, so every comparison is false); two ints compare
+        exactly, which is the same thing."""
+        cmp = {"<": ast.Lt(), ">": ast.Gt(), "<=": ast.LtE(), ">=": ast.GtE()}[op]
+        if lt == "int" and rt == "int":
+            return P.compare(left, cmp, right)
+        bound = EQUALITY_TOLERANCE if op in (">", "<=") else -EQUALITY_TOLERANCE
+        return P.compare(P.binop(left, ast.Sub(), right), cmp, P.const(bound))
 
     def equality(
         self, left: ast.expr, right: ast.expr, ln: n.Expr | None, rn: n.Expr | None
@@ -1978,8 +1993,7 @@ class CodeGen:
             fn = ("eq" if op == "==" else "ne") + ("_bool" if kind else "")
             return P.call(f"vector_ops.{fn}", [left, right])
         if op in ("<", ">", "<=", ">="):
-            cmp = {"<": ast.Lt(), ">": ast.Gt(), "<=": ast.LtE(), ">=": ast.GtE()}[op]
-            return P.compare(left, cmp, right)
+            return self.ordering(op, left, right, lt, rt)
         if op == "/":
             if (
                 self.version < 6

@@ -180,46 +180,47 @@ class _All:
 
 
 class Sma:
-    """``ta.sma`` from a running sum, as :func:`ta_vector.sma` (the same additions, so the
-    same bits); a length that changes from bar to bar restarts the sum over the new window."""
+    """``ta.sma``: :class:`ta_vector.RollingSum` / ``length``, stepped on every non-``na`` value
+    (the same object and operations as the vector path, so the same bits); a length that
+    changes from bar to bar restarts the accumulator over the previous values of the new
+    window."""
 
     name = "ta.sma"
-    __slots__ = ("buf", "length", "total")
+    __slots__ = ("acc", "buf", "length")
 
     def __init__(self) -> None:
         self.buf: History = History()
         self.length = 0
-        self.total = 0.0
+        self.acc: tv.RollingSum | None = None
 
     def update(self, source: float, length: int) -> float:
         n = _len(length, self.name)
         if source != source:
             return NAN
         buf = self.buf
-        buf.append(source)
         if n != self.length:  # a new length: restart from the previous bar's window of it
             self.length = n
-            total = 0.0
-            for value in buf[-(n + 1) : -1] if len(buf) > n else buf[:-1]:
-                total += value
-            self.total = total
-        if len(buf) > n:
-            self.total -= buf[-1 - n]
-        self.total += source
+            acc = self.acc = tv.RollingSum(n)
+            for value in buf[-n:]:
+                acc.push(value)
+        buf.append(source)
         if len(buf) > 2 * _KEEP:
             buf.keep_last(_KEEP)
+        total = self.acc.push(source)  # type: ignore[union-attr]
         if len(buf) < n:
             return NAN
-        return self.total / n
+        return total / n
 
 
-class MathSum(_Skip):
+class MathSum(Sma):
+    """``math.sum``: the :class:`ta_vector.RollingSum` itself."""
+
     name = "math.sum"
     __slots__ = ()
 
     def update(self, source: float, length: int) -> float:
-        w = self._window(source, length)
-        return NAN if w is None else reduce(add, w, 0.0)
+        average = super().update(source, length)
+        return average if average != average else self.acc.s  # type: ignore[union-attr]
 
 
 class Wma(_Skip):
@@ -235,7 +236,10 @@ class Wma(_Skip):
 
 
 class _Recursive:
-    __slots__ = ("alpha", "beta", "count", "n", "prev")
+    """Seed: ``ta.sma`` of the first ``length`` values (a :class:`ta_vector.RollingSum`), then
+    :meth:`_step` - the operations of ``ta_vector._recursive_ma``."""
+
+    __slots__ = ("acc", "alpha", "beta", "count", "n", "prev")
     name = ""
 
     def __init__(self) -> None:
@@ -246,6 +250,9 @@ class _Recursive:
     def _alpha(self, n: int) -> float:
         raise NotImplementedError
 
+    def _step(self, source: float) -> float:
+        return self.alpha * source + self.beta * self.prev
+
     def update(self, source: float, length: int) -> float:
         n = self.n
         if n == 0 or length != n:
@@ -254,16 +261,18 @@ class _Recursive:
                 self.n = n
                 self.alpha = self._alpha(n)
                 self.beta = 1.0 - self.alpha
+                self.acc = tv.RollingSum(n)
         if source != source:
             return NAN
         count = self.count
         if count >= n:
-            self.prev = self.alpha * source + self.beta * self.prev
+            self.prev = self._step(source)
             return self.prev
-        self.prev += source
+        total = self.acc.push(source)
         self.count = count + 1
         if count + 1 == n:
-            self.prev /= n
+            self.prev = total / n
+            self.acc = None
             return self.prev
         return NAN
 
@@ -279,11 +288,17 @@ class Ema(_Recursive):
 
 
 class Rma(_Recursive):
+    """``ta.rma``: SMA seed, then ``(prev * (length - 1) + x) / length``."""
+
     name = "ta.rma"
     __slots__ = ()
 
     def _alpha(self, n: int) -> float:
         return 1.0 / n
+
+    def _step(self, source: float) -> float:
+        n = self.n
+        return (self.prev * (n - 1) + source) / n
 
 
 class Vwma:
@@ -1342,11 +1357,15 @@ class _Mark:
 
 
 def _is_state(value: object) -> bool:
+    """A state object kept by a call site: a call-site class, or an accumulator such as
+    :class:`ta_vector.RollingSum` (slotted, from one of the runtime's state modules)."""
     cls = type(value)
-    return hasattr(cls, "update") and "__slots__" in dir(cls) and cls.__module__ in _STATE_MODULES
+    if "__slots__" not in dir(cls) or cls.__module__ not in _STATE_MODULES:
+        return False
+    return hasattr(cls, "update") or hasattr(cls, "push")
 
 
-_STATE_MODULES = (__name__, "pineopt.runtime.ops")
+_STATE_MODULES = (__name__, "pineopt.runtime.ops", "pineopt.runtime.ta_vector")
 
 
 def _snapshot(obj: object) -> list:

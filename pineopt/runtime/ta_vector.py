@@ -13,9 +13,11 @@ Two families of ``na`` handling (LANGUAGE-NOTES §12):
 * **na included** (``change``, ``mom``, ``alma``, ``swma``, ``linreg``, ``percentrank``): any
   ``na`` in the window makes the result ``na``.
 
-Window sums are computed per window, never as differences of a running cumulative sum (whose
-rounding drifts over long histories), adding the window's values oldest first from 0.0: the order
-``ta_series`` repeats, so both paths give the same bits. Implicit bar series (``high``, ``low``,
+``sma`` (and the seed of ``ema``/``rma``) is TradingView's rolling compensated sum
+(:class:`RollingSum`, one object both paths step). Other window sums are computed per window,
+never as differences of a running cumulative sum (whose rounding drifts over long histories),
+adding the window's values oldest first from 0.0: the order ``ta_series`` repeats, so both paths
+give the same bits. Implicit bar series (``high``, ``low``,
 ``close``, ``volume``) come first in every signature, in the order of ``ta_series.IMPLICIT``.
 Recursive indicators (``ema``, ``rma``,
 ``sar``, ``supertrend``) are plain O(n) loops.
@@ -196,17 +198,106 @@ def _window_sum(x: Array, n: int) -> Array:
     return _pad(_seq_sum(x, n), len(x))
 
 
-def _recursive_ma(x: Array, n: int, alpha: float) -> Array:
-    """SMA seed over the first ``n`` values, then ``alpha * x + (1 - alpha) * prev``."""
+class RollingSum:
+    """TradingView's rolling window sum (``math.sum``, and ``ta.sma`` = this / ``length``): a
+    compensated accumulator that each bar evicts the entry stored ``length`` values ago and adds
+    the new value, instead of summing the window afresh.
+
+    State: the sum ``s``, its compensation ``c`` and, per stored value, the *entry* it was added
+    with (what left the accumulator for it, which is not the raw value once ``c`` is non-zero).
+    A bar with value ``x``:
+
+    * **re-baseline** when ``c != 0``, ``x != 0`` and the rounding of ``x + |c|`` drops part of
+      ``|c|`` (``|c| - ((x + |c|) - x) > 0``): ``s`` becomes the plain sum of the window's raw
+      values newest first (``x + x[1] + ... + x[length-1]``), ``c = 0``, the entry is ``x``;
+    * **filling** (at most ``length`` values seen): one compensated add, ``y = x - c``,
+      ``s' = s + y``, ``c = (s' - s) - y``; the entry is ``y``;
+    * **steady**: with ``d`` the entry of the value leaving, ``y1 = -d - c``, ``t = s + y1``,
+      ``y2 = x - ((t - s) - y1)``, ``s' = t + y2``, ``c = (s' - t) - y2``; the entry is ``y2``.
+
+    The sum is reported once ``length`` values are in. This is PyneCore's published
+    measurement of Pine's engine; on TradingView's trades it decides the exact ties the way
+    TradingView does: the stochastic RSI probe's %K/%D ties (``k`` pinned at 0 or 100 for a few
+    bars, ``d`` landing a hair above or below it) go TradingView's way on 137 of 138 (the plain
+    running sum: about half), and so do the three exact ties of the exports. Note that a value
+    leaves with the entry it was stored with: after a run of zeros the sum can sit at a few
+    1e-17 instead of 0. The state is plain floats and lists, so ``ta_series`` steps the same
+    object bar by bar.
+    """
+
+    __slots__ = ("c", "entries", "n", "raw", "s")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.s = 0.0
+        self.c = 0.0
+        self.raw: list[float] = []
+        self.entries: list[float] = []
+
+    def push(self, x: float) -> float:
+        """Add the next value; the window sum, or NaN until ``n`` values are in."""
+        n = self.n
+        raw, entries = self.raw, self.entries
+        raw.append(x)
+        c = self.c
+        fires = False
+        if c != 0.0 and x != 0.0:
+            b = c if c > 0.0 else -c
+            r = x + b
+            if r != 0.0 and r - r == 0.0:  # finite
+                fires = b - (r - x) > 0.0
+        if fires:
+            total = x
+            for j in range(2, min(len(raw), n) + 1):
+                total += raw[-j]
+            self.s, self.c = total, 0.0
+            entries.append(x)
+        elif len(raw) <= n:
+            s = self.s
+            y = x - c
+            total = s + y
+            self.s, self.c = total, (total - s) - y
+            entries.append(y)
+        else:
+            s = self.s
+            y1 = -entries[-n] - c
+            t = s + y1
+            y2 = x - ((t - s) - y1)
+            total = t + y2
+            self.s, self.c = total, (total - t) - y2
+            entries.append(y2)
+        if len(raw) > 2 * n + 64:  # keep the window and the entry that leaves next
+            del raw[: -n - 1], entries[: -n - 1]
+        return self.s if len(raw) >= n else math.nan
+
+
+def _rolling_sums(x: Array, n: int) -> Array:
+    """:class:`RollingSum` over every value of ``x`` (no ``na``): NaN until ``n`` are in."""
+    acc = RollingSum(n)
+    push = acc.push
+    return np.array([push(v) for v in x.tolist()], dtype=np.float64)
+
+
+def _recursive_ma(x: Array, n: int, alpha: float | None) -> Array:
+    """Seeded with ``ta.sma`` of the first ``n`` values (the rolling sum / ``n``), then
+    ``alpha * x + (1 - alpha) * prev`` (``ema``), or ``(prev * (n - 1) + x) / n`` when
+    ``alpha`` is None (``rma``: TradingView's Wilder step; the ``alpha = 1/n`` form differs
+    from it in the last bits on most bars, which moves exact ties of oscillators built on it)."""
     out = np.full(len(x), np.nan)
     if len(x) < n:
         return out
     values = x.tolist()
-    prev = 0.0
+    acc = RollingSum(n)
     for v in values[:n]:
-        prev += v
+        prev = acc.push(v)
     prev /= n
     out[n - 1] = prev
+    if alpha is None:
+        m = n - 1
+        for i in range(n, len(values)):
+            prev = (prev * m + values[i]) / n
+            out[i] = prev
+        return out
     beta = 1.0 - alpha
     for i in range(n, len(values)):
         prev = alpha * values[i] + beta * prev
@@ -218,41 +309,38 @@ def _recursive_ma(x: Array, n: int, alpha: float) -> Array:
 
 
 def sma(source: Array, length: int) -> Array:
-    """``ta.sma``: mean of the last ``length`` non-``na`` values, from a running sum: the values
-    are added oldest first until the window is full, then each bar subtracts ``x[length]`` and
-    adds ``x``.
+    """``ta.sma``: mean of the last ``length`` non-``na`` values: TradingView's rolling window
+    sum (:class:`RollingSum`) divided by ``length``.
 
-    That rounding is TradingView's: where two averages tie exactly, its exports cross (or not)
-    as the running sum's residue says. Of ten summation orders measured on the three exact ties
-    in the exports (``valuewhen.csv`` bar 116, ``futures_pnl`` trades 203-204 and 281-282), only
-    this one reproduces all three; a window summed afresh or a compensated sum does not."""
+    Its rounding decides exact ties: where two averages are equal in exact arithmetic (a %K
+    pinned at 0 or 100 for a few bars and its %D catching up), TradingView's exports cross or
+    not as the compensated sum's last bits say. Measured on the stochastic RSI probe (138 such
+    ties, from the chart's first bar): this accumulator reproduces 137 (the other one falls 50
+    bars after the chart's first bar, where the window warm-up still matters),
+    the plain running sum (subtract ``x[length]``, add ``x``) about half; it also reproduces
+    the three exact ties of the exports (``valuewhen.csv`` bar 116, ``futures_pnl`` trades
+    203-204 and 281-282)."""
     n = _length(length, "sma")
     return _skip_na(lambda x: _running_mean(x, n), _f64(source))
 
 
 def _running_mean(x: Array, n: int) -> Array:
-    out = np.full(len(x), np.nan)
-    values = x.tolist()
-    total = 0.0
-    for t, value in enumerate(values):
-        if t >= n:
-            total -= values[t - n]
-        total += value
-        if t >= n - 1:
-            out[t] = total / n
-    return out
+    return _rolling_sums(x, n) / n
 
 
 def ema(source: Array, length: int) -> Array:
-    """``ta.ema``: α = 2/(length+1), seeded with the SMA of the first ``length`` values."""
+    """``ta.ema``: α = 2/(length+1), seeded with the SMA (:func:`sma`) of the first ``length``
+    values, then ``α·x + (1 - α)·prev``."""
     n = _length(length, "ema")
     return _skip_na(lambda x: _recursive_ma(x, n, 2.0 / (n + 1)), _f64(source))
 
 
 def rma(source: Array, length: int) -> Array:
-    """``ta.rma`` (Wilder): α = 1/length, seeded with the SMA of the first ``length`` values."""
+    """``ta.rma`` (Wilder): seeded with the SMA of the first ``length`` values, then
+    ``(prev * (length - 1) + x) / length`` (not ``α·x + (1 - α)·prev`` with α = 1/length: the
+    last bits differ on most bars, and the stochastic RSI probe's ties need this form)."""
     n = _length(length, "rma")
-    return _skip_na(lambda x: _recursive_ma(x, n, 1.0 / n), _f64(source))
+    return _skip_na(lambda x: _recursive_ma(x, n, None), _f64(source))
 
 
 def wma(source: Array, length: int) -> Array:
@@ -359,13 +447,14 @@ def cmo(source: Array, length: int) -> Array:
 
 
 def _math_sum(x: Array, n: int) -> Array:
-    """``math.sum``: window sum of the last ``n`` non-``na`` values."""
-    return _skip_na(lambda v: _window_sum(v, n), x)  # type: ignore[return-value]
+    """``math.sum``: window sum of the last ``n`` non-``na`` values (:class:`RollingSum`)."""
+    return _skip_na(lambda v: _rolling_sums(v, n), x)  # type: ignore[return-value]
 
 
 def math_sum(source: Array, length: int) -> Array:
     """``math.sum(source, length)``: the sum of the last ``length`` non-``na`` values (an ``na``
-    bar gives ``na`` and is skipped); each window is summed exactly."""
+    bar gives ``na`` and is skipped), kept by TradingView's rolling sum (:class:`RollingSum`,
+    the accumulator of ``ta.sma``)."""
     return _math_sum(_f64(source), _length(length, "math.sum"))
 
 

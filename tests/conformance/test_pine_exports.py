@@ -90,7 +90,7 @@ TA = [
 ]  # fmt: skip
 
 EXPORTS = [Export(f"ta/{name}.csv") for name in TA] + [
-    Export("ta/correlation.csv", known={"correlation": _bars(91, 127, 149)}),
+    Export("ta/correlation.csv", known={"correlation": _bars(127, 130, 131)}),
     Export("ta/vwap.csv", "ta/vwap.toml"),
     Export("base/na.csv"),
     Export("base/time.csv", titles={"time (2)": "time"}),

@@ -44,6 +44,31 @@ def test_rma_wilder_step() -> None:
     assert same(out, [NA, 2, 3.5, 6.25])
 
 
+def test_rma_step_is_prev_times_n_minus_1_plus_x_over_n_to_the_bit() -> None:
+    # seed (1 + 2 + 4) / 3 = 2.3333333333333335; next (seed * 2 + 5) / 3 = 9.666666666666668 / 3
+    # = 3.2222222222222228, while the alpha form 5/3 + (2/3) * seed rounds to
+    # 3.2222222222222223: TradingView's rma is the first (it decides the stochastic RSI ties).
+    out = ta.rma(np.array([1.0, 2.0, 4.0, 5.0]), 3)
+    assert out[3] == 3.2222222222222228
+    assert out[3] != (1 / 3) * 5.0 + (1 - 1 / 3) * out[2]
+
+
+def test_sma_is_a_compensated_rolling_sum() -> None:
+    # 0.1, 0.1, 1.1 then zeros, length 3. The rolling sum: 0.1, 0.2, 1.3 (exact adds, c = 0);
+    # evicting 0.1 gives t = 1.2 with the lost bits kept in c = -8.3e-17, evicting 0.1 again
+    # 1.1 (c = 5.6e-17), evicting 1.1 exactly 0.0. A plain running sum ends at -2.2e-16 instead
+    # (1.3 - 0.1 - 0.1 - 1.1), an average of -7.4e-17 that would cross below 0.
+    out = ta.sma(np.array([0.1, 0.1, 1.1, 0.0, 0.0, 0.0]), 3)
+    assert out[5] == 0.0
+    # 0.1, 0.2, 0.7: after 0.1 + 0.2 the compensation is 2.8e-17, and adding 0.7 to it would
+    # lose part of it (0.7 + 2.8e-17 rounds to 0.7), so the accumulator re-baselines to the
+    # plain newest-first sum 0.7 + 0.2 + 0.1 = 0.9999999999999999 with c = 0; evicting the
+    # three values then leaves -1.1e-16 (the plain running sum would have ended at 0.0).
+    out = ta.sma(np.array([0.1, 0.2, 0.7, 0.0, 0.0, 0.0]), 3)
+    assert out[2] == 0.9999999999999999 / 3
+    assert out[5] == -1.1102230246251565e-16 / 3
+
+
 def test_wma_weights() -> None:
     assert same(ta.wma(X, 3), [NA, NA, (1 + 4 + 9) / 6, (2 + 6 + 12) / 6, 26 / 6, 32 / 6])
 
@@ -242,7 +267,7 @@ def test_invalid_length_is_a_runtime_error(call) -> None:
 
 
 def test_running_sma_drifts_far_less_than_the_conformance_tolerance() -> None:
-    """``ta.sma`` keeps TradingView's running sum; after 60,000 bars its rounding drift stays
+    """``ta.sma`` keeps TradingView's rolling sum; after 60,000 bars its rounding drift stays
     orders of magnitude below the 1e-7 relative tolerance the exports are held to."""
     rng = np.random.default_rng(1)
     x = 30000 + np.cumsum(rng.normal(size=60000))
