@@ -115,7 +115,7 @@ class ProbeResult:
     error: str | None = None
     seconds: float = 0.0
     trades: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def exact(self) -> bool:
@@ -143,6 +143,8 @@ class ProbeResult:
             data["error"] = self.error
         if self.score is not None:
             data.update(self.score.to_dict())
+        if self.notes:
+            data["notes"] = list(self.notes)
         return data
 
 
@@ -292,12 +294,33 @@ def run_probe(
             raise DataError(f"{probe.name}: {SCRIPT} is not a strategy() script")
         result.trades = len(ran.trades)
         result.score = score_trades(ran.trades, tv)
+        result.notes = _feed_notes(data.frame.index, result.score)
     except PineOptError as exc:
         result.error = _one_line(exc)
     except Exception as exc:
         result.error = f"internal error: {type(exc).__name__}: {_one_line(exc)}"
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _feed_notes(index: pd.DatetimeIndex, score: Score) -> list[str]:
+    """What makes a probe's chart unlike TradingView's: a feed that starts after its first
+    fill (or ends before its last) cannot be the chart the export came from."""
+    if score.window is None or not len(index):
+        return []
+    first, last = score.window
+    notes = []
+    if index[0] > first:
+        notes.append(
+            f"the chart starts {index[0]:%Y-%m-%d %H:%M} UTC, after TradingView's first fill "
+            f"({first:%Y-%m-%d %H:%M} UTC): it is not the chart the export came from"
+        )
+    if index[-1] < last:
+        notes.append(
+            f"the chart ends {index[-1]:%Y-%m-%d %H:%M} UTC, before TradingView's last fill "
+            f"({last:%Y-%m-%d %H:%M} UTC)"
+        )
+    return notes
 
 
 def _one_line(exc: BaseException) -> str:
@@ -367,11 +390,12 @@ def probe_line(result: ProbeResult) -> str:
     if result.score is None:
         return f"{head}  {result.error}"
     s = result.score
-    return (
+    line = (
         f"{head}  entries {s.matched_entries}/{s.tv_entries} (ours {s.our_entries}) "
         f"exits {s.matched_exits}/{s.tv_exits} (ours {s.our_exits}) "
         f"prices {s.entry_price_match:.3f}/{s.exit_price_match:.3f}  {result.seconds:.1f}s"
     )
+    return "\n".join([line, *(f"           note: {note}" for note in result.notes)])
 
 
 def summary_line(results: Iterable[ProbeResult]) -> str:
@@ -418,6 +442,7 @@ def report_text(results: list[ProbeResult], count: int = 10) -> str:
                 continue
             where = r.score.divergence.text() if r.score.divergence else "prices only"
             lines.append(f"  {r.name} (worst ratio {r.score.worst_ratio:.3f}): {where}")
+            lines.extend(f"    note: {note}" for note in r.notes)
         parts.append("\n".join(lines))
     parts.append(summary_line(results))
     return "\n".join(parts)

@@ -138,3 +138,18 @@ def test_chart_start_time_forms():
     assert chart_start_time("2025-03-31T08:00+08:00") == want
     with pytest.raises(DataError, match="not a time"):
         chart_start_time("soon")
+
+
+def test_a_chart_starting_after_the_exports_first_fill_is_noted(probe_dir):
+    probe = find_probes(probe_dir, "match")[0]
+    feed = default_feed(probe_dir)
+    late = Probe(probe.name, probe.folder, {"Exit bar": 3, "ohlcv_start_ms": 1735693200000})
+    result = run_probe(late, feed)  # the chart from 01:00, after TradingView's entry at 00:45
+    assert result.verdict == "differs"
+    note = (
+        "the chart starts 2025-01-01 01:00 UTC, after TradingView's first fill "
+        "(2025-01-01 00:45 UTC): it is not the chart the export came from"
+    )
+    assert result.notes == [note]
+    assert f"note: {note}" in report_text([result])
+    assert run_probe(probe, feed).notes == []
