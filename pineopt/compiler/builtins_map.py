@@ -255,6 +255,15 @@ def supported_names() -> frozenset[str]:
     return frozenset(names)
 
 
+def _is_value(cls: type, name: str) -> bool:
+    """``name`` is a ``strategy.*`` variable the broker answers: a property or attribute of
+    one of its classes (methods are order calls, not variables)."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return not callable(klass.__dict__[name]) or isinstance(klass.__dict__[name], property)
+    return False
+
+
 def strategy_names() -> set[str]:
     """``strategy()`` and every ``strategy.*`` function and variable the broker implements."""
     from pineopt.strategy.broker import Broker
@@ -270,7 +279,7 @@ def strategy_names() -> set[str]:
             accessor = group in ("closedtrades", "opentrades")
             if accessor or hasattr(Broker, member.replace(".", "_")):
                 names.add(name)
-        elif member in Broker.__dict__ or member in _BROKER_VALUES:
+        elif _is_value(Broker, member) or member in _BROKER_VALUES:
             names.add(name)
     return names
 

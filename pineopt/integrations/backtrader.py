@@ -107,22 +107,22 @@ import numpy as np
 import pandas as pd
 
 from pineopt.errors import DataError, PineOptError, PineRuntimeError
-from pineopt.strategy.broker import (
+from pineopt.strategy.broker import Broker
+from pineopt.strategy.config import (
+    COMMISSION_PER_CONTRACT,
+    COMMISSION_PER_ORDER,
+    COMMISSION_PERCENT,
+    StrategyConfig,
+)
+from pineopt.strategy.orders import (
     CLOSE,
     CLOSE_ALL,
     ENTRY,
     EXIT,
     OCA_CANCEL,
     ORDER,
-    Broker,
     Order,
-    _na,
-)
-from pineopt.strategy.config import (
-    COMMISSION_PER_CONTRACT,
-    COMMISSION_PER_ORDER,
-    COMMISSION_PERCENT,
-    StrategyConfig,
+    is_na,
 )
 
 __all__ = ["BridgeBroker", "PineStrategy", "pandas_feed", "run_in_cerebro"]
@@ -326,7 +326,7 @@ class BridgeBroker(Broker):
     def _submit(self, order: Order, *, immediately: bool = False) -> None:
         """Every order call of the script (Broker builds the order): recorded, sent after the
         bar. ``immediately=true`` closes become ordinary market orders."""
-        if order.kind == EXIT and not (_na(order.trail_price) and _na(order.trail_points)):
+        if order.kind == EXIT and not (is_na(order.trail_price) and is_na(order.trail_points)):
             raise PineRuntimeError(
                 "strategy.exit: trailing stops are not supported by the backtrader bridge"
             )
@@ -673,15 +673,15 @@ class PineStrategy(bt.Strategy):
         side = order.side
         levels = {k: p for k, _, p in broker._levels(order)}
         stop, limit = levels.get("stop", NA), NA
-        if not _na(order.limit):
+        if not is_na(order.limit):
             limit = broker._on_tick("limit", side, order.limit)
         if order.is_market:
             qty = broker._order_qty(order, broker.closes[bar])
         else:
             qty = (
                 float(order.qty)
-                if not _na(order.qty)
-                else broker._qty_for(broker._budget(), stop if not _na(stop) else limit)
+                if not is_na(order.qty)
+                else broker._qty_for(broker._budget(), stop if not is_na(stop) else limit)
             )
         if not qty > 0:
             return
@@ -698,11 +698,11 @@ class PineStrategy(bt.Strategy):
                 if order.is_market:
                     self._cancel_exit_legs(None)
         kw: dict[str, Any] = {}
-        if not _na(stop) and not _na(limit):
+        if not is_na(stop) and not is_na(limit):
             kw.update(exectype=bt.Order.StopLimit, price=stop, plimit=limit)
-        elif not _na(stop):
+        elif not is_na(stop):
             kw.update(exectype=bt.Order.Stop, price=stop)
-        elif not _na(limit):
+        elif not is_na(limit):
             kw.update(exectype=bt.Order.Limit, price=limit)
         if order.oca_name and order.oca_type == OCA_CANCEL:
             anchor = self._oca.get(order.oca_name)
@@ -731,8 +731,8 @@ class PineStrategy(bt.Strategy):
             return
         if self._projected * trades[0].side <= 0:
             return  # an entry sent before it turns the position over: its trades are gone
-        qty = total if _na(order.qty) else min(float(order.qty), total)
-        if _na(order.qty) and order.qty_percent < 100:
+        qty = total if is_na(order.qty) else min(float(order.qty), total)
+        if is_na(order.qty) and order.qty_percent < 100:
             qty = broker._round_qty(total * order.qty_percent / 100)
         sent = self._submit(-trades[0].side, qty, (order.kind, order, ""))
         if sent is not None:
@@ -753,7 +753,7 @@ class PineStrategy(bt.Strategy):
         if any(e is None or order.from_entry in ("", e) for e in self._closing.values()):
             return  # a market order closes these trades at the next open
         total = sum(t.qty for t in trades)
-        if not _na(order.qty):
+        if not is_na(order.qty):
             qty = min(float(order.qty), total)
         elif order.qty_percent < 100:
             qty = broker._round_qty(total * order.qty_percent / 100)
@@ -771,12 +771,12 @@ class PineStrategy(bt.Strategy):
                 self.cancel(leg)
         state.legs, state.key = [], wanted
         first = None
-        if not _na(take):
+        if not is_na(take):
             first = self._submit(
                 side, qty, (EXIT, order, "profit"), exectype=bt.Order.Limit, price=take
             )
             state.legs.append((first, "profit"))
-        if not _na(stop):
+        if not is_na(stop):
             kw: dict[str, Any] = {"oco": first} if first is not None else {}
             leg = self._submit(side, qty, (EXIT, order, "loss"), exectype=bt.Order.Stop, price=stop,
                                **kw)  # fmt: skip
@@ -804,9 +804,9 @@ def _same(a: tuple, b: tuple) -> bool:
     if len(a) != len(b):
         return False
     for x, y in zip(a, b, strict=True):
-        if _na(x) and _na(y):
+        if is_na(x) and is_na(y):
             continue
-        if _na(x) or _na(y) or abs(float(x) - float(y)) > 1e-9:
+        if is_na(x) or is_na(y) or abs(float(x) - float(y)) > 1e-9:
             return False
     return True
 

@@ -1,0 +1,420 @@
+"""Trade bookkeeping: fills turned into open and closed trades, and the run's results.
+
+:class:`TradeBook` (a part of :class:`~pineopt.strategy.broker.Broker`) executes a filled order:
+an entry closes what it can of the opposite position and opens the rest, exits and closes
+take trades first in first out (or by entry with ``close_entries_rule = "ANY"``), OCA groups
+cancel or reduce their other orders; :meth:`TradeBook.result` lays the trades and the equity
+out as DataFrames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pineopt.strategy.config import (
+    StrategyConfig,
+)
+from pineopt.strategy.orders import (
+    CLOSE,
+    CLOSE_ALL,
+    ENTRY,
+    EXIT,
+    NA,
+    OCA_CANCEL,
+    OCA_REDUCE,
+    Order,
+    is_na,
+)
+
+
+@dataclass(slots=True)
+class OpenTrade:
+    """An entry still (partly) open."""
+
+    entry_id: str
+    side: int
+    qty: float
+    entry_price: float
+    entry_bar: int
+    entry_time: int
+    comment: str
+    commission: float
+    best: float = NA
+    worst: float = NA
+    placed_bar: int = -1  # the bar the entry order was placed on
+
+
+@dataclass(slots=True)
+class ClosedTrade:
+    """A trade (or the closed part of one)."""
+
+    entry_id: str
+    side: int
+    qty: float
+    entry_price: float
+    entry_bar: int
+    entry_time: int
+    entry_comment: str
+    exit_id: str
+    exit_price: float
+    exit_bar: int
+    exit_time: int
+    exit_comment: str
+    profit: float
+    commission: float
+    max_runup: float
+    max_drawdown: float
+
+
+@dataclass
+class StrategyResult:
+    """What the broker leaves after the last bar."""
+
+    trades: pd.DataFrame
+    equity: pd.DataFrame
+    config: StrategyConfig
+    margin_calls: int = 0
+    orders: list = field(default_factory=list)
+
+
+TRADE_COLUMNS = [
+    "trade",
+    "direction",
+    "entry_time",
+    "entry_price",
+    "entry_signal",
+    "entry_bar",
+    "exit_time",
+    "exit_price",
+    "exit_signal",
+    "exit_bar",
+    "qty",
+    "profit",
+    "profit_pct",
+    "cum_profit",
+    "mfe",
+    "mae",
+    "bars",
+    "commission",
+    "is_open",
+]
+
+
+class TradeBook:
+    """Executing fills as trades, and the results (a part of
+    :class:`~pineopt.strategy.broker.Broker`)."""
+
+    def _fill_price_order(self, order: Order, price: float, bar: int) -> None:
+        self._cache = None
+        if order not in self.pending:
+            return
+        if order.kind != EXIT:
+            self.pending.remove(order)
+        self._execute(order, price, bar, market=False)
+
+    def _execute(self, order: Order, price: float, bar: int, *, market: bool) -> None:
+        """Fill one order taken off the book at ``price``; an order that trades (a reversal
+        is one order) counts for ``max_intraday_filled_orders`` (see :meth:`_tick_done`)."""
+        before = self._executions
+        if order.kind == EXIT:
+            self._fill_exit(order, price, bar)
+        else:
+            self._fill(order, price, bar, market=market)
+        if self._executions == before:
+            return
+        self._day_fills += 1
+        count = self.risk.max_intraday_filled_orders
+        if count is not None and self.trading_days is not None and self._day_fills >= count:
+            self._count_reached = True
+
+    def _fill(self, order: Order, price: float, bar: int, *, market: bool) -> None:
+        if order.kind in (CLOSE, CLOSE_ALL):
+            self._fill_close(
+                order, self._slipped(price, -self._position_side()) if market else price, bar
+            )
+            return
+        if self.risk.halted:
+            return
+        if market:
+            price = self._slipped(price, order.side)
+        qty = self._order_qty(order, price)
+        if not qty > 0:
+            return
+        before = self._executions
+        if order.kind == ENTRY:
+            self._fill_entry(order, price, qty, bar)
+        else:
+            self._fill_raw(order, price, qty, bar)
+        if self._executions != before:  # an order that did not trade leaves its group alone
+            self._oca(order, qty)
+
+    def _fill_entry(self, order: Order, price: float, qty: float, bar: int) -> None:
+        side = order.side
+        allowed = self.risk.allow_entry_in
+        blocked = (allowed == "strategy.direction.long" and side < 0) or (
+            allowed == "strategy.direction.short" and side > 0
+        )
+        # the order's size was fixed when it was placed: the opposite position then (if any)
+        # plus the entry; it closes what it can of the opposite position and opens the rest
+        qty += order.reverse
+        opposite = [t for t in self.open_trades if t.side != side]
+        if opposite:
+            held = sum(t.qty for t in opposite)
+            closing = held if blocked else min(held, qty)
+            self._close_qty(opposite, closing, price, bar, order.id, order.comment or order.id)
+            qty -= closing
+        if blocked or not qty > 1e-12:
+            return
+        same = sum(1 for t in self.open_trades if t.side == side)
+        if same >= self.config.max_entries:
+            return
+        if not is_na(self.risk.max_position_size):
+            room = self.risk.max_position_size - abs(self.position_size)
+            qty = min(qty, self._round_qty(room))
+            if not qty > 0:
+                return
+        self._open(order, side, qty, price, bar)
+
+    def _fill_raw(self, order: Order, price: float, qty: float, bar: int) -> None:
+        side = order.side
+        remaining = qty
+        opposite = [t for t in self.open_trades if t.side != side]
+        if opposite:
+            closing = min(remaining, sum(t.qty for t in opposite))
+            self._close_qty(opposite, closing, price, bar, order.id, order.comment or order.id)
+            remaining -= closing
+        if remaining > 1e-12:
+            self._open(order, side, remaining, price, bar)
+
+    def _open(self, order: Order, side: int, qty: float, price: float, bar: int) -> None:
+        if not self._affordable(side, qty, price):
+            return
+        commission = self._commission(qty, price)
+        self.commission_paid += commission
+        trade = OpenTrade(
+            order.id,
+            side,
+            qty,
+            price,
+            bar,
+            self.times[bar],
+            order.comment or order.id,
+            commission,
+            price,
+            price,
+            order.created_bar,
+        )
+        self.open_trades.append(trade)
+        self._executions += 1
+        self._last_entry_id = order.id
+
+    def _close_target(self, order: Order) -> tuple[list[OpenTrade], float]:
+        """The trades a ``close``/``close_all`` order acts on and the quantity it closes."""
+        if order.kind == CLOSE_ALL:
+            trades = list(self.open_trades)
+            if order.targets is not None:
+                trades = [t for t in trades if any(t is x for x in order.targets)]
+        else:
+            trades = [t for t in self.open_trades if t.entry_id == order.id]
+        total = sum(t.qty for t in trades)
+        qty = total if is_na(order.qty) else min(float(order.qty), total)
+        if is_na(order.qty) and order.qty_percent < 100:
+            qty = self._round_qty(total * order.qty_percent / 100)
+        return trades, qty
+
+    def _fill_close(self, order: Order, price: float, bar: int) -> None:
+        trades, qty = self._close_target(order)
+        if not trades:
+            return
+        exit_id = order.comment or (
+            "Close entry(s) order " + order.id if order.kind == CLOSE else "Close position order"
+        )
+        self._close_qty(trades, qty, price, bar, order.id, exit_id)
+
+    def _fill_exit(self, order: Order, price: float, bar: int) -> None:
+        trades = self._trades_for(order)
+        if not trades:
+            return
+        qty = self._exit_qty(order, trades)
+        if not qty > 0:
+            return
+        side = -trades[0].side
+        if self.config.close_entries_rule == "FIFO":
+            # FIFO: the exit closes the oldest trades of the position, whatever their entry
+            trades = [t for t in self.open_trades if t.side == trades[0].side]
+        kind = self._exit_kind(order, price, side)
+        comment = (
+            {
+                "profit": order.comment_profit,
+                "loss": order.comment_loss,
+                "trailing": order.comment_trailing,
+            }.get(kind)
+            or order.comment
+            or order.id
+        )
+        self._close_qty(trades, qty, price, bar, order.id, comment)
+        self.pending.remove(order)
+        if order.oca_name:
+            self._oca(order, qty)
+
+    def _close_qty(
+        self,
+        trades: list[OpenTrade],
+        qty: float,
+        price: float,
+        bar: int,
+        exit_id: str,
+        comment: str,
+    ) -> None:
+        """Close ``qty`` of ``trades``, oldest first (or the given trades in order)."""
+        remaining = qty
+        exit_commission_total = self._commission(qty, price)
+        self.commission_paid += exit_commission_total
+        for trade in list(trades):
+            if remaining <= 1e-12:
+                break
+            part = min(trade.qty, remaining)
+            share = part / trade.qty
+            entry_commission = trade.commission * share
+            exit_commission = exit_commission_total * (part / qty) if qty else 0.0
+            gross = (price - trade.entry_price) * part * trade.side * self.pointvalue
+            profit = gross - entry_commission - exit_commission
+            best = trade.best if trade.side > 0 else trade.worst
+            worst = trade.worst if trade.side > 0 else trade.best
+            runup = max(0.0, (best - trade.entry_price) * trade.side * part * self.pointvalue)
+            drawdown = min(0.0, (worst - trade.entry_price) * trade.side * part * self.pointvalue)
+            self.closed.append(
+                ClosedTrade(
+                    trade.entry_id,
+                    trade.side,
+                    part,
+                    trade.entry_price,
+                    trade.entry_bar,
+                    trade.entry_time,
+                    trade.comment,
+                    exit_id,
+                    price,
+                    bar,
+                    self.times[bar],
+                    comment,
+                    profit,
+                    entry_commission + exit_commission,
+                    runup,
+                    drawdown,
+                )
+            )
+            self.realized += profit
+            self._executions += 1
+            trade.qty -= part
+            trade.commission -= entry_commission
+            remaining -= part
+            self._qty_changes += 1
+            if trade.qty <= 1e-12:
+                self.open_trades.remove(trade)
+
+    def _oca(self, order: Order, qty: float) -> None:
+        if not order.oca_name:
+            return
+        for other in list(self.pending):
+            if other is order or other.oca_name != order.oca_name:
+                continue
+            if order.oca_type == OCA_CANCEL and other.oca_type == OCA_CANCEL:
+                self.pending.remove(other)
+            elif (
+                order.oca_type == OCA_REDUCE
+                and other.oca_type == OCA_REDUCE
+                and not is_na(other.qty)
+            ):
+                other.qty -= qty
+                self._qty_changes += 1
+                if other.qty <= 1e-12:
+                    self.pending.remove(other)
+
+    @staticmethod
+    def _avg_price(trades: list[OpenTrade]) -> float:
+        total = sum(t.qty for t in trades)
+        return sum(t.entry_price * t.qty for t in trades) / total if total else NA
+
+    def _position_side(self) -> int:
+        size = self.position_size
+        return 1 if size > 0 else -1 if size < 0 else 0
+
+    def result(self, index: pd.DatetimeIndex) -> StrategyResult:
+        """The trades (closed ones, then those still open, valued at the last close) and the
+        per-bar equity."""
+        rows = []
+        cumulative = 0.0
+        times = pd.DatetimeIndex(index)
+        for number, t in enumerate(self.closed, start=1):
+            cumulative += t.profit
+            cost = t.entry_price * t.qty * self.pointvalue
+            rows.append(
+                {
+                    "trade": number,
+                    "direction": "long" if t.side > 0 else "short",
+                    "entry_time": times[t.entry_bar],
+                    "entry_price": t.entry_price,
+                    "entry_signal": t.entry_comment,
+                    "entry_bar": t.entry_bar,
+                    "exit_time": times[t.exit_bar],
+                    "exit_price": t.exit_price,
+                    "exit_signal": t.exit_comment,
+                    "exit_bar": t.exit_bar,
+                    "qty": t.qty,
+                    "profit": t.profit,
+                    "profit_pct": t.profit / cost * 100 if cost else NA,
+                    "cum_profit": cumulative,
+                    "mfe": t.max_runup,
+                    "mae": t.max_drawdown,
+                    "bars": t.exit_bar - t.entry_bar,
+                    "commission": t.commission,
+                    "is_open": False,
+                }
+            )
+        last = len(self.closes) - 1
+        for t in self.open_trades:
+            price = self.closes[last]
+            profit = (price - t.entry_price) * t.qty * t.side * self.pointvalue - t.commission
+            cost = t.entry_price * t.qty * self.pointvalue
+            best = t.best if t.side > 0 else t.worst
+            worst = t.worst if t.side > 0 else t.best
+            rows.append(
+                {
+                    "trade": len(rows) + 1,
+                    "direction": "long" if t.side > 0 else "short",
+                    "entry_time": times[t.entry_bar],
+                    "entry_price": t.entry_price,
+                    "entry_signal": t.comment,
+                    "entry_bar": t.entry_bar,
+                    "exit_time": pd.NaT,
+                    "exit_price": NA,
+                    "exit_signal": None,
+                    "exit_bar": -1,
+                    "qty": t.qty,
+                    "profit": profit,
+                    "profit_pct": profit / cost * 100 if cost else NA,
+                    "cum_profit": cumulative + profit,
+                    "mfe": max(0.0, (best - t.entry_price) * t.side * t.qty * self.pointvalue),
+                    "mae": min(0.0, (worst - t.entry_price) * t.side * t.qty * self.pointvalue),
+                    "bars": last - t.entry_bar,
+                    "commission": t.commission,
+                    "is_open": True,
+                }
+            )
+        trades = pd.DataFrame(rows, columns=TRADE_COLUMNS)
+        equity = pd.DataFrame(
+            {
+                "equity": np.asarray(self.equity_curve, dtype=np.float64),
+                "position_size": self.position_curve,
+            },
+            index=times,
+        )
+        equity["equity_low"] = np.asarray(self.equity_low_curve, dtype=np.float64)
+        equity["equity_high"] = np.asarray(self.equity_high_curve, dtype=np.float64)
+        peak = equity["equity"].cummax()
+        equity["drawdown"] = equity["equity"] - peak
+        equity["drawdown_pct"] = equity["drawdown"] / peak * 100
+        return StrategyResult(trades, equity, self.config, self.margin_calls)
