@@ -272,10 +272,42 @@ class RollingSum:
 
 
 def _rolling_sums(x: Array, n: int) -> Array:
-    """:class:`RollingSum` over every value of ``x`` (no ``na``): NaN until ``n`` are in."""
-    acc = RollingSum(n)
-    push = acc.push
-    return np.array([push(v) for v in x.tolist()], dtype=np.float64)
+    """:class:`RollingSum` over every value of ``x`` (no ``na``): NaN until ``n`` are in.
+
+    The same operations as :meth:`RollingSum.push` in the same order (so the same bits), on
+    the whole history at once with local variables instead of one method call per value."""
+    values = x.tolist()
+    out = [math.nan] * len(values)
+    entries = [0.0] * len(values)
+    s = c = 0.0
+    for i, v in enumerate(values):
+        if c != 0.0 and v != 0.0:
+            b = c if c > 0.0 else -c
+            r = v + b
+            if r != 0.0 and r - r == 0.0 and b - (r - v) > 0.0:  # re-baseline
+                total = v
+                for k in range(i - 1, max(i - n, -1), -1):
+                    total += values[k]
+                s, c = total, 0.0
+                entries[i] = v
+                if i >= n - 1:
+                    out[i] = s
+                continue
+        if i < n:
+            y = v - c
+            total = s + y
+            s, c = total, (total - s) - y
+            entries[i] = y
+        else:
+            y1 = -entries[i - n] - c
+            t = s + y1
+            y2 = v - ((t - s) - y1)
+            total = t + y2
+            s, c = total, (total - t) - y2
+            entries[i] = y2
+        if i >= n - 1:
+            out[i] = s
+    return np.array(out, dtype=np.float64)
 
 
 def _recursive_ma(x: Array, n: int, alpha: float | None) -> Array:

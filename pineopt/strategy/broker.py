@@ -150,7 +150,7 @@ class Broker(OrderBook, PricePath, TradeBook, Sizing, RiskDesk, StrategyValues):
         self._executions = 0  # trades opened and (parts) closed: tells an order that traded
         self._count_reached = False  # max_intraday_filled_orders reached at this tick
         self._loss_days = 0
-        self._last_entry_id = ""
+        self._last_open_bar = -1  # the bar the newest trade opened on
 
     def begin_bar(self, bar: int) -> None:
         """Fill the pending orders on ``bar`` (before the script runs on its close)."""
@@ -189,8 +189,9 @@ class Broker(OrderBook, PricePath, TradeBook, Sizing, RiskDesk, StrategyValues):
                 self._cache = None
                 self._gapped(bar, self._ohlc_grid[3][bar], at_close=True)
                 self._cache = None
-        self._tick_done(bar, self.closes[bar])
-        if self.open_trades:
+        if self._count_reached:
+            self._tick_done(bar, self.closes[bar])
+        if self.open_trades and self.pending:
             self._activate_at_close(bar)
         risk = self.risk
         if risk.max_intraday_loss is not None or risk.max_drawdown is not None:

@@ -185,9 +185,13 @@ class OrderBook:
         for old in self.pending:
             if old.kind == EXIT and old.id == id and old.from_entry == from_entry:
                 if old.key == key:  # re-issued unchanged (the usual every-bar call)
-                    if from_entry and any(
-                        t.entry_id == from_entry and old.created_bar < t.placed_bar <= self.bar
-                        for t in self.open_trades
+                    if (
+                        from_entry
+                        and self._last_open_bar > old.created_bar  # a trade opened since
+                        and any(
+                            t.entry_id == from_entry and old.created_bar < t.placed_bar <= self.bar
+                            for t in self.open_trades
+                        )
                     ):
                         self._cache = None  # it now covers trades placed since its last call
                     old.created_bar = self.bar

@@ -62,7 +62,8 @@ class PricePath:
         if self._cache is not None and self._cache_state != self._state():
             self._cache = None  # orders or trades changed since the levels were computed
         if not self._active_levels(bar) and not self._active(bar):
-            self._tick_done(bar, o)
+            if self._count_reached:
+                self._tick_done(bar, o)
             # nothing left that the path could fill: only the open trades' extremes move
             self._track_extremes_at(h)
             self._track_extremes_at(lo)
@@ -72,10 +73,12 @@ class PricePath:
         path = (o, h, lo, c) if high_first else (o, lo, h, c)
         self._gapped(bar, o)
         self._advance_trailing(bar, o)
-        self._tick_done(bar, o)
+        if self._count_reached:
+            self._tick_done(bar, o)
         for a, b in itertools.pairwise(path):
             self._segment(bar, a, b)
-            self._tick_done(bar, b)
+            if self._count_reached:
+                self._tick_done(bar, b)
             self._track_extremes_at(b)
 
     def _active(self, bar: int, at_close: bool = False) -> list[Order]:

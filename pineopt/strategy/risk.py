@@ -111,9 +111,9 @@ class RiskDesk:
     def _tick_done(self, bar: int, price: float) -> None:
         """The path has reached ``price`` (the open, a high or low, the close) and the orders
         met on the way have filled: a ``max_intraday_filled_orders`` count reached by them
-        cancels the other orders and closes the position there, for the rest of the day."""
-        if self._count_reached:
-            self._count_reached = False
-            if not self.risk.halted:
-                comment = "Close Position (Max number of filled orders in one day)"
-                self._halt(bar, forever=False, price=price, market=True, comment=comment)
+        cancels the other orders and closes the position there, for the rest of the day
+        (called when ``_count_reached`` is set)."""
+        self._count_reached = False
+        if not self.risk.halted:
+            comment = "Close Position (Max number of filled orders in one day)"
+            self._halt(bar, forever=False, price=price, market=True, comment=comment)

@@ -209,7 +209,7 @@ class TradeBook:
         )
         self.open_trades.append(trade)
         self._executions += 1
-        self._last_entry_id = order.id
+        self._last_open_bar = bar
 
     def _close_target(self, order: Order) -> tuple[list[OpenTrade], float]:
         """The trades a ``close``/``close_all`` order acts on and the quantity it closes."""
