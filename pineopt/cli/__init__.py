@@ -62,6 +62,17 @@ def print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (a usage error otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def existing_path(text: str) -> Path:
     """argparse type: a path that exists (a usage error otherwise)."""
     path = Path(text)

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from pineopt.cli import existing_path
+from pineopt.cli import existing_path, positive_int
 from pineopt.errors import PineOptError
 
 
@@ -30,7 +30,11 @@ def add_conformance_commands(commands: argparse._SubParsersAction) -> None:
         help="the chart feed of probes that name none (default: the largest file in DIR/data)",
     )
     parser.add_argument(
-        "--jobs", "-j", type=_jobs, default=None, help="worker processes (default: the cores)"
+        "--jobs",
+        "-j",
+        type=positive_int,
+        default=None,
+        help="worker processes (default: the cores)",
     )
     parser.add_argument("--only", metavar="TEXT", help="only probes whose name contains TEXT")
     parser.add_argument(
@@ -54,16 +58,6 @@ def add_conformance_commands(commands: argparse._SubParsersAction) -> None:
         "--worst", type=int, default=10, metavar="N", help="worst probes listed (default 10)"
     )
     parser.set_defaults(handler=cmd_conformance)
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def cmd_conformance(args: argparse.Namespace) -> int:

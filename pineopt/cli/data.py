@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from pineopt.cli import print_json
+from pineopt.cli import positive_int, print_json
 from pineopt.data import Dataset, ParquetCache, ValidationReport, load, validate
 from pineopt.data.cache import CacheKey
 from pineopt.data.dataset import slice_frame
@@ -35,7 +35,7 @@ def add_data_commands(commands: argparse._SubParsersAction) -> None:
 
     show = sub.add_parser("show", help="describe a dataset and print its first and last bars")
     _source_arguments(show)
-    show.add_argument("--rows", type=_positive_int, default=5, help="bars shown at each end (5)")
+    show.add_argument("--rows", type=positive_int, default=5, help="bars shown at each end (5)")
     show.set_defaults(handler=cmd_show)
 
     fetch = sub.add_parser("fetch", help="download bars from a remote provider into the cache")
@@ -92,13 +92,6 @@ def _cache_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache-dir", type=Path, help="cache root (default outputs/datasets or $PINEOPT_DATA_DIR)"
     )
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _is_path(source: str) -> bool:
