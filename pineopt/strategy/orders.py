@@ -175,8 +175,10 @@ class OrderBook:
         """``strategy.exit``: a bracket of take profit / stop loss / trailing stop."""
         if not when or self.risk.halted:
             return
-        levels = (profit, limit, loss, stop, trail_price, trail_points)
-        if all(is_na(x) for x in levels):
+        for level in (profit, limit, loss, stop, trail_price, trail_points):
+            if level is not None and level == level:
+                break
+        else:
             return  # TradingView ignores an exit without any level
         id, from_entry = str(id), str(from_entry or "")
         key = (qty, qty_percent, profit, limit, loss, stop, trail_price, trail_points,
