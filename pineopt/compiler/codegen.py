@@ -34,7 +34,7 @@ from pineopt.compiler.builtins_map import (
     SERIES_DATA_PARAMS,
     runtime_attr,
 )
-from pineopt.compiler.names import PyNames
+from pineopt.compiler.names import RUNTIME_MODULES, PyNames
 from pineopt.lang import builtins
 from pineopt.lang import nodes as n
 from pineopt.lang.analyzer import Analysis
@@ -146,7 +146,9 @@ class CodeGen:
         self.bar_series: set[str] = set()
         self.loop_lists: dict[str, str] = {}  # py name of a vector -> its element type
         self.runtime_modules: set[str] = set()
-        self.aliases: dict[str, ast.expr] = {}
+        self.aliases: dict[str, ast.expr] = {}  # Python name -> value, in order of first use
+        self.alias_names: dict[str, str] = {}  # what an alias stands for -> its Python name
+        self.bar_names: dict[str, str] = {}  # bar series -> its Python name
         self.user_functions: dict[int, FunctionInfo] = {}
         self.user_types: dict[str, str] = {}
         self.enums: dict[str, str] = {}
@@ -160,6 +162,7 @@ class CodeGen:
         declaration = self.script.declaration
         self.is_strategy = declaration is not None and declaration.func.id == "strategy"  # type: ignore[union-attr]
         self.constants: dict[str, ast.expr] = {}
+        self.color_names: dict[str, str] = {}  # colour literal -> its module constant
         self.series_aliases: dict[str, ast.expr] = {}
         self.in_security = False
         self.lenient_types = False
@@ -265,7 +268,7 @@ class CodeGen:
                 )
             loop_body.extend(self.frame.commits)
             if self.is_strategy:
-                end_bar = P.attr(P.name("broker"), "end_bar")
+                end_bar = P.attr(broker, "end_bar")
                 loop_body.append(P.expr_stmt(P.call(end_bar, [P.name("bar_index")])))
             body.append(
                 ast.For(
@@ -417,14 +420,16 @@ class CodeGen:
         return P.const(None)
 
     def use_module(self, module: str) -> ast.expr:
+        assert module in RUNTIME_MODULES, module  # their names are kept from Pine's
         self.runtime_modules.add(module)
         return P.name(module)
 
     def alias(self, pine_name: str, value: ast.expr) -> ast.expr:
-        """A readable local for a runtime callable: ``math_max`` for ``math.max``."""
-        local = pine_name.replace(".", "_")
-        if local not in self.aliases:
-            self.names.reserve(local)
+        """A readable local for a runtime callable or value: ``math_max`` for ``math.max``
+        (``math_max_2`` when a Pine variable took that name first)."""
+        local = self.alias_names.get(pine_name)
+        if local is None:
+            local = self.alias_names[pine_name] = self.names.fresh(pine_name.replace(".", "_"))
             self.aliases[local] = value
         return P.name(local)
 
@@ -967,9 +972,10 @@ class CodeGen:
 
     def color_constant(self, hex_text: str) -> ast.expr:
         """A colour literal: a module-level constant ``COLOR_F23645``."""
-        local = "COLOR_" + hex_text.lstrip("#").upper()
-        if local not in self.constants:
-            self.names.reserve(local)
+        digits = hex_text.lstrip("#").upper()
+        local = self.color_names.get(digits)
+        if local is None:
+            local = self.color_names[digits] = self.names.fresh("COLOR_" + digits)
             self.constants[local] = P.call("pine_color.Color.from_hex", [P.const(hex_text)])
             self.use_module("pine_color")
         return P.name(local)
@@ -1043,11 +1049,7 @@ class CodeGen:
         return P.call_kw(func, pos, kws)
 
     def fixed_value(self, path: str) -> ast.expr:
-        local = path.replace(".", "_")
-        if local not in self.aliases:
-            self.names.reserve(local)
-            self.aliases[local] = P.call(P.attr("ctx", "value"), [P.const(path)])
-        return P.name(local)
+        return self.alias(path, P.call(P.attr("ctx", "value"), [P.const(path)]))
 
     def constant_value(self, constant: builtins.BuiltinVariable, node: n.Node) -> ast.expr:
         text = constant.value
@@ -1066,13 +1068,25 @@ class CodeGen:
         return P.const(text)
 
     def _bar_py(self, series: str) -> str:
-        return series.replace(".", "_")
+        """The Python name of a bar series, the same before the loop (an array) and in it
+        (a list): ``close``, ``barstate_isfirst``; ``bar_indices`` for ``bar_index``."""
+        py = self.bar_names.get(series)
+        if py is None:
+            wanted = "bar_indices" if series == "bar_index" else series.replace(".", "_")
+            py = self.bar_names[series] = self.names.fresh(wanted)
+        return py
 
     def _series_list(self, series: str) -> ast.expr:
         value = P.call(P.attr("ctx", "series"), [P.const(series)])
         if series in INT_SERIES:
             return P.call("ops.int_list", [value])
         return P.call(P.attr(value, "tolist"))
+
+    def shadowed(self, root: n.Name, path: n.Attribute) -> bool:
+        """Whether the variable ``root`` (if any) makes ``path`` a field or method access: a
+        variable named like a namespace does not when the analyser read ``path`` as the
+        built-in (:attr:`~pineopt.lang.analyzer.Analysis.namespace_paths`)."""
+        return self.lookup(root.id) is not None and path not in self.analysis.namespace_paths
 
     def builtin_path(self, node: n.Attribute) -> str | None:
         """``a.b.c`` when ``node`` names a built-in or enum member rather than a field."""
@@ -1081,7 +1095,7 @@ class CodeGen:
         while isinstance(cur, n.Attribute):
             parts.append(cur.attr)
             cur = cur.value
-        if not isinstance(cur, n.Name) or self.lookup(cur.id) is not None:
+        if not isinstance(cur, n.Name) or self.shadowed(cur, node):
             return None
         parts.append(cur.id)
         path = ".".join(reversed(parts))
@@ -1272,6 +1286,8 @@ class CodeGen:
             return test if op == "==" else self.inequality(left, right, left_node, right_node)
         if op in ("<", ">", "<=", ">="):
             return self.ordering(op, left, right, lt, rt)
+        if op == "+" and "text_format" in (lt, rt):
+            return P.call("ops.add_text_formats", [left, right])
         if op == "+":
             return P.binop(left, ast.Add(), right)
         if op == "-":
@@ -1404,7 +1420,7 @@ class CodeGen:
                 cur = cur.value
             if (
                 isinstance(cur, n.Name)
-                and self.lookup(cur.id) is None
+                and not self.shadowed(cur, func)
                 and cur.id not in self.user_types
             ):
                 parts.append(cur.id)
@@ -1647,8 +1663,8 @@ class CodeGen:
         pos, kws = self.positional(args, sig)
         if name == "ta.vwap" and not any(p == "anchor" for p, _ in args):
             self.bar_series.add("vwap.anchor")
-            self.names.reserve("vwap_anchor")
-            kws.append(("anchor", P.subscript(P.name("vwap_anchor"), P.name("bar_index"))))
+            anchor = P.name(self._bar_py("vwap.anchor"))
+            kws.append(("anchor", P.subscript(anchor, P.name("bar_index"))))
         return P.call_kw(P.attr(state, "update"), [*implicit, *pos], kws)
 
     def ta_normalise(self, name: str, args: list[tuple[str, n.Expr]]) -> list[tuple[str, n.Expr]]:
@@ -1957,9 +1973,8 @@ class CodeGen:
         if path in BAR_SERIES:
             if self.in_security:
                 return P.call(P.attr("ctx", "series"), [P.const(path)])
-            local = "bar_indices" if path == "bar_index" else self._bar_py(path)
+            local = self._bar_py(path)
             if local not in self.series_aliases:
-                self.names.reserve(local)
                 self.series_aliases[local] = P.call(P.attr("ctx", "series"), [P.const(path)])
             return P.name(local)
         return self.builtin_value(path, node)

@@ -2,7 +2,11 @@
 
 Every declaration gets its own Python name, unique in the whole module, so that Pine's block
 scoping (an inner ``x`` shadowing an outer one) survives in Python's flat function scopes and
-a nested function never confuses its locals with the script's variables.
+a nested function never confuses its locals with the script's variables. The names the
+compiler gives the runtime's callables and values (``math_max``, ``timeframe_period``,
+``COLOR_F23645``, the bar series ``close``) come from the same allocator, so a Pine variable
+named ``timeframe_period`` or ``close`` never hides one of them; the runtime modules' names
+are never given to Pine names.
 """
 
 from __future__ import annotations
@@ -10,8 +14,28 @@ from __future__ import annotations
 import keyword
 import re
 
+RUNTIME_MODULES = frozenset(
+    {
+        "calendar",
+        "drawings",
+        "na_vector",
+        "ops",
+        "pine_array",
+        "pine_color",
+        "pine_map",
+        "pine_math",
+        "pine_matrix",
+        "pine_str",
+        "ta_series",
+        "ta_vector",
+        "vector_ops",
+    }
+)
+"""The runtime modules a converted script imports by their own names (``ops.nz(...)``)."""
+
 _RESERVED = (
-    set(keyword.kwlist)
+    RUNTIME_MODULES
+    | set(keyword.kwlist)
     | set(keyword.softkwlist)
     | {
         # Python built-ins the generated code calls
@@ -39,7 +63,6 @@ _RESERVED = (
         "UNSET",
         "DECLARATION",
         "PINE_LINES",
-        "ops",
         "vops",
         "np",
         "s",
@@ -66,8 +89,3 @@ class PyNames:
         chosen = f"{base}_{i}"
         self.used.add(chosen)
         return chosen
-
-    def reserve(self, exact: str) -> str:
-        """Take ``exact`` (a runtime import) so that no Pine name is given it."""
-        self.used.add(exact)
-        return exact

@@ -22,7 +22,8 @@ Three tokens are decided here because the parser would need more than one token 
 ``<``/``>`` around type arguments (``array<float>``, ``map.new<string, int>()``) become
 ``TYPE_OPEN``/``TYPE_CLOSE``; ``float[]`` has its ``[]`` as one token; and the name in a global
 ``name(...) =>`` becomes ``FUNC_NAME``. Keywords are names after a dot (``syminfo.type``) and as
-named arguments (``plot(series = x)``).
+named arguments (``plot(series = x)``); the keywords of :data:`CONTEXTUAL_KEYWORDS` are keywords
+only where a name follows them, and names anywhere else (``ma(type, src, len) =>``).
 
 Comments are dropped, except ``//@name text`` annotations, which are collected. Errors do not
 stop the lexer: a bad character is reported and skipped, an unterminated string runs to the end
@@ -64,6 +65,17 @@ _LEXEMES = [
     ("bad_char", r"."),
 ]
 _LEXEME = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _LEXEMES))
+
+CONTEXTUAL_KEYWORDS = frozenset(
+    {"const", "enum", "export", "import", "method", "series", "simple", "type"}
+)
+"""Keywords that scripts also use as names, which TradingView compiles: the qualifiers
+(``f(series, length) =>``) and the words that open a definition (``ma(type, src, len) =>``,
+``if type == "SMA"``, ``type = input.string("EMA")``). Each is a keyword only when a name
+follows it (``series float x``, ``type Point``, ``export method f(...)``,
+``import user/lib/1``), and a name otherwise. The other keywords are reserved everywhere."""
+# A name after a contextual keyword; the operator words cannot start what a keyword introduces.
+_NAME_AFTER = re.compile(r"[ \t]*(?!(?:and|or|to|by|in)\b)[A-Za-z_]")
 
 _ANNOTATION = re.compile(r"//@([A-Za-z_]\w*)(?:=|[ \t]+|$)(.*)")
 _NAMED_ARGUMENT = re.compile(r"[ \t]*=(?![=>])")
@@ -191,6 +203,12 @@ class _Scan:
                     keyword = None  # syminfo.type
                 if keyword and self._is_argument_name(match.end()):
                     keyword = None  # plot(series = x)
+                if (
+                    keyword
+                    and text in CONTEXTUAL_KEYWORDS
+                    and not _NAME_AFTER.match(self.source, match.end())
+                ):
+                    keyword = None  # ma(type, src, len) =>
                 self._emit(keyword or "NAME", text, match.start())
             elif kind == "op":
                 self._operator(text, match.start())

@@ -167,6 +167,17 @@ def strict_or(a: bool, b: bool) -> bool:
     return a or b
 
 
+TEXT_FORMATS = ("text.format_bold", "text.format_italic")
+
+
+def add_text_formats(a: str | None, b: str | None) -> str:
+    """``text.format_bold + text.format_italic``: each format of either side, once, in the
+    order of :data:`TEXT_FORMATS`, joined by ``+``; ``text.format_none`` (and ``na``) adds
+    nothing."""
+    given = set((a or "").split("+")) | set((b or "").split("+"))
+    return "+".join(f for f in TEXT_FORMATS if f in given) or "text.format_none"
+
+
 def past_bar_index(index: int, offset: float) -> float:
     """``bar_index[offset]``."""
     if offset != offset:

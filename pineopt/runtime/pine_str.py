@@ -285,7 +285,9 @@ def tostring(value: object, format: str | None = None, *, mintick: float | None 
     ``format.price`` need ``mintick`` (the runtime passes ``syminfo.mintick``) and print exactly
     that many decimals. ``format.volume`` abbreviates with K/M/B/T and 3 decimals at most;
     ``format.percent`` prints two decimals and ``%`` without scaling (uncertain).
-    Arrays (Python lists) print as ``[a, b]``.
+    Arrays (Python lists) print as ``[a, b]``, matrices one such row per line, their elements
+    in ``format`` (TradingView's Reference: ``str.tostring(value, format)`` takes arrays and
+    matrices of ints or floats).
     """
     if isinstance(value, list):
         return "[" + ", ".join(tostring(v, format, mintick=mintick) for v in value) + "]"
@@ -296,6 +298,10 @@ def tostring(value: object, format: str | None = None, *, mintick: float | None 
     if value is None and format is None:
         return "NaN"
     if value is not None and not _is_num(value):
+        from pineopt.runtime.pine_matrix import PineMatrix  # it imports this module
+
+        if isinstance(value, PineMatrix):
+            return "\n".join(tostring(row, format, mintick=mintick) for row in value.data)
         # Enum members and other objects: their own string form (e.g. an enum title).
         return str(value)
     if _na(value):

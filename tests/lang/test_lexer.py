@@ -196,6 +196,40 @@ def test_a_keyword_as_a_named_argument_is_a_name():
     assert ("SERIES", "series") in kinds("f(series float x) => x")
 
 
+@pytest.mark.parametrize(
+    ("source", "keyword"),
+    [
+        ("ma(type, src, len) => type", "type"),
+        ("if type == 'SMA' and method", "type"),
+        ("f(series, length) => series * 2", "series"),
+        ("x = const + simple", "const"),
+        ("import = 1, export = enum", "import"),
+        ("for i = series to method by enum", "series"),
+        ("[a, method] = f(type)", "method"),
+    ],
+)
+def test_contextual_keywords_are_names_where_no_name_follows(source, keyword):
+    assert ("NAME", keyword) in kinds(source)
+    assert not [k for k, text in kinds(source) if text == keyword and k != "NAME"]
+
+
+@pytest.mark.parametrize(
+    ("source", "keywords"),
+    [
+        ("type Point", ["TYPE"]),
+        ("export type Point", ["EXPORT", "TYPE"]),
+        ("export method area(Point p) => p.x", ["EXPORT", "METHOD"]),
+        ("enum Side", ["ENUM"]),
+        ("import user/lib/1 as lib", ["IMPORT"]),
+        ("f(simple int length, series float src) => src", ["SIMPLE", "SERIES"]),
+        ("const string TITLE = 'x'", ["CONST"]),
+    ],
+)
+def test_contextual_keywords_are_keywords_before_a_name(source, keywords):
+    contextual = {"CONST", "ENUM", "EXPORT", "IMPORT", "METHOD", "SERIES", "SIMPLE", "TYPE"}
+    assert [k for k, _ in kinds(source) if k in contextual] == keywords
+
+
 def test_type_arguments_are_told_apart_from_comparisons():
     generic = kinds("map<string, array<float>> m = map.new<string, int>()")
     type_tokens = [k.removeprefix("TYPE_") for k, _ in generic if k.startswith("TYPE_")]

@@ -14,6 +14,7 @@ import pytest
 
 from pineopt.errors import PineRuntimeError
 from pineopt.runtime import pine_str as ps
+from pineopt.runtime.pine_matrix import PineMatrix
 
 NAN = float("nan")
 T = 1700000000000  # 2023-11-14 22:13:20 UTC, a Tuesday
@@ -73,6 +74,11 @@ CASES = [
     (ps.tostring, (12345.678, ps.FORMAT_VOLUME), "12.346K"),
     (ps.tostring, (2500000, ps.FORMAT_VOLUME), "2.5M"),
     (ps.tostring, ([1, 2.5],), "[1, 2.5]"),
+    (ps.tostring, ([1, 2.5], "0.00"), "[1.00, 2.50]"),
+    (ps.tostring, ([True, False],), "[true, false]"),
+    (ps.tostring, ([],), "[]"),
+    (ps.tostring, (PineMatrix([[1, 2], [3.5, NAN]]),), "[1, 2]\n[3.5, NaN]"),
+    (ps.tostring, (PineMatrix([[1.26, 2]]), "#.0"), "[1.3, 2.0]"),
 ]
 
 

@@ -26,7 +26,8 @@ The rules live in one module each, as a chain of classes over one shared state:
 
 * :mod:`~pineopt.lang.analyzer.state` - the tables, scopes and nesting of one pass; reporting;
 * :mod:`~pineopt.lang.analyzer.locate` - positions of tokens the tree does not keep;
-* :mod:`~pineopt.lang.analyzer.names` - declaring and resolving names and written types;
+* :mod:`~pineopt.lang.analyzer.names` - declaring and resolving names and written types,
+  TradingView's shadowing rules (namespaces, primitive types, built-in variables);
 * :mod:`~pineopt.lang.analyzer.expressions` - literals, operators, ``?:``, ``[]``;
 * :mod:`~pineopt.lang.analyzer.statements` - declarations, assignments, control structures;
 * :mod:`~pineopt.lang.analyzer.placement` - where things may appear; script-wide rules;
@@ -57,7 +58,10 @@ class Analysis:
     * ``symbols`` - the :class:`Symbol` each :class:`~pineopt.lang.nodes.Name` refers to;
     * ``calls`` - what each call resolved to: a built-in :class:`Signature` (the overload
       chosen), a :class:`UserFunction`, a :class:`UserType` (``Type.new``/``copy``) or an
-      :class:`ImportAlias` (a library call, contents unknown).
+      :class:`ImportAlias` (a library call, contents unknown);
+    * ``namespace_paths`` - the dotted names read as built-ins although a variable has their
+      first name (``color.red``, or ``timeframe.change`` called, with a variable ``color`` or
+      ``timeframe`` in scope): a variable does not hide its namesake namespace.
     """
 
     script: n.Script | None
@@ -67,6 +71,7 @@ class Analysis:
     calls: dict[n.Call, Callee] = field(default_factory=dict)
     features: FeatureReport = field(default_factory=FeatureReport)
     source: str = ""
+    namespace_paths: frozenset[n.Attribute] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -108,6 +113,7 @@ def analyze(
         analyzer.calls,
         analyzer.features,
         source,
+        frozenset(analyzer.namespace_paths),
     )
 
 

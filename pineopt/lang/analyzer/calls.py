@@ -59,6 +59,9 @@ class Calls(Definitions):
                 if found is not None:
                     return found
             receiver = self.expr(func.value)
+            overloads = builtins.functions(path, self.version) if path is not None else []
+            if overloads and self.calls_namespace(node, func, receiver, overloads, arguments):
+                return self.call_builtin(node, path, overloads, arguments, type_args)  # type: ignore[arg-type]
             return self.call_method(node, func, receiver, arguments)
         self.error("Only functions can be called", func)
         return UNKNOWN
@@ -102,18 +105,19 @@ class Calls(Definitions):
         arguments: list[Argument],
         type_args: tuple[PineType, ...],
     ) -> TypeInfo | None:
-        """A call of a dotted name: a built-in, a library function, ``Type.new``/``copy``.
-        None when the name is a value whose method is called (``close.f()`` ...)."""
+        """A call of a dotted name: ``Type.new``/``copy``, a built-in, a library function.
+        None when the name is a value whose method is called (``close.f()`` ...). A type
+        named like a namespace shadows it (``type line`` makes ``line.new()`` the type's)."""
+        prefix, _, attr = path.rpartition(".")
+        user_type = self.globals.types.get(prefix)
         overloads = builtins.functions(path, self.version)
-        if overloads:
+        if overloads and not (user_type is not None and attr in ("new", "copy")):
             return self.call_builtin(node, path, overloads, arguments, type_args)
         if path.partition(".")[0] in self.globals.imports:
             if not self.silent:
                 self.features.add_library_call(path, node.span)
                 self.calls[node] = self.globals.imports[path.partition(".")[0]]
             return UNKNOWN
-        prefix, _, attr = path.rpartition(".")
-        user_type = self.globals.types.get(prefix)
         if user_type is not None and attr in ("new", "copy"):
             if not self.silent:
                 self.calls[node] = user_type
@@ -133,6 +137,37 @@ class Calls(Definitions):
             self.unknown_function(path, node.func)
             return UNKNOWN
         return None
+
+    def calls_namespace(
+        self,
+        node: n.Call,
+        func: n.Attribute,
+        receiver: TypeInfo,
+        overloads: list[Signature],
+        arguments: list[Argument],
+    ) -> bool:
+        """Whether ``v.name(...)``, ``v`` a variable named like a namespace, calls the
+        built-in ``v.name`` rather than a method of ``v``: a variable does not hide its
+        namespace's functions (``timeframe.change("D")`` with a variable ``timeframe``). The
+        built-in is called when its arguments fit it, or when ``v`` has no such method; the
+        choice is recorded in ``namespace_paths`` for the compiler."""
+        fits = resolve(overloads, node, arguments, self.version, func.attr).ok
+        if not fits and self.has_method(receiver, func.attr):
+            return False
+        if not self.silent:
+            self.namespace_paths.add(func)
+        return True
+
+    def has_method(self, receiver: TypeInfo, name: str) -> bool:
+        """Whether a value of ``receiver``'s type has a method ``name`` (user or built-in)."""
+        if receiver.is_unknown or self.globals.methods_for(name, receiver.type):
+            return True
+        if name == "copy" and receiver.name in self.globals.types:
+            return True
+        namespace = receiver.name if receiver.name in METHOD_NAMESPACES else None
+        return namespace is not None and any(
+            s.method for s in builtins.functions(f"{namespace}.{name}", self.version)
+        )
 
     def construct(self, node: n.Call, user_type: UserType, arguments: list[Argument]) -> TypeInfo:
         """``Type.new(...)``: the fields, in order, are optional parameters."""

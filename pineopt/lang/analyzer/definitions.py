@@ -156,7 +156,10 @@ class Definitions(Placement):
     def visit_TypeDef(self, stmt: n.TypeDef) -> TypeInfo:
         self.check_export(stmt)
         self.feature("udt", stmt)
-        self.check_name(stmt.name, self.locate.name(stmt.name, stmt), "a type")
+        where = self.locate.name(stmt.name, stmt)
+        self.check_name(stmt.name, where, "a type")
+        if self.primitive_name(stmt.name, "a user-defined type", where):
+            return VOID
         if stmt.name in self.globals.type_names():
             self.error(
                 f"The type '{stmt.name}' is already defined", self.locate.name(stmt.name, stmt)
@@ -182,6 +185,8 @@ class Definitions(Placement):
     def visit_EnumDef(self, stmt: n.EnumDef) -> TypeInfo:
         self.check_export(stmt)
         self.feature("enums", stmt)
+        if self.primitive_name(stmt.name, "an enum", self.locate.name(stmt.name, stmt)):
+            return VOID
         if stmt.name in self.globals.type_names():
             self.error(
                 f"The type '{stmt.name}' is already defined", self.locate.name(stmt.name, stmt)

@@ -172,11 +172,15 @@ class Expressions(Names):
         return value.with_qualifier(SERIES)
 
     def is_constant(self, node: n.Expr) -> bool:
-        """A literal or a built-in constant (``color.red``), not shadowed by a variable."""
+        """A literal or a built-in constant (``color.red``), not read as a variable's field."""
         if isinstance(node, _LITERALS):
             return True
         path = dotted(node)
-        if path is None or self.scope.lookup(path.partition(".")[0]) is not None:
+        if path is None:
+            return False
+        if self.scope.lookup(path.partition(".")[0]) is not None and (
+            node not in self.namespace_paths
+        ):
             return False
         return builtins.constant(path, self.version) is not None
 
@@ -207,6 +211,8 @@ def arithmetic(op: str, left: TypeInfo, right: TypeInfo, version: int) -> PineTy
         return INT
     if op == "+" and sides and all(s.name == "string" for s in sides):
         return STRING
+    if op == "+" and sides and all(s.name == "text_format" for s in sides):
+        return PineType("text_format")  # text.format_bold + text.format_italic
     if op in "+-" and sides and all(s.name in _DISPLAY for s in sides):
         return PineType("plot_display")  # display.all - display.status_line
     return None

@@ -1,5 +1,24 @@
 """Names: declaring them in scopes, resolving them to variables, built-ins, enum members,
-library members or fields, and resolving written types."""
+library members or fields, and resolving written types.
+
+TradingView's rules on names, as the manual and its compiler give them:
+
+* a variable named like a namespace (``timeframe``, ``color``, ``matrix``) does not hide it:
+  ``color.red`` and ``timeframe.change(tf)`` stay the built-ins (:meth:`Names.is_qualified_name`;
+  calls: :meth:`~pineopt.lang.analyzer.calls.Calls.calls_namespace`), and a user type named like
+  one shadows it (``type line`` makes ``line.new()`` the type's);
+* only the five primitive types cannot name a user type, an enum or an object (the manual,
+  Objects > Shadowing);
+* a variable may take a built-in variable's name (a warning), but not once the script has used
+  that built-in (an error);
+* the keywords of :data:`~pineopt.lang.lexer.CONTEXTUAL_KEYWORDS` are names where no name
+  follows them (``ma(type, src, len) =>``) - the lexer decides.
+
+Not implemented: a longer chain over a namesake variable (``v.field.x`` with a built-in
+``v.field.x``) is read as fields; the built-in variable rule is not applied to loop counters
+(TradingView's behaviour there is unknown); ``to``, ``by``, ``in``, ``as``, ``var`` and
+``varip`` stay keywords everywhere.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +58,7 @@ class Names(AnalyzerState):
                 symbol.span,
             )
             return
+        self.check_shadowing(symbol)
         outer = self.scope.parent.lookup(symbol.name) if self.scope.parent else None
         if outer is not None and symbol.kind is SymbolKind.VARIABLE:
             self.warning(
@@ -46,6 +66,41 @@ class Names(AnalyzerState):
                 "to use the ':=' operator instead of '='?",
                 symbol.span,
             )
+
+    def check_shadowing(self, symbol: Symbol) -> None:
+        """TradingView's shadowing rules for a new name (the namespaces' own rule is in
+        :meth:`is_qualified_name`). An object may take any namespace's name but not one of the
+        five primitive types (the manual, Objects > Shadowing; for user types see
+        :meth:`primitive_name`). A variable may take a built-in variable's name - a warning -
+        unless the script has already used that built-in before the declaration: an error."""
+        name = symbol.name
+        if name in VALUE_TYPES and symbol.info.name in self.globals.types:
+            self.error(
+                f"'{name}' is a primitive type and cannot name an object (here of the type "
+                f"'{symbol.info.name}')",
+                symbol.span,
+            )
+        if symbol.kind is not SymbolKind.VARIABLE or builtins.variable(name, self.version) is None:
+            return
+        first_use = self.builtin_first_use.get(name)
+        declared_at = symbol.node.span[:2] if symbol.node is not None else symbol.span[:2]
+        if first_use is not None and first_use < declared_at:
+            self.error(
+                f"Cannot shadow the built-in variable '{name}' because it has already been "
+                f"used as a built-in (line {first_use[0]})",
+                symbol.span,
+            )
+        else:
+            self.warning(f"Shadowing built-in variable '{name}'", symbol.span)
+
+    def primitive_name(self, name: str, what: str, where: Span) -> bool:
+        """Report a user type or enum named like a primitive type (the manual, Objects >
+        Shadowing: only ``int``, ``float``, ``string``, ``bool`` and ``color`` cannot be
+        shadowed); True when it is one."""
+        if name not in VALUE_TYPES:
+            return False
+        self.error(f"'{name}' is a primitive type and cannot name {what}", where)
+        return True
 
     def reassigned_later(self, name: str) -> bool:
         """Whether the body being analysed reassigns ``name`` with ``:=`` or a compound
@@ -110,6 +165,9 @@ class Names(AnalyzerState):
         entry = self.builtin_value(name)
         if entry is None:
             return None
+        first_use = self.builtin_first_use.get(name)
+        if first_use is None or node.span[:2] < first_use:
+            self.builtin_first_use[name] = node.span[:2]
         symbol = self.builtin_symbols.get(name)
         if symbol is None:
             info = TypeInfo(entry.type.unqualified(), entry.qualifier)
@@ -135,12 +193,42 @@ class Names(AnalyzerState):
 
     def visit_Attribute(self, node: n.Attribute) -> TypeInfo:
         path = dotted(node)
-        if path is not None and self.scope.lookup(path.partition(".")[0]) is None:
+        if path is not None and self.is_qualified_name(path, node):
             found = self.qualified_name(path, node)
             if found is not None:
                 return found
         value = self.expr(node.value)
         return self.field(node, value)
+
+    def is_qualified_name(self, path: str, node: n.Attribute) -> bool:
+        """Whether the dotted name ``path`` is read as one name (a built-in, an enum member,
+        something of a library) rather than as fields of a variable. Always, when no variable
+        has its first name. A variable named like a namespace does not hide the namespace's
+        built-ins: with a variable ``color`` in scope, ``color.red`` is still the built-in
+        unless the variable's value has a field ``red``; such reads are recorded in
+        ``namespace_paths`` for the compiler."""
+        symbol = self.scope.lookup(path.partition(".")[0])
+        if symbol is None:
+            return True
+        if self.builtin_value(path) is None or self.has_field(node.value, symbol, node.attr):
+            return False
+        if not self.silent:
+            self.namespace_paths.add(node)
+        return True
+
+    def has_field(self, value: n.Expr, root: Symbol, attr: str) -> bool:
+        """Whether ``value`` - the variable ``root`` itself, or a chain of fields over it -
+        may have a field ``attr``: a user type's or a built-in object's field of that name,
+        anything of a library's type; a chain always may (it is read as fields)."""
+        if not isinstance(value, n.Name):
+            return True
+        type_name = root.info.name
+        user_type = self.globals.types.get(type_name)
+        if user_type is not None:
+            return attr in user_type.fields
+        if "." in type_name and type_name.partition(".")[0] in self.globals.imports:
+            return True
+        return attr in BUILTIN_FIELDS.get(type_name, {})
 
     def qualified_name(self, path: str, node: n.Attribute) -> TypeInfo | None:
         """A dotted name that is not a field access: a built-in value, an enum member, something

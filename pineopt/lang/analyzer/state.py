@@ -76,7 +76,9 @@ class AnalyzerState(NodeVisitor):
         self.instances: dict[tuple[UserFunction, tuple[TypeInfo, ...]], TypeInfo] = {}
         self.instance_errors: list[tuple[str, Span]] | None = None
         self.field_accesses: set[n.Attribute] = set()
+        self.namespace_paths: set[n.Attribute] = set()
         self.builtin_symbols: dict[str, Symbol] = {}
+        self.builtin_first_use: dict[str, tuple[int, int]] = {}  # built-in value -> (line, col)
         self.defined_later = {s.name for s in script.body if isinstance(s, n.FunctionDef)}
         self.constructors: dict[str, Signature] = {}
 

@@ -280,7 +280,9 @@ class Statements(Expressions):
             if name is not None and name != "_":
                 span = self.locate.name(name, node)
                 self.check_name(name, span)
-                symbols.append(Symbol(name, SymbolKind.LOOP_VARIABLE, info, node, span))
+                symbol = Symbol(name, SymbolKind.LOOP_VARIABLE, info, node, span)
+                self.check_shadowing(symbol)
+                symbols.append(symbol)
         return self.loop_body(node.body, ScopeKind.FOR, symbols)
 
     def visit_While(self, node: n.While) -> TypeInfo:
