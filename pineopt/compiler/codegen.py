@@ -479,12 +479,13 @@ class CodeGen:
             self.pending_name = None
 
     def _global_decl(self, stmt: n.VarDecl) -> bool:
-        if stmt.mode is not None or (id(stmt), stmt.name) in self.reassigned:
+        if (id(stmt), stmt.name) in self.reassigned:
             return False
         type_name = self.decl_type(stmt)
         if stmt.name in ("_",):
             return False
         if self.qualifier(stmt.value) <= Qualifier.SIMPLE and self.is_fixed(stmt.value):
+            # a `var` that is never reassigned and starts fixed is fixed too (and may be const)
             if self.is_input(stmt.value):
                 value = self.scalar(stmt.value)
                 assert isinstance(value, ast.Name)
@@ -496,6 +497,8 @@ class CodeGen:
                 self.emit(P.assign(py, value), stmt)
             self.declare(stmt.name, Var(py, "fixed", type_name, decl=stmt))
             return True
+        if stmt.mode is not None:
+            return False
         if type_name in (*NUMERIC, "bool") and self.vectorisable(stmt.value):
             py = self.names.fresh(stmt.name)
             with self.into(self.vector):
@@ -824,14 +827,18 @@ class CodeGen:
             dynamic_end = self.version >= 6 and (bool(assigned & end_names) or end_calls)
             end = self.scalar(end_node)
             body = self.block(node.body, target)
+            bounds = [node.start, end_node] + ([node.step] if node.step is not None else [])
+            ints = all(self.type_of(bound) == "int" for bound in bounds)
             if not dynamic_end:
-                iterator = P.call("ops.pine_range", [start, end, step])
+                counter = "ops.int_range" if ints else "ops.pine_range"
+                iterator = P.call(counter, [start, end, step])
                 loop = ast.For(target=P.name(var, store=True), iter=iterator, body=body, orelse=[])
                 self.emit(loop, node)
                 return
             # v6 re-reads the end bound before every iteration (it changes in the body)
             state = self.temp("loop")
-            self.emit(P.assign(state, P.call("ops.LoopCounter", [start, end, step])), node)
+            counter_args = [start, end, step] + ([P.const(True)] if ints else [])
+            self.emit(P.assign(state, P.call("ops.LoopCounter", counter_args)), node)
             test = P.call(P.attr(state, "next"), [end])
             loop_body = [P.assign(var, P.attr(state, "value")), *body]
             self.emit(ast.While(test=test, body=loop_body, orelse=[]), node)
@@ -1144,8 +1151,13 @@ class CodeGen:
                 if var.kind == "vector":
                     self.loop_lists.setdefault(var.py, var.type)
                     return self.per_bar_history(P.name(var.py), offset, fixed, default, offset_node)
-                if var.kind == "fixed":
-                    return self.target_of(var)
+                if var.kind == "fixed":  # the same value on every bar since the first
+                    past = ast.Compare(
+                        left=P.const(0),
+                        ops=[ast.LtE(), ast.LtE()],
+                        comparators=[offset, P.name("bar_index")],
+                    )
+                    return P.ifexp(past, self.target_of(var), default)
                 if var.history is not None:
                     buffer = P.dotted(var.history)
                     if var.per_bar:
@@ -1207,14 +1219,17 @@ class CodeGen:
             return P.ifexp(test, P.subscript(values, index), default)
         checked = P.call("ops.history", [values, P.name("bar_index"), offset, default])
         if self.type_of(node) == "int" and self.is_pure_offset(offset):
-            # the common case inline; negative, na or fractional offsets go through the check
+            # the common case inline; negative, na or fractional offsets (an int / int keeps
+            # its fraction: a float) go through the check
             index = P.binop(P.name("bar_index"), ast.Sub(), offset)
             in_range = ast.Compare(
                 left=P.const(0),
                 ops=[ast.LtE(), ast.LtE()],
                 comparators=[offset, P.name("bar_index")],
             )
-            return P.ifexp(in_range, P.subscript(values, index), checked)
+            whole = P.compare(P.call("type", [offset]), ast.Is(), P.name("int"))
+            test = ast.BoolOp(ast.And(), [whole, in_range])
+            return P.ifexp(test, P.subscript(values, index), checked)
         return checked
 
     @staticmethod
@@ -2038,7 +2053,7 @@ class CodeGen:
 
     def v_Index(self, node: n.Index) -> ast.expr:
         self.use_module("vector_ops")
-        value = self.vector_expr(node.value)
+        value = self.as_array(node.value, self.type_of(node.value))  # a fixed value has a past
         args = [value, P.const(node.index.value)]  # type: ignore[attr-defined]
         if self.type_of(node.value) == "bool":
             args.append(P.const(False))

@@ -9,7 +9,9 @@ strongest qualifier of the arguments given to ``q`` parameters.
 
 :func:`resolve` tries the overloads in table order and picks the first that matches; when none
 does, it returns the *closest* one (fewest problems) so that the errors talk about the overload
-the user most likely meant.
+the user most likely meant. For the user's own overloads (``exact_first``) an overload that
+takes every argument as it is wins over one that needs an implicit int -> float conversion:
+``f(1)`` calls ``f(int x)`` even when ``f(float x)`` is defined first.
 
 User functions and ``Type.new`` are matched the same way: the analyser describes them with a
 :class:`~pineopt.lang.builtins.Signature` whose untyped parameters have the type ``any``.
@@ -50,12 +52,14 @@ class Problem:
 @dataclass
 class Match:
     """The outcome of matching one signature: problems (none when it fits), the arguments bound
-    to each parameter, and the result type."""
+    to each parameter, the result type, and how many arguments an implicit int -> float
+    conversion made fit (``widened``)."""
 
     signature: Signature
     problems: list[Problem] = field(default_factory=list)
     bound: dict[str, list[Argument]] = field(default_factory=dict)
     result: TypeInfo = UNKNOWN
+    widened: int = 0
 
     @property
     def ok(self) -> bool:
@@ -69,15 +73,23 @@ def resolve(
     version: int,
     display_name: str,
     type_args: tuple[PineType, ...] = (),
+    exact_first: bool = False,
 ) -> Match:
-    """The first overload that fits, or else the one with the fewest problems."""
+    """The first overload that fits (with ``exact_first``: the first that fits with the fewest
+    widened arguments), or else the one with the fewest problems."""
     best: Match | None = None
+    fitting: Match | None = None
     for signature in overloads:
         found = match(signature, call, arguments, version, display_name, type_args)
         if found.ok:
-            return found
-        if best is None or len(found.problems) < len(best.problems):
+            if not exact_first or not found.widened:
+                return found
+            if fitting is None or found.widened < fitting.widened:
+                fitting = found
+        elif best is None or len(found.problems) < len(best.problems):
             best = found
+    if fitting is not None:
+        return fitting
     assert best is not None, "resolve() needs at least one overload"
     return best
 
@@ -213,6 +225,9 @@ def _check_argument(
         return bindings
     bound = unify(param.type, info.qualified(), bindings, constraints)
     if bound is not None:
+        expected = param.type.substitute(bound.types).unqualified()
+        if _widens(info.type.unqualified(), expected):
+            result.widened += 1
         return bound
     if version == 5 and info.is_numeric and _accepts_bool(param.type):
         return bindings  # v5 converts int and float to bool implicitly
@@ -228,6 +243,18 @@ def _check_argument(
         )
     )
     return bindings
+
+
+def _widens(argument: PineType, parameter: PineType) -> bool:
+    """Whether ``argument`` fits ``parameter`` only by an int -> float conversion (of the value
+    or of a collection's elements)."""
+    if parameter.is_union or parameter.type_vars() or argument.name in ("na", "unknown"):
+        return False
+    if argument.name == "int" and parameter.name == "float":
+        return True
+    return argument.name == parameter.name and any(
+        _widens(a, p) for a, p in zip(argument.args, parameter.args, strict=False)
+    )
 
 
 def _accepts_bool(t: PineType) -> bool:

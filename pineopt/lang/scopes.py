@@ -28,7 +28,7 @@ from enum import Enum
 from pineopt.lang import nodes as n
 from pineopt.lang.builtins import Signature
 from pineopt.lang.nodes import NO_SPAN, Span
-from pineopt.lang.types import PineType, Qualifier
+from pineopt.lang.types import PineType, Qualifier, is_assignable
 
 # ---- Types of values ---------------------------------------------------------------------------
 
@@ -285,19 +285,16 @@ class GlobalScope(Scope):
             self.methods.setdefault(function.name, []).append(function)
 
     def methods_for(self, name: str, receiver: PineType) -> list[UserFunction]:
-        """The user methods ``name`` whose first parameter has the type of ``receiver``."""
+        """The user methods ``name`` whose first parameter accepts ``receiver`` (a method on
+        ``float`` or ``matrix<float>`` is also one of ``int`` or ``matrix<int>``)."""
         return [
             m
             for m in self.methods.get(name, ())
-            if m.receiver is not None and _same_base(m.receiver, receiver)
+            if m.receiver is not None and is_assignable(receiver.unqualified(), m.receiver)
         ]
 
     def type_names(self) -> set[str]:
         return set(self.types) | set(self.enums)
-
-
-def _same_base(a: PineType, b: PineType) -> bool:
-    return a.unqualified() == b.unqualified() or (a.name == "float" and b.name == "int")
 
 
 # ---- Names Pine reserves -------------------------------------------------------------------------

@@ -37,9 +37,12 @@ return type are written with ``q``; an analyser computes the result qualifier wi
 :meth:`Qualifier.strongest` over the qualifiers of the arguments bound to ``q`` parameters.
 
 Implicit conversions handled here: ``int`` -> ``float`` and ``plot_simple_display`` ->
-``plot_display``. Collections are invariant (``array<int>`` is not an ``array<float>``). Rules
-that depend on the language version or on user declarations (v6 ``bool`` is never ``na``; which
-user types are enums) are left to the analyser.
+``plot_display``; the first also applies to the type arguments of a collection: an
+``array<int>`` (``matrix<int>``, ``map<K, int>``) is accepted where an ``array<float>`` is
+expected - TradingView accepts ``matrix.add_row(m, 0, array.from(1, 2, 3))`` on a
+``matrix<float>`` - but never the reverse, and no other element type converts. Rules that
+depend on the language version or on user declarations (v6 ``bool`` is never ``na``; which user
+types are enums) are left to the analyser.
 """
 
 from __future__ import annotations
@@ -455,14 +458,19 @@ def _base_assignable(arg: PineType, param: PineType) -> bool:
 
 
 def _element_matches(arg: PineType, param: PineType) -> bool:
-    """Collection elements are invariant; a union element in the parameter lists alternatives."""
+    """Collection elements match exactly, except that int elements fit float ones; a union
+    element in the parameter lists alternatives."""
     if param.name == "any":
         return True
     if param.is_union:
         return any(_element_matches(arg, member) for member in param.members)
     if arg.is_union:
         return arg == param
-    return arg.unqualified() == param.unqualified()
+    return arg.unqualified() == param.unqualified() or _int_to_float(arg, param)
+
+
+def _int_to_float(arg: PineType, param: PineType) -> bool:
+    return arg.name == "int" and param.name == "float"
 
 
 # ---------------------------------------------------------------------------- unification
@@ -471,7 +479,9 @@ class Bindings:
     """Type-variable bindings built up while matching a call's arguments (see :func:`unify`).
 
     A variable bound through a collection element (``array<T>``) is *rigid*: a later ``float``
-    argument does not widen ``T = int`` (an ``array<int>`` cannot receive a float).
+    argument does not widen ``T = int`` (an ``array<int>`` cannot receive a float). A later
+    ``int`` argument still fits ``T = float``, an ``array<int>`` too (``matrix.add_row`` of a
+    ``matrix<float>`` takes an ``array<int>`` row).
     """
 
     types: dict[str, PineType] = field(default_factory=dict)
@@ -498,7 +508,8 @@ def unify(
     Returns the extended bindings (a new object), or ``None`` when the argument does not fit.
     ``constraints`` maps a type variable to the union it must stay within (``<T: int/float>``).
     Scalar ``int`` and ``float`` arguments bound to the same variable widen it to ``float``;
-    an ``na`` argument never binds a variable.
+    an ``int`` (element) fits a variable already bound to ``float``; an ``na`` argument never
+    binds a variable.
     """
     result = (bindings or Bindings()).copy()
     return result if _unify(parameter, argument, result, constraints or {}, False) else None
@@ -559,7 +570,7 @@ def _bind(
         if bound != value:
             if bound.name == "int" and value.name == "float" and name not in bindings.rigid:
                 bindings.types[name] = value  # int + float -> float
-            elif not (bound.name == "float" and value.name == "int" and not rigid):
+            elif not _int_to_float(value, bound):
                 return False
     if rigid:
         bindings.rigid.add(name)

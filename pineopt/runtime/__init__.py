@@ -3,11 +3,14 @@
 Conventions every runtime module follows (the compiler relies on them):
 
 **Values.** ``int`` and ``float`` are Python ``int``/``float``; numeric ``na`` is ``float('nan')``
-for both (:data:`NA`), so arithmetic propagates it without checks. ``bool`` is a Python ``bool``
-and is never ``na`` (a v6 rule; v5 ``na`` bools are ``False``). ``string``, ``color``
-(:class:`~pineopt.runtime.pine_color.Color`), enum members and every object - arrays (Python
-lists), maps (dicts, insertion ordered), matrices, drawings, user-defined types - are ``None``
-when ``na``. Tuples are Python tuples.
+for both (:data:`NA`), so arithmetic propagates it without checks. An int-typed value may carry
+a fraction as a Python ``float``: ``int / int`` keeps the type ``int`` and its fraction
+(``7 / 2`` is 3.5, LANGUAGE-NOTES §10); whatever needs a whole number - a length, an index, a
+count, a loop bound, a history offset - truncates it toward zero (:func:`whole`).
+``bool`` is a Python ``bool`` and is never ``na`` (a v6 rule; v5 ``na`` bools are ``False``).
+``string``, ``color`` (:class:`~pineopt.runtime.pine_color.Color`), enum members and every
+object - arrays (Python lists), maps (dicts, insertion ordered), matrices, drawings,
+user-defined types - are ``None`` when ``na``. Tuples are Python tuples.
 
 **Two paths.** A built-in called unconditionally on every bar with simple arguments runs once
 over the whole history with numpy (``*_vector`` modules: float64 arrays in, arrays out). A call
@@ -27,3 +30,15 @@ line and the bar.
 
 NA = float("nan")
 """Numeric ``na``."""
+
+
+def whole(x: float) -> float:
+    """An int-typed value where a whole number is needed: truncated toward zero when it has a
+    fraction (``whole(3.5)`` is 3, ``whole(-3.5)`` is -3); ints, ``na`` and infinities are
+    returned as they are."""
+    if type(x) is int or x != x or x in (_INF, -_INF):
+        return x
+    return int(x)
+
+
+_INF = float("inf")

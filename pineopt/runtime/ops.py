@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from pineopt.errors import PineRuntimeError
-from pineopt.runtime import NA
+from pineopt.runtime import NA, whole
 from pineopt.runtime.pine_color import Color
 
 EQUALITY_TOLERANCE = 1e-10
@@ -153,8 +153,13 @@ class FixNan:
 
 
 def int_list(values: object) -> list:
-    """A whole-history int series as a list of Python ints (``na`` stays NaN)."""
-    return [int(v) if v == v else NA for v in values.tolist()]  # type: ignore[attr-defined]
+    """A whole-history int series as a list: whole values as Python ints (they index lists),
+    ``na`` and fractional values as floats (an ``int / int`` keeps its fraction, LANGUAGE-NOTES
+    §10; whoever needs an int truncates it)."""
+    return [
+        v if type(v) is int or not v.is_integer() else int(v)
+        for v in values.tolist()  # type: ignore[attr-defined]
+    ]
 
 
 def strict_and(a: bool, b: bool) -> bool:
@@ -186,6 +191,12 @@ def past_bar_index(index: int, offset: float) -> float:
     return past if past >= 0 else NA
 
 
+def int_range(start: float, end: float, step: float = 1):
+    """``for i = start to end by step`` with int bounds: a fractional bound is truncated
+    toward zero first, so the counter stays a whole int (``for i = 0 to 7 / 2`` runs 0..3)."""
+    return pine_range(whole(start), whole(end), whole(step))
+
+
 def pine_range(start: float, end: float, step: float = 1):
     """``for i = start to end by step``: both bounds inclusive, counting down when
     ``start > end`` (``step`` is the magnitude); ``na`` bounds run no iteration."""
@@ -213,17 +224,24 @@ def _float_range(start: float, end: float, step: float):
 
 class LoopCounter:
     """The counter of a v6 ``for`` loop whose end bound changes inside the loop: the direction
-    is fixed by the first bounds, the end is re-read before every iteration."""
+    is fixed by the first bounds, the end is re-read before every iteration. With ``ints``
+    (every bound int-typed) fractional bounds are truncated toward zero, as :func:`int_range`
+    does."""
 
-    __slots__ = ("started", "step", "up", "value")
+    __slots__ = ("ints", "started", "step", "up", "value")
 
-    def __init__(self, start: float, end: float, step: float = 1) -> None:
+    def __init__(self, start: float, end: float, step: float = 1, ints: bool = False) -> None:
+        if ints:
+            start, end, step = whole(start), whole(end), whole(step)
         self.value = start
         self.step = abs(step)
         self.up = start <= end
         self.started = False
+        self.ints = ints
 
     def next(self, end: float) -> bool:
+        if self.ints:
+            end = whole(end)
         if self.started:
             self.value = self.value + self.step if self.up else self.value - self.step
         self.started = True

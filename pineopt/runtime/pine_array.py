@@ -34,6 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pineopt.errors import PineRuntimeError
+from pineopt.runtime import whole
 from pineopt.runtime.pine_str import tostring as _tostring
 
 __all__ = [
@@ -150,14 +151,15 @@ def _values(id: list | None, fn: str) -> list:
 
 
 def _index(fn: str, id: list | None, index: Any) -> int:
-    """Slow path of an indexed call: raise for ``na`` ids / bad indices, or return ``index``
-    as an ``int`` when it was an integral float. Returns ``-(2**63)`` for an ``na`` index."""
+    """Slow path of an indexed call: raise for ``na`` ids / bad indices, or return a float
+    ``index`` as an ``int``, truncated toward zero (an ``int / int`` keeps its fraction,
+    LANGUAGE-NOTES §10). Returns ``-(2**63)`` for an ``na`` index."""
     if id is None:
         raise _na_id(fn)
     if _isna(index):
         return -(2**63)
-    if isinstance(index, float) and index.is_integer():
-        return int(index)
+    if type(index) is float and abs(index) != _m.inf:
+        return whole(index)
     raise _oob(fn, index, len(id))
 
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from pineopt.errors import PineRuntimeError
 from pineopt.runtime import pine_array as _arr
+from pineopt.runtime import whole
 from pineopt.runtime.pine_str import tostring as _tostring
 
 __all__ = [
@@ -135,12 +136,14 @@ def _isna(x: Any) -> bool:
 
 
 def _row_ix(fn: str, id: PineMatrix, r: Any, extra: int = 0) -> int:
+    r = whole(r)
     if _isna(r) or not 0 <= r < id.rows + extra:
         raise _err(fn, f"Row index {r} is out of bounds. The matrix has {id.rows} rows.")
     return int(r)
 
 
 def _col_ix(fn: str, id: PineMatrix, c: Any, extra: int = 0) -> int:
+    c = whole(c)
     if _isna(c) or not 0 <= c < id.columns + extra:
         raise _err(fn, f"Column index {c} is out of bounds. The matrix has {id.columns} columns.")
     return int(c)

@@ -23,6 +23,7 @@ import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from pineopt.errors import PineRuntimeError
+from pineopt.runtime import whole
 from pineopt.runtime.calendar import parse_timezone
 
 __all__ = [
@@ -127,6 +128,7 @@ def match(source: str | None, regex: str | None) -> str | None:
 def repeat(source: str | None, repeat: int | None, separator: str | None = "") -> str | None:
     if _na(source) or _na(repeat):
         return None
+    repeat = whole(repeat)  # type: ignore[arg-type]
     if repeat < 0:  # type: ignore[operator]
         raise PineRuntimeError(f"str.repeat: repeat must be >= 0, got {repeat}")
     return ("" if _na(separator) else separator).join([source] * repeat)  # type: ignore[list-item,operator,union-attr]
@@ -172,7 +174,8 @@ def substring(source: str | None, begin_pos: int | None, end_pos: int | None = N
     if _na(source) or _na(begin_pos):
         return None
     n = len(source)  # type: ignore[arg-type]
-    end = n if _na(end_pos) else end_pos
+    begin_pos = whole(begin_pos)  # type: ignore[arg-type]
+    end = n if _na(end_pos) else whole(end_pos)  # type: ignore[arg-type]
     if not 0 <= begin_pos <= n or not begin_pos <= end <= n:  # type: ignore[operator]
         raise PineRuntimeError(
             f"str.substring: positions {begin_pos}..{end} are out of range for a string of "

@@ -115,13 +115,12 @@ def _f64(x: object) -> Array:
 
 def _length(length: object, name: str, *, minimum: int = 1) -> int:
     """Validate a ``length`` argument the way Pine's runtime does (``name`` is a ``ta`` function
-    name, or a qualified one such as ``math.sum``)."""
+    name, or a qualified one such as ``math.sum``). A fractional length - an ``int / int``
+    keeps its fraction - is truncated toward zero (LANGUAGE-NOTES §10)."""
     name = name if "." in name else f"ta.{name}"
-    if isinstance(length, float) and not length.is_integer():
-        raise PineRuntimeError(f"{name}: length must be an integer, got {length!r}")
     try:
         value = int(length)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise PineRuntimeError(f"{name}: invalid length {length!r}") from None
     if value < minimum:
         raise PineRuntimeError(f"{name}: invalid length argument {value}; it must be >= {minimum}")

@@ -875,11 +875,6 @@ plot(math.round(close, 1), "r")
     same(col(plots, "r"), [1.3, -1.3, 2.3])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the analyzer types const int / const int as const float and refuses it as a "
-    "length; Pine keeps the int type and truncates (notes §10, measured)",
-)
 def test_fractional_int_length_is_truncated(run_pine):
     src = """//@version=6
 indicator("t")
@@ -887,6 +882,128 @@ plot(ta.sma(close, 14 / 8), "s")
 """
     plots = run_pine(src, bars=[1, 3, 5])
     same(col(plots, "s"), [1, 3, 5])
+
+
+def test_a_fractional_int_keeps_its_value_and_is_truncated_where_an_int_is_needed(run_pine):
+    # `int / int` is an int whose value keeps the fraction (notes §10): plotted as it is,
+    # truncated toward zero as an index, a length, a history offset, a loop bound or a count
+    src = """//@version=6
+indicator("t")
+int n = 7 / 2
+int m = -7 / 2
+int k = bar_index / 2
+a = array.from(10.0, 20.0, 30.0, 40.0)
+mx = matrix.new<float>(4, 4, 0)
+mx.set(n, n, 5)
+plot(n, "n")
+plot(a.get(n) + a.get(m), "get")
+plot(mx.get(n, 3), "matrix")
+plot(ta.sma(close, n), "sma")
+plot(close[k], "hist")
+plot(ta.highest(close, k + 1), "highest")
+int up = 0
+for i = 0 to n
+    up += i
+int down = 0
+for i = n to m
+    down += i
+int shrinking = 0
+int end = n
+for i = n / 2 to end
+    end := end - 1 / 2
+    shrinking += i
+plot(up, "up")
+plot(down, "down")
+plot(shrinking, "shrinking")
+plot(array.new<float>(n).size() + str.length(str.substring("abcdef", n)), "count")
+"""
+    plots = run_pine(src, bars=[1, 2, 3, 4, 5])
+    same(col(plots, "n"), [3.5] * 5)
+    same(col(plots, "get"), [40 + 20] * 5)  # indices 3 and -3
+    same(col(plots, "matrix"), [5] * 5)
+    same(col(plots, "sma"), [NA, NA, 2, 3, 4])  # length 3
+    same(col(plots, "hist"), [1, 2, 2, 3, 3])  # offsets 0, 0, 1, 1, 2
+    same(col(plots, "highest"), [1, 2, 3, 4, 5])  # lengths 1, 1, 2, 2, 3
+    same(col(plots, "up"), [0 + 1 + 2 + 3] * 5)
+    same(col(plots, "down"), [0] * 5)  # 3 down to -3, not 3.5 down to -2.5
+    same(col(plots, "shrinking"), [1 + 2] * 5)  # from 1.75 -> 1 to the end re-read: 3, 3, 2
+    same(col(plots, "count"), [3 + 3] * 5)
+
+
+def test_a_var_initialised_with_a_const_is_a_value_fixed_for_the_run(run_pine):
+    # never reassigned, `var` keeps the literal's const: an input bound, a plot title, a length
+    src = """//@version=6
+indicator("t")
+var int MAX = 3
+var TITLE = "ema"
+len = input.int(2, "Len", maxval = MAX)
+plot(ta.ema(close, MAX), TITLE)
+plot(ta.sma(close, len), "sma")
+var int counter = 0
+counter += 1
+plot(counter, "counter")
+plot(MAX[1], "past")
+float pastInBlock = na
+if close > 0
+    pastInBlock := MAX[1]
+plot(pastInBlock, "pastInBlock")
+"""
+    plots = run_pine(src, bars=[1, 2, 3, 4])
+    same(col(plots, "ema"), [NA, NA, 2, 3])
+    same(col(plots, "sma"), [NA, 1.5, 2.5, 3.5])
+    same(col(plots, "counter"), [1, 2, 3, 4])
+    same(col(plots, "past"), [NA, 3, 3, 3])  # a fixed value has no past before bar 0
+    same(col(plots, "pastInBlock"), [NA, 3, 3, 3])
+    with pytest.raises(PineOptError, match="above its maxval 3"):
+        run_pine(src, bars=[1, 2], inputs={"Len": 4})
+
+
+def test_a_const_reference_is_mutable_and_qualified_reference_parameters_take_series(run_pine):
+    src = """//@version=6
+indicator("t")
+type Box
+    float total = 0
+var seen = array.new<float>()
+const array<float> pair = array.from(0.0)
+const Box acc = Box.new()
+add(simple array<float> a, const Box b, float v) =>
+    a.push(v)
+    b.total += v
+    a.size()
+int n = add(seen, acc, close)
+plot(n, "n")
+plot(add(pair, acc, close), "pair")
+plot(acc.total, "total")
+"""
+    plots = run_pine(src, bars=[1, 2, 3])
+    same(col(plots, "n"), [1, 2, 3])  # one persistent array, mutated through the parameter
+    same(col(plots, "pair"), [2, 2, 2])  # a new const array on every bar, mutated once
+    same(col(plots, "total"), [2, 4, 6])  # a new Box on every bar, added to twice
+
+
+def test_int_element_collections_serve_as_float_ones(run_pine):
+    src = """//@version=6
+indicator("t")
+matrix<float> m = matrix.new<float>()
+m.add_row(0, array.from(3, 2, 4))
+m.add_row(1, array.from(2, 0, 2))
+m.add_row(2, array.from(4, 2, 3))
+avgOf(array<float> a) => a.avg()
+method halved(matrix<float> this) => this.mult(0.5)
+array<float> fs = array.from(1, 2)
+fs.push(close / 4)
+plot(m.det(), "det")
+plot(m.eigenvalues().max(), "eigen")
+plot(avgOf(array.from(1, 2, 4)), "avg")
+plot(matrix.new<int>(2, 2, 3).halved().get(1, 1), "halved")
+plot(fs.sum(), "sum")
+"""
+    plots = run_pine(src, bars=[2, 6])
+    same(col(plots, "det"), [8, 8])
+    same(col(plots, "eigen"), [8, 8])
+    same(col(plots, "avg"), [7 / 3, 7 / 3])
+    same(col(plots, "halved"), [1.5, 1.5])
+    same(col(plots, "sum"), [3.5, 4.5])
 
 
 # --- more per-call-site state ---------------------------------------------------------------------

@@ -81,9 +81,10 @@ RULES = [
     ("x = 'a'\nx -= 1", "4:6 error: Cannot apply '-=' to a variable of type 'series string'"),
     ("const int x = bar_index", "3:15 error: Cannot assign a 'series int' value to the const var"),
     ("const int n = 14\nn := 20", "4:1 error: Cannot modify the const variable 'n'"),
+    ("simple int n = 14\nn := bar_index", "4:6 error: Cannot assign a 'series int' value to t"),
     ("const int n = 14\nn += 1", "4:1 error: Cannot modify the const variable 'n'"),
-    ("int half = 7 / 2", "3:12 error: Cannot assign a value of type 'const float' to the variab"),
-    ("int half = bar_index / 2", "3:12 error: Cannot assign a value of type 'series float'"),
+    ("int half = 7 / 2.0", "3:12 error: Cannot assign a value of type 'const float' to the vari"),
+    ("int half = bar_index / 2.0", "3:12 error: Cannot assign a value of type 'series float'"),
     ("[a, b] = ta.bb(close, 20, 2)", "3:10 error: The right side returns 3 values but 2 varia"),
     ("[a, b] = close", "3:10 error: A tuple declaration needs a tuple value"),
     # operators and structures
@@ -250,9 +251,10 @@ INFERRED = [
     ("#ff0000", "const color"),
     ("true", "const bool"),
     ("1 + 2.5", "const float"),
-    ("7 / 2", "const float"),
-    ("6 / 2", "const float"),
-    ("bar_index / 2", "series float"),
+    ("7 / 2", "const int"),
+    ("7 / 2.0", "const float"),
+    ("bar_index / 2", "series int"),
+    ("input.int(10) / 2", "input int"),
     ("7 % 2", "const int"),
     ("close", "series float"),
     ("bar_index", "series int"),
@@ -273,6 +275,8 @@ INFERRED = [
     ("(1 + 2)[0]", "series int"),
     ("true ? 1 : 2.5", "const float"),
     ("close > open ? 1 : na", "series int"),
+    ("close > open ? array.from(1) : array.from(1.5)", "array<float>"),
+    ("close > open ? matrix.new<float>() : matrix.new<int>()", "matrix<float>"),
     ("ta.sma(close, 10)", "series float"),
     ("ta.highest(10)", "series float"),
     ("ta.highest(high, 10)", "series float"),
@@ -298,12 +302,27 @@ def test_types_and_qualifiers_of_expressions(source, expected):
     assert value_type(source) == expected
 
 
-def test_int_division_is_integer_only_between_const_ints_in_v5():
-    assert errors("int half = 7 / 2", version=5) == []
-    assert errors("int half = bar_index / 2", version=5) == [
+@pytest.mark.parametrize("version", [5, 6])
+def test_int_division_keeps_the_int_type_wherever_an_int_is_needed(version):
+    # TradingView's own Hull MA: `ta.wma(src, length / 2)`; the value keeps its fraction and
+    # is truncated where an int is needed (LANGUAGE-NOTES §10)
+    source = (
+        "length = input.int(9)\n"
+        "int half = length / 2\n"
+        "h = ta.wma(2 * ta.wma(close, length / 2) - ta.wma(close, length), half)\n"
+        "a = array.from(1.0, 2.0, 3.0)\n"
+        "x = a.get(a.size() / 2) + close[bar_index / 2]\n"
+        "for i = 0 to a.size() / 2\n"
+        "    a.set(i / 2, h)"
+    )
+    assert errors(source, version) == []
+    assert errors("int half = close / 2", version) == [
         "3:12 error: Cannot assign a value of type 'series float' to the variable 'half' of "
         "type 'int'"
     ]
+    assert errors("x = array.get(array.from(1), 3 / 2.0)", version)[0].startswith(
+        "3:30 error: Cannot call 'array.get' with argument 'index'='3 / 2.0'"
+    )
 
 
 def test_a_declaration_statement_in_a_block_is_reported_where_it_is():
@@ -316,7 +335,11 @@ def test_a_declaration_statement_in_a_block_is_reported_where_it_is():
 
 VARIABLES = [
     ("x = 14", "x", 6, "const int"),
-    ("var x = 14", "x", 6, "series int"),
+    ("var x = 14", "x", 6, "const int"),
+    ("varip float x = 1.5", "x", 6, "const float"),
+    ("var x = syminfo.mintick", "x", 6, "simple float"),
+    ("var x = 14\nx += 1", "x", 6, "series int"),
+    ("var x = 14\nif close > open\n    x := 15", "x", 5, "series int"),
     ("x = 14\nx := 15", "x", 6, "series int"),
     ("x = 14\nx := 15", "x", 5, "const int"),
     ("simple int x = 14", "x", 6, "simple int"),
@@ -335,6 +358,102 @@ VARIABLES = [
 @pytest.mark.parametrize(("source", "name", "version", "expected"), VARIABLES)
 def test_types_and_qualifiers_of_variables(source, name, version, expected):
     assert variable_type(source, name, version) == expected
+
+
+@pytest.mark.parametrize("keyword", ["", "var ", "varip "])
+def test_a_variable_initialised_with_a_const_keeps_const_until_reassigned(keyword):
+    # the manual's Type system page titles a plot with `var PLOT1_TITLE = "High"`
+    source = (
+        f'{keyword}GROUP = "Settings"\n'
+        f"{keyword}int MAX = 50\n"
+        f"{keyword}COLOR = color.red\n"
+        f"{keyword}TITLE = 'Len ' + str.tostring(MAX * 2)\n"
+        "len = input.int(10, TITLE, maxval = MAX, group = GROUP)\n"
+        "c = input.color(COLOR, 'C')\n"
+        "simple int s = MAX\n"
+        "const int k = MAX / 2\n"
+        "plot(close, TITLE)"
+    )
+    assert errors(source) == []
+    reassigned = f"{keyword}int MAX = 50\nMAX := 60\nconst int k = MAX"
+    assert errors(reassigned) == [
+        "5:15 error: Cannot assign a 'series int' value to the const variable 'k'"
+    ]
+
+
+def test_const_on_a_reference_only_forbids_reassigning_it():
+    source = (
+        "type P\n    float x = 1\n"
+        "const array<float> A = array.from(1.0, 2.0)\n"
+        "const matrix<int> M = matrix.new<int>(2, 2, 0)\n"
+        "const map<string, float> D = map.new<string, float>()\n"
+        "const P obj = P.new()\n"
+        "A.push(close)\nM.set(0, 0, 1)\nD.put('a', close)\nobj.x := close"
+    )
+    assert errors(source) == []
+    assert variable_type(source, "A") == "array<float>"
+    assert errors("const array<float> A = array.from(1.0)\nA := array.new<float>()") == [
+        "4:1 error: Cannot modify the const variable 'A': a variable declared with 'const' "
+        "keeps its value"
+    ]
+    assert errors("const int n = bar_index") == [
+        "3:15 error: Cannot assign a 'series int' value to the const variable 'n'"
+    ]
+
+
+def test_qualifier_keywords_on_reference_parameters_are_ignored():
+    source = (
+        "type P\n    float x = 1\n"
+        "f(simple array<float> a, const P p, series matrix<int> m) => a.size() + p.x + m.rows()\n"
+        "y = f(array.from(close), P.new(close), matrix.new<int>(1, 1, 0))"
+    )
+    assert errors(source) == []
+    assert errors("f(simple float v) => v\ny = f(close)")[0].startswith(
+        "4:7 error: Cannot call 'f' with argument 'v'='close'"
+    )
+
+
+def test_int_element_collections_fit_where_float_element_ones_are_expected():
+    # the manual's Matrices page: rows of a matrix<float> written as `array.from(3, 2, 4)`
+    source = (
+        "matrix<float> m = matrix.new<float>()\n"
+        "m.add_row(0, array.from(3, 2, 4))\n"
+        "matrix.add_col(m, 0, array.from(1, 2))\n"
+        "avgOf(array<float> a) => a.avg()\n"
+        "method scaled(matrix<float> this, float k) => this.mult(k)\n"
+        "x = avgOf(array.from(1, 2, 4)) + matrix.new<int>(2, 2, 1).scaled(0.5).get(0, 0)\n"
+        "array<float> fs = array.from(1, 2)\n"
+        "map<string, float> d = map.new<string, int>()\n"
+        "fs.concat(array.from(3))"
+    )
+    assert errors(source) == []
+
+
+REFUSED_ELEMENTS = [
+    # float elements never fit int ones, and no other element type converts
+    ("f(array<int> a) => a.size()\ny = f(array.from(1.5))", "4:7 error: Cannot call 'f' with"),
+    ("m = matrix.new<int>()\nm.add_row(0, array.from(1.5))", "4:14 error: Cannot call 'matrix.a"),
+    ("a = array.from(1)\na.concat(array.from(1.5))", "4:10 error: Cannot call 'array.concat'"),
+    ("array<int> a = array.from(1.5)", "3:16 error: Cannot assign a value of type 'array<float>'"),
+    ("array<float> a = array.from(true)", "3:18 error: Cannot assign a value of type 'array<bool>"),
+    ("a = close > 0 ? array.from(1) : array.from('a')", "3:33 error: The two results of '?:' h"),
+    ("method h(matrix<int> this) => 1\ny = matrix.new<float>().h()", "4:5 error: Could not fin"),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), REFUSED_ELEMENTS)
+def test_float_element_collections_do_not_fit_int_element_ones(source, expected):
+    found = errors(source)
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+def test_an_overload_taking_the_arguments_as_they_are_wins_over_a_widening_one():
+    source = (
+        "f(float x) => x * 1.5\nf(int x) => x * 2\n"
+        "g(array<float> a) => a.sum()\ng(array<int> a) => a.size()\n"
+        "int y = f(1)\nint z = g(array.from(1, 2))\nfloat w = g(array.from(1.5))"
+    )
+    assert errors(source) == []
 
 
 # ---- what calls resolve to -----------------------------------------------------------------------

@@ -153,7 +153,11 @@ def test_substitute_keeps_the_variables_qualifier():
         ("series bool", "series int/float/bool", True),
         ("const int", "q int", True),
         ("series float", "q int/float", True),
-        ("array<int>", "array<float>", False),  # collections are invariant
+        ("array<int>", "array<float>", True),  # int elements fit float ones ...
+        ("array<float>", "array<int>", False),  # ... never the reverse
+        ("matrix<int>", "matrix<float>", True),
+        ("map<string, int>", "map<string, float>", True),
+        ("array<bool>", "array<float>", False),
         ("array<int>", "array<int/float>", True),
         ("array<string>", "array<int/float>", False),
         ("matrix<float>", "array<float>", False),
@@ -204,8 +208,12 @@ def test_unify_same_type_with_different_qualifiers():
 def test_unify_collections_are_rigid():
     b = unify(parse_type("array<T>"), parse_type("array<int>"))
     assert unify(parse_type("series T"), parse_type("series float"), b) is None  # push 1.5
+    assert unify(parse_type("array<T>"), parse_type("array<float>"), b) is None  # concat
     b = unify(parse_type("array<T>"), parse_type("array<float>"))
     assert unify(parse_type("series T"), parse_type("const int"), b) is not None  # push 1
+    b = unify(parse_type("matrix<T>"), parse_type("matrix<float>"))
+    b = unify(parse_type("array<T>"), parse_type("array<int>"), b)  # add_row(m, 0, ints)
+    assert b is not None and b["T"] == parse_type("float")
 
 
 def test_unify_checks_constraints_and_qualifiers():

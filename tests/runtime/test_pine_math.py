@@ -146,7 +146,8 @@ def test_sum_vector() -> None:
     with pytest.raises(PineRuntimeError):
         pm.sum_(x, 0)
     with pytest.raises(PineRuntimeError):
-        pm.sum_(x, 1.5)  # type: ignore[arg-type]
+        pm.sum_(x, 0.5)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(pm.sum_(x, 2.5), pm.sum_(x, 2))  # type: ignore[arg-type]
 
 
 def test_is_na() -> None:

@@ -257,13 +257,19 @@ def test_sar_starts_on_bar_one() -> None:
         lambda: ta.sma(X, 0),
         lambda: ta.ema(X, -1),
         lambda: ta.rsi(X, 0),
-        lambda: ta.wma(X, 2.5),
+        lambda: ta.wma(X, 0.5),
         lambda: ta.hma(X, 1),
     ],
 )
 def test_invalid_length_is_a_runtime_error(call) -> None:
     with pytest.raises(PineRuntimeError, match="length"):
         call()
+
+
+def test_a_fractional_length_is_truncated_toward_zero() -> None:
+    # an `int / int` length keeps its fraction (LANGUAGE-NOTES §10): `14 / 8` is length 1
+    np.testing.assert_array_equal(ta.wma(X, 2.5), ta.wma(X, 2))
+    np.testing.assert_array_equal(ta.sma(X, 14 / 8), ta.sma(X, 1))
 
 
 def test_running_sma_drifts_far_less_than_the_conformance_tolerance() -> None:

@@ -8,8 +8,12 @@ used. On the way it
 * infers the type and qualifier of every expression (:class:`~pineopt.lang.scopes.TypeInfo`):
   literals are ``const``, ``input.*()`` results ``input``, ``syminfo.*`` ``simple``, bar data
   ``series``; an operation takes the strongest qualifier of its operands; a variable takes its
-  initial value's, except that ``var``/``varip`` variables - and in v6 every variable that is
-  reassigned with ``:=`` - are ``series``;
+  initial value's (with or without ``var``), except that a reassigned ``var``/``varip``
+  variable - and in v6 every variable that is reassigned with ``:=`` - is ``series``;
+  references are always ``series`` (``const`` on one only forbids reassigning it);
+  ``int / int`` is an ``int`` (:func:`~pineopt.lang.analyzer.expressions.arithmetic`); the
+  only implicit conversion is int -> float, of values and of collection elements
+  (:mod:`pineopt.lang.types`);
 * checks every call against the built-in signature table or the user's definitions
   (:mod:`pineopt.lang.overloads`): arguments, overloads, generics, qualifiers;
 * applies the rules of Pine v5 and v6 (LANGUAGE-NOTES §16): v6 has no implicit int/float ->
@@ -21,6 +25,12 @@ used. On the way it
 
 After an error it goes on: a name it cannot resolve gets the type ``unknown``, which every check
 accepts, so one mistake gives one message. At most :data:`MAX_ERRORS` errors are reported.
+
+Type and qualifier rules not checked yet (TradingView's behaviour is not documented or not
+known well enough to refuse on it): a ``simple``/``input`` variable reassigned inside a block
+whose condition is ``series``; which of two built-in overloads TradingView prefers when both
+fit only by an int -> float conversion (the table's order decides; user overloads prefer the
+one that takes the arguments as they are).
 
 The rules live in one module each, as a chain of classes over one shared state:
 

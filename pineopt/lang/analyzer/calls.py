@@ -221,11 +221,12 @@ class Calls(Definitions):
         arguments: list[Argument],
         name: str,
         type_args: tuple[PineType, ...] = (),
+        exact_first: bool = False,
     ) -> Match:
         version = self.version
         if name.startswith("request.") and self.dynamic_requests:
             version = 6  # v5 with dynamic_requests = true takes series symbols like v6
-        match = resolve(overloads, node, arguments, version, name, type_args)
+        match = resolve(overloads, node, arguments, version, name, type_args, exact_first)
         for problem in match.problems:
             self.error(problem.message, problem.node)
         return match
@@ -233,7 +234,8 @@ class Calls(Definitions):
     def call_user(
         self, node: n.Call, overloads: list[UserFunction], name: str, arguments: list[Argument]
     ) -> TypeInfo:
-        match = self.check_call(node, [f.signature for f in overloads], arguments, name)
+        signatures = [f.signature for f in overloads]
+        match = self.check_call(node, signatures, arguments, name, exact_first=True)
         function = next(f for f in overloads if f.signature is match.signature)
         if not self.silent:
             self.calls[node] = function

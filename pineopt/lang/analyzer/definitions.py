@@ -2,9 +2,11 @@
 
 User functions are analysed twice over: once where they are defined, with the parameters as
 declared (an untyped parameter is ``unknown``; a parameter without a qualifier keyword takes
-the qualifier of its argument, so it is checked as ``const``), which reports the errors of the
-body; and again, silently, for each distinct list of argument types it is called with, which
-gives the type and qualifier of that call's result (Pine compiles one instance per call too).
+the qualifier of its argument, so it is checked as ``const``; a qualifier keyword on a
+reference-type parameter is ignored, references being always ``series``), which reports the
+errors of the body; and again, silently, for each distinct list of argument types it is
+called with, which gives the type and qualifier of that call's result (Pine compiles one
+instance per call too).
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class Definitions(Placement):
         if declared is None and default is not None and not default.is_na:
             declared = default.type
         keyword = Qualifier.parse(param.qualifier) if param.qualifier else None
+        if declared is not None and self.is_reference(declared):
+            keyword = None  # `simple array<float> a`: references are always series
         if declared is None:
             formal_type = PineType("any", poly=keyword is None, qualifier=keyword)
             info = UNKNOWN

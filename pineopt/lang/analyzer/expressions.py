@@ -11,7 +11,7 @@ from __future__ import annotations
 from pineopt.lang import builtins
 from pineopt.lang import nodes as n
 from pineopt.lang.analyzer.names import Names, dotted
-from pineopt.lang.analyzer.state import BOOL, CONST, FLOAT, INT, SERIES, STRING
+from pineopt.lang.analyzer.state import BOOL, FLOAT, INT, SERIES, STRING
 from pineopt.lang.printer import expression
 from pineopt.lang.scopes import NA, UNKNOWN, VOID, TypeInfo
 from pineopt.lang.types import PineType, Qualifier, is_assignable
@@ -102,7 +102,7 @@ class Expressions(Names):
         left, right = self.expr(node.left), self.expr(node.right)
         qualifier = max(left.qualifier, right.qualifier)
         if op in _ARITHMETIC:
-            result = arithmetic(op, left, right, self.version)
+            result = arithmetic(op, left, right)
         elif op in _ORDERING:
             result = self.ordering(node, left, right)
         else:
@@ -196,17 +196,18 @@ class Expressions(Names):
         return TypeInfo.tuple_of([self.expr(element) for element in node.elements])
 
 
-def arithmetic(op: str, left: TypeInfo, right: TypeInfo, version: int) -> PineType | None:
+def arithmetic(op: str, left: TypeInfo, right: TypeInfo) -> PineType | None:
     """The type of ``left op right`` for ``+ - * / %`` (None when the operands do not fit).
-    ``/`` of two ints is a float (``7 / 2`` is 3.5), except between two const ints in v5,
-    which divide as integers."""
+
+    ``/`` of two ints keeps the type ``int`` (TradingView's own Hull MA passes ``length / 2``
+    to ``ta.wma``), although its value keeps the fraction (``7 / 2`` is 3.5, except between two
+    const ints in v5, which divide as integers): where an int is needed - a length, an index,
+    a loop bound - the value is truncated toward zero (LANGUAGE-NOTES §10)."""
     if left.is_unknown or right.is_unknown:
         return PineType("unknown")
     sides = [s for s in (left, right) if not s.is_na]
     if all(s.is_numeric for s in sides):
         if any(s.name == "float" for s in sides) or not sides:
-            return FLOAT
-        if op == "/" and not (version < 6 and all(s.qualifier == CONST for s in sides)):
             return FLOAT
         return INT
     if op == "+" and sides and all(s.name == "string" for s in sides):
@@ -220,7 +221,9 @@ def arithmetic(op: str, left: TypeInfo, right: TypeInfo, version: int) -> PineTy
 
 def join(infos: list[TypeInfo]) -> TypeInfo | None:
     """The common type of the branches of an ``if``/``switch``/``?:`` (None when there is
-    none): ``na`` fits any type, int and float give float, tuples join element by element."""
+    none): ``na`` fits any type, a type that converts implicitly to the other's gives the other
+    (int and float give float, ``array<int>`` and ``array<float>`` give ``array<float>``),
+    tuples join element by element."""
     qualifier = Qualifier.strongest(info.qualifier for info in infos)
     if any(info.is_unknown for info in infos):
         return UNKNOWN
@@ -243,10 +246,10 @@ def join(infos: list[TypeInfo]) -> TypeInfo | None:
         other = info.type
         if other.is_tuple:
             return None
-        if other == result:
+        if is_assignable(other, result):
             continue
-        if {other.name, result.name} == {"int", "float"}:
-            result = FLOAT
+        if is_assignable(result, other):
+            result = other
         else:
             return None
     return TypeInfo(result, qualifier)

@@ -123,9 +123,14 @@ class Names(AnalyzerState):
         return t.is_reference and t.name not in self.globals.enums
 
     def variable_qualifier(self, value: TypeInfo, mode: str | None, name: str) -> Qualifier:
-        if mode is not None or self.is_reference(value.type):
+        """The qualifier of a variable declared without a qualifier keyword: its initial
+        value's - a literal's ``const`` too, with or without ``var`` (the manual's Type system
+        page titles a plot with ``var PLOT1_TITLE = "High"``) - unless it is reassigned: a
+        reassigned ``var``/``varip`` is ``series``, and so is, in v6, any reassigned variable.
+        References (objects, collections, UDTs) are always ``series``."""
+        if self.is_reference(value.type):
             return SERIES
-        if self.version >= 6 and self.reassigned_later(name):
+        if (mode is not None or self.version >= 6) and self.reassigned_later(name):
             return SERIES
         return value.qualifier
 

@@ -2,8 +2,12 @@
 (``if``, ``switch``, ``for``, ``for...in``, ``while``), which are expressions in Pine: their
 value is that of the last statement of the branch taken.
 
-A variable takes its initial value's qualifier, except that ``var``/``varip`` variables - and
-in v6 every variable that is reassigned with ``:=`` - are ``series``.
+A variable takes its initial value's qualifier (``x = 14`` and ``var x = 14`` are ``const``),
+except that a reassigned ``var``/``varip`` variable - and in v6 every variable that is
+reassigned with ``:=`` - is ``series`` (see ``Names.variable_qualifier``). A qualifier keyword
+on a reference-type variable (``const array<float> a = ...``) does not make the reference
+const - objects and collections are always ``series`` - but ``const`` still forbids
+reassigning it.
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ class Statements(Expressions):
                 info = TypeInfo(declared, value.qualifier)
         else:
             info = self.inferred(value, stmt.value)
-        if keyword is not None:
+        if keyword is not None and self.is_reference(info.type):
+            qualifier = SERIES  # a reference is always series: `const` only forbids `:=`
+        elif keyword is not None:
             if value.qualifier > keyword and not value.is_unknown:
                 self.error(
                     f"Cannot assign a '{value}' value to the {keyword} variable '{stmt.name}'",
@@ -117,6 +123,17 @@ class Statements(Expressions):
             if symbol is None:
                 return UNKNOWN
             target_info, name = symbol.info, target.id
+            keyword = symbol.declared_qualifier  # `simple int x = 1`: `:=` keeps it simple
+            if (
+                keyword is not None
+                and not self.is_reference(target_info.type)
+                and value.qualifier > keyword
+                and not value.is_unknown
+            ):
+                self.error(
+                    f"Cannot assign a '{value}' value to the {keyword} variable '{name}'",
+                    stmt.value,
+                )
         else:
             target_info, name = self.expr(target), expression(target)
             if isinstance(target, n.Attribute) and target not in self.field_accesses:
