@@ -92,6 +92,10 @@ class TypeInfo:
         return self.type if self.type.is_tuple else self.type.with_qualifier(self.qualifier)
 
     def with_qualifier(self, qualifier: Qualifier) -> TypeInfo:
+        """The same type with ``qualifier``; a tuple gives it to every item (the items of a
+        tuple a local scope returns share one qualifier)."""
+        if self.type.is_tuple:
+            return TypeInfo.tuple_of([e.with_qualifier(qualifier) for e in self.elements()])
         return TypeInfo(self.type, qualifier)
 
     def __str__(self) -> str:

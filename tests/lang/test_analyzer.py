@@ -346,9 +346,9 @@ VARIABLES = [
     ("float x = 14", "x", 6, "const float"),
     ("x = input.int(14)", "x", 6, "input int"),
     ("x = 1\nif close > open\n    x := 2", "x", 6, "series int"),
-    ("f(float a) => a * 2\nx = f(1)", "x", 6, "const float"),
+    ("f(float a) => a * 2\nx = f(1)", "x", 6, "series float"),  # typed: series
     ("f(a) => a * 2\nx = f(close)", "x", 6, "series float"),
-    ("f(a) => [a, a > 0]\n[x, y] = f(1)", "y", 6, "const bool"),
+    ("f(a) => [a, a > 0]\n[x, y] = f(1)", "y", 6, "simple bool"),  # tuples: >= simple
     ("for i = 0 to 3\n    y = i", "i", 6, "series int"),
     ("for v in array.from('a')\n    y = v", "v", 6, "series string"),
     ("for [i, v] in map.new<string, float>()\n    y = v", "v", 6, "series float"),

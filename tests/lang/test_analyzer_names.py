@@ -76,13 +76,14 @@ def test_the_built_in_is_called_when_its_arguments_fit_else_the_method():
 
 
 def test_a_namesake_variable_still_reads_its_own_fields_and_methods():
+    # (a variable of a user-defined type cannot take a namespace's name: a built-in type's can)
     result = analysis(
-        "type Frame\n    float period = 1.0\nmethod change(Frame f) => f.period * 2\n"
-        "timeframe = Frame.new()\nx = timeframe.period + timeframe.change()\n"
+        "method change(chart.point p) => p.price * 2\n"
+        "timeframe = chart.point.now(close)\nx = timeframe.price + timeframe.change()\n"
         "y = timeframe.isdaily"
     )
     assert result.ok, result.format_diagnostics()
-    assert isinstance(call_on_line(result, 7), UserFunction)
+    assert isinstance(call_on_line(result, 5), UserFunction)
     assert [node.attr for node in result.namespace_paths] == ["isdaily"]
 
 
@@ -131,7 +132,8 @@ def test_contextual_keywords_still_open_their_constructs():
 # ---- shadowing ---------------------------------------------------------------------------------
 
 SHADOWING = [
-    # the manual, Objects > Shadowing: only the five primitive types cannot name types/objects
+    # the manual, Objects > Shadowing: of the built-in types, only the five primitive ones cannot
+    # name user types or objects
     ("type int\n    int x", "3:6 error: 'int' is a primitive type and cannot name a user-defi"),
     ("type color\n    float r", "3:6 error: 'color' is a primitive type and cannot name a user"),
     ("enum string\n    a", "3:6 error: 'string' is a primitive type and cannot name an enum"),
@@ -167,8 +169,12 @@ def test_shadowing_that_tradingview_refuses(source, expected):
 
 
 def test_shadowing_that_tradingview_allows():
-    # objects and types may take the names of namespaces and of the other built-in types
-    assert errors("type line\n    int x\ntype P\n    int x\nP table = P.new(1)\nx = table.x") == []
+    # types may take the names of namespaces and of the other built-in types, and so may
+    # objects of built-in types (not those of user-defined types)
+    assert (
+        errors("type line\n    int x\nl = line.new(1)\ntable = table.new(position.top_right, 1, 1)")
+        == []
+    )
     # a built-in variable not used yet, or used in its own declaration: a warning only
     assert messages("if close > open\n    hl2 = 1.0\n    label.new(bar_index, hl2)") == [
         "4:5 warning: Shadowing built-in variable 'hl2'"

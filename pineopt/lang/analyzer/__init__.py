@@ -10,7 +10,10 @@ used. On the way it
   ``series``; an operation takes the strongest qualifier of its operands; a variable takes its
   initial value's (with or without ``var``), except that a reassigned ``var``/``varip``
   variable - and in v6 every variable that is reassigned with ``:=`` - is ``series``;
-  references are always ``series`` (``const`` on one only forbids reassigning it);
+  references are always ``series`` (``const`` on one only forbids reassigning it); a
+  parameter written with a value type and no qualifier keyword is ``series``, or ``simple``
+  where its function's body needs it; the items of a tuple a local scope returns share one
+  qualifier, at least ``simple``;
   ``int / int`` is an ``int`` (:func:`~pineopt.lang.analyzer.expressions.arithmetic`); the
   only implicit conversion is int -> float, of values and of collection elements
   (:mod:`pineopt.lang.types`);
@@ -18,9 +21,11 @@ used. On the way it
   (:mod:`pineopt.lang.overloads`): arguments, overloads, generics, qualifiers;
 * applies the rules of Pine v5 and v6 (LANGUAGE-NOTES §16): v6 has no implicit int/float ->
   bool, no ``na`` bools, no ``[]`` on literals or directly on fields, no repeated arguments,
-  and no ``when``/``transp`` parameters (v5 warns that they are deprecated);
+  no ``na`` as a comparison's operand, and no ``when``/``transp`` parameters (v5 warns
+  about these two);
 * checks placement: plots and the declaration only in the global scope, ``break`` only in
-  loops, ``export`` only in libraries, order commands only in strategies;
+  loops, ``export`` only in libraries, order commands only in strategies, no inputs and only
+  ``const`` globals in exported functions;
 * fills the :class:`~pineopt.lang.features.FeatureReport`.
 
 After an error it goes on: a name it cannot resolve gets the type ``unknown``, which every check
@@ -30,7 +35,7 @@ Type and qualifier rules not checked yet (TradingView's behaviour is not documen
 known well enough to refuse on it): a ``simple``/``input`` variable reassigned inside a block
 whose condition is ``series``; which of two built-in overloads TradingView prefers when both
 fit only by an int -> float conversion (the table's order decides; user overloads prefer the
-one that takes the arguments as they are).
+one that takes the arguments as they are). Each rule module lists what else it leaves out.
 
 The rules live in one module each, as a chain of classes over one shared state:
 
@@ -42,6 +47,8 @@ The rules live in one module each, as a chain of classes over one shared state:
 * :mod:`~pineopt.lang.analyzer.statements` - declarations, assignments, control structures;
 * :mod:`~pineopt.lang.analyzer.placement` - where things may appear; script-wide rules;
 * :mod:`~pineopt.lang.analyzer.definitions` - functions, methods, types, enums, imports;
+* :mod:`~pineopt.lang.analyzer.arguments` - rules on particular built-ins' arguments
+  (``input.*()`` options, ``request.*()`` expressions);
 * :mod:`~pineopt.lang.analyzer.calls` - resolving and checking calls.
 """
 

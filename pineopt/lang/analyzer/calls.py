@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from pineopt.lang import builtins
 from pineopt.lang import nodes as n
-from pineopt.lang.analyzer.definitions import Definitions
+from pineopt.lang.analyzer.arguments import Arguments
 from pineopt.lang.analyzer.names import dotted
 from pineopt.lang.analyzer.state import BOOL, SERIES
 from pineopt.lang.builtins import VERSIONS, Param, Signature
@@ -28,7 +28,7 @@ REMOVED_IN_V6 = {
 }
 
 
-class Calls(Definitions):
+class Calls(Arguments):
     """Resolves and checks calls; records what each call resolved to."""
 
     def visit_Call(self, node: n.Call) -> TypeInfo:
@@ -266,6 +266,7 @@ class Calls(Definitions):
         if not self.silent:
             self.calls[node] = signature
         self.check_placement(node, name, signature)
+        self.check_arguments(node, name, match)
         if signature.deprecated:
             self.warning(f"'{name}' is deprecated", node)
         if not match.ok:

@@ -1,12 +1,23 @@
 """Definitions: user functions and methods, types (UDTs), enums and library imports.
 
 User functions are analysed twice over: once where they are defined, with the parameters as
-declared (an untyped parameter is ``unknown``; a parameter without a qualifier keyword takes
-the qualifier of its argument, so it is checked as ``const``; a qualifier keyword on a
-reference-type parameter is ignored, references being always ``series``), which reports the
-errors of the body; and again, silently, for each distinct list of argument types it is
-called with, which gives the type and qualifier of that call's result (Pine compiles one
-instance per call too).
+declared, which reports the errors of the body; and again, silently, for each distinct list
+of argument types it is called with, which gives the type and qualifier of that call's result
+(Pine compiles one instance per call too). The qualifier of a parameter (the manual,
+User-defined functions > Declaring parameter types):
+
+* without a type keyword, the argument's (the definition is checked with an ``unknown`` type);
+* with a qualifier keyword, that one - except on a reference type (array, UDT ...), which is
+  always ``series``;
+* with a value type but no qualifier keyword, ``series`` - or ``simple`` where the body needs
+  it (``ta.ema(src, length)``); the result of ``pass(int x) => x`` is therefore "series int"
+  even for ``pass(14)`` (:meth:`Definitions.promoted_parameters`). The definition itself is
+  checked, and its types recorded, with such parameters ``const``.
+
+A function returning a tuple gives all its items one qualifier, at least ``simple``
+(Type system > Tuples). Overloads must differ in their required parameters' qualified types
+(:meth:`Definitions.check_overload`). Not checked: that an exported function's
+``request.*()`` expression does not depend on its parameters.
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ from dataclasses import replace
 
 from pineopt.lang import nodes as n
 from pineopt.lang.analyzer.placement import Placement
-from pineopt.lang.analyzer.state import CONST, SERIES
+from pineopt.lang.analyzer.state import CONST, SERIES, SIMPLE, Problem
 from pineopt.lang.builtins import Param, Signature
 from pineopt.lang.overloads import Argument
 from pineopt.lang.printer import expression
@@ -66,12 +77,92 @@ class Definitions(Placement):
                 )
             elif not declared[0].is_unknown:
                 receiver = declared[0].type
-        signature = Signature(stmt.name, tuple(params), PineType("any"))
-        function = UserFunction(stmt, signature, receiver)
-        function.result = self.function_body(function, declared)
+        function = UserFunction(
+            stmt, Signature(stmt.name, tuple(params), PineType("any")), receiver
+        )
+        promoted, problems = self.promoted_parameters(function, params, declared)
+        for index, qualifier in promoted.items():
+            formal = params[index]
+            params[index] = replace(
+                formal, type=formal.type.with_qualifier(qualifier), qualifier=qualifier
+            )
+        function.signature = Signature(stmt.name, tuple(params), PineType("any"))
+        function.result = self.scope_value(self.function_body(function, declared))
+        for message, span in problems:
+            self.error(message, span)
+        self.check_overload(function)
         self.globals.add_function(function)
         self.defined_later.discard(stmt.name)
         return VOID
+
+    def promoted_parameters(
+        self, function: UserFunction, params: list[Param], declared: list[TypeInfo]
+    ) -> tuple[dict[int, Qualifier], list[Problem]]:
+        """The qualifier of each parameter written with a value type but no qualifier keyword
+        (``f(int x)``), by position, and the errors that remain with them. TradingView tries
+        ``series`` first and falls back to ``simple`` when the body passes the parameter where
+        ``series`` is refused; if ``simple`` is refused too, the body is in error (the manual,
+        User-defined functions > Qualifier keywords: ``pass(int source) => source`` returns a
+        "series int" even for ``pass(14)``). The body is analysed on trial, silently: a
+        parameter is ``series`` unless that adds errors to those it has with ``const``
+        parameters - the types the definition itself is checked and recorded with."""
+        typed = [
+            index
+            for index, (formal, info) in enumerate(zip(params, declared, strict=True))
+            if formal.qualifier is None and not info.is_unknown and not self.is_reference(info.type)
+        ]
+
+        def errors_with(qualifiers: dict[int, Qualifier]) -> set[Problem]:
+            trial = [
+                info.with_qualifier(qualifiers[index]) if index in qualifiers else info
+                for index, info in enumerate(declared)
+            ]
+            return self.trial_errors(function, trial)
+
+        if not typed:
+            return {}, []
+        everything = errors_with(dict.fromkeys(typed, SERIES))
+        if not everything:
+            return dict.fromkeys(typed, SERIES), []
+        anyway = errors_with({})
+        if everything <= anyway:
+            return dict.fromkeys(typed, SERIES), []
+        promoted = {i: SERIES if errors_with({i: SERIES}) <= anyway else SIMPLE for i in typed}
+        return promoted, sorted(errors_with(promoted) - anyway, key=lambda p: p[1][:2])
+
+    def trial_errors(self, function: UserFunction, params: list[TypeInfo]) -> set[Problem]:
+        """The errors the body of ``function`` has with its parameters typed ``params``,
+        collected without reporting them; the instances of other functions it analyses on the
+        way are forgotten (their errors are reported when a real call analyses them)."""
+        saved = (self.instance_errors, dict(self.instances), dict(self.instance_problems))
+        self.instance_errors = []
+        self.silent += 1
+        self.trials += 1
+        try:
+            self.function_body(function, params)
+            return set(self.instance_errors)
+        finally:
+            self.trials -= 1
+            self.silent -= 1
+            self.instance_errors, self.instances, self.instance_problems = saved
+
+    def check_overload(self, function: UserFunction) -> None:
+        """An overload must differ from every earlier one of its name in the number of its
+        required parameters or in the qualified type of one of them, position by position;
+        parameter names and optional parameters do not count (the manual, User-defined
+        functions > Function overloading: a call could not tell the two apart)."""
+        required = [p.type for p in function.signature.params if p.required]
+        for other in self.globals.functions.get(function.name, ()):
+            if [p.type for p in other.signature.params if p.required] != required:
+                continue
+            types = ", ".join(str(t) for t in required) or "none"
+            self.error(
+                f"The overload of '{function.name}' is ambiguous: it has the same required "
+                f"parameter types ({types}) as the one defined on line {other.node.span.line}; "
+                "overloads must differ in the number or the types of their required parameters",
+                self.locate.name(function.name, function.node),
+            )
+            return
 
     def parameter(self, param: n.Param, function: n.FunctionDef) -> tuple[Param, TypeInfo]:
         """A parameter as a formal :class:`Param`, and its type in the definition's body."""
@@ -137,16 +228,21 @@ class Definitions(Placement):
             infos.append(info)
         key = (function, tuple(infos))
         if key in self.instances:
+            if self.trials and self.instance_errors is not None:  # the errors count in a trial
+                self.instance_errors.extend(self.instance_problems.get(key, ()))
             return self.instances[key]
         self.instances[key] = UNKNOWN  # a call inside its own instance: recursion
         outermost = self.instance_errors is None
         if outermost:
             self.instance_errors = []
+        assert self.instance_errors is not None
+        first = len(self.instance_errors)
         self.silent += 1
         try:
-            self.instances[key] = self.function_body(function, infos)
+            self.instances[key] = self.scope_value(self.function_body(function, infos))
         finally:
             self.silent -= 1
+        self.instance_problems[key] = self.instance_errors[first:]
         if outermost:
             found, self.instance_errors = self.instance_errors, None
             reported = {(d.span, d.message) for d in self.diagnostics}
@@ -189,7 +285,7 @@ class Definitions(Placement):
     def visit_EnumDef(self, stmt: n.EnumDef) -> TypeInfo:
         self.check_export(stmt)
         self.feature("enums", stmt)
-        if self.primitive_name(stmt.name, "an enum", self.locate.name(stmt.name, stmt)):
+        if self.enum_name(stmt.name, self.locate.name(stmt.name, stmt)):
             return VOID
         if stmt.name in self.globals.type_names():
             self.error(

@@ -2,8 +2,10 @@
 ``[]`` and tuples, and the rules for joining branch types and assigning values.
 
 A literal is ``const``; an operation takes the strongest qualifier of its operands; ``[]``
-gives a ``series``. The v6 rules on expressions live here too: no implicit int/float -> bool in
-conditions, no ``na`` bools, no ``[]`` on literals or directly on fields.
+gives a ``series``. ``?:`` cannot return a tuple - only local scopes can (the manual, Type
+system > Tuples). The v6 rules on expressions live here too: no implicit int/float -> bool in
+conditions, no ``na`` bools, no ``[]`` on literals or directly on fields, no ``na`` as an
+operand of a comparison (``x == na``: an error in v6, a warning in v5).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from pineopt.lang import builtins
 from pineopt.lang import nodes as n
 from pineopt.lang.analyzer.names import Names, dotted
-from pineopt.lang.analyzer.state import BOOL, FLOAT, INT, SERIES, STRING
+from pineopt.lang.analyzer.state import BOOL, FLOAT, INT, SERIES, SIMPLE, STRING
 from pineopt.lang.printer import expression
 from pineopt.lang.scopes import NA, UNKNOWN, VOID, TypeInfo
 from pineopt.lang.types import PineType, Qualifier, is_assignable
@@ -19,6 +21,7 @@ from pineopt.lang.types import PineType, Qualifier, is_assignable
 _LITERALS = (n.Int, n.Float, n.String, n.Bool, n.Color, n.Na)
 _ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})
 _ORDERING = frozenset({"<", "<=", ">", ">="})
+_COMPARISON = _ORDERING | {"==", "!="}
 _DISPLAY = frozenset({"plot_display", "plot_simple_display"})
 
 
@@ -101,6 +104,8 @@ class Expressions(Names):
             return TypeInfo(BOOL, max(left.qualifier, right.qualifier))
         left, right = self.expr(node.left), self.expr(node.right)
         qualifier = max(left.qualifier, right.qualifier)
+        if op in _COMPARISON and (isinstance(node.left, n.Na) or isinstance(node.right, n.Na)):
+            self.na_comparison(node)
         if op in _ARITHMETIC:
             result = arithmetic(op, left, right)
         elif op in _ORDERING:
@@ -114,6 +119,22 @@ class Expressions(Names):
             )
             return UNKNOWN
         return TypeInfo(result, qualifier) if result.name != "unknown" else UNKNOWN
+
+    def na_comparison(self, node: n.Binary) -> None:
+        """``x == na``: in v6 an error - ``na`` cannot be an operand of a comparison (the
+        manual, Type system > ``na`` value); in v5 a warning, the comparison being never true."""
+        where = self.locate.after(node.left, node.op, node.span)
+        if self.version >= 6:
+            self.error(
+                f"Cannot use '{node.op}' with na: a value cannot be compared with na directly "
+                "(test it with na(x))",
+                where,
+            )
+        else:
+            self.warning(
+                f"A comparison with na using '{node.op}' is never true: test the value with na(x)",
+                where,
+            )
 
     def ordering(self, node: n.Binary, left: TypeInfo, right: TypeInfo) -> PineType | None:
         for side in (left, right):
@@ -135,6 +156,14 @@ class Expressions(Names):
             if_true, if_false = self.expr(node.if_true), self.expr(node.if_false)
         finally:
             self.ternary_depth -= 1
+        for branch, value in ((if_true, node.if_true), (if_false, node.if_false)):
+            if branch.is_tuple:
+                self.error(
+                    "A ternary operation cannot return a tuple: '?:' is an expression, not a "
+                    "local scope (return the tuple from an 'if' or 'switch' structure)",
+                    value,
+                )
+                return UNKNOWN
         joined = join([if_true, if_false])
         if joined is None:
             self.error(
@@ -194,6 +223,16 @@ class Expressions(Names):
 
     def visit_Tuple(self, node: n.Tuple) -> TypeInfo:
         return TypeInfo.tuple_of([self.expr(element) for element in node.elements])
+
+    @staticmethod
+    def scope_value(value: TypeInfo) -> TypeInfo:
+        """The value a local scope (a function body, an ``if`` or ``switch``) returns: the items
+        of a tuple all take its strongest qualifier, and at least ``simple`` (the manual, Type
+        system > Tuples: ``[source, length]`` with a series ``source`` makes ``length``
+        series too)."""
+        if not value.is_tuple:
+            return value
+        return value.with_qualifier(max(value.qualifier, SIMPLE))
 
 
 def arithmetic(op: str, left: TypeInfo, right: TypeInfo) -> PineType | None:

@@ -7,17 +7,24 @@ TradingView's rules on names, as the manual and its compiler give them:
   ``color.red`` and ``timeframe.change(tf)`` stay the built-ins (:meth:`Names.is_qualified_name`;
   calls: :meth:`~pineopt.lang.analyzer.calls.Calls.calls_namespace`), and a user type named like
   one shadows it (``type line`` makes ``line.new()`` the type's);
-* only the five primitive types cannot name a user type, an enum or an object (the manual,
-  Objects > Shadowing);
+* only the five primitive types cannot name a user type or an object (the manual, Objects >
+  Shadowing), but a variable of a user-defined type cannot take a namespace's name either: it
+  would obscure the namespace (Variable declarations > Shadowing, ``myType syminfo = ...``);
+* an enum needs a name that matches no built-in type or namespace (Enums > Shadowing:
+  ``enum ta`` is an error, ``enum Ta`` is not);
+* an exported library function reads only ``const`` global variables (Libraries > Library
+  functions: no global fed by an input, no global array);
 * a variable may take a built-in variable's name (a warning), but not once the script has used
   that built-in (an error);
 * the keywords of :data:`~pineopt.lang.lexer.CONTEXTUAL_KEYWORDS` are names where no name
   follows them (``ma(type, src, len) =>``) - the lexer decides.
 
 Not implemented: a longer chain over a namesake variable (``v.field.x`` with a built-in
-``v.field.x``) is read as fields; the built-in variable rule is not applied to loop counters
-(TradingView's behaviour there is unknown); ``to``, ``by``, ``in``, ``as``, ``var`` and
-``varip`` stay keywords everywhere.
+``v.field.x``) is read as fields; the built-in variable rule is not applied to loop counters,
+nor the namespace rule of user-defined-type variables to parameters and loop variables
+(TradingView's behaviour there is unknown); the rule on the globals an exported function reads
+is not followed into the non-exported functions it calls; ``to``, ``by``, ``in``, ``as``,
+``var`` and ``varip`` stay keywords everywhere.
 """
 
 from __future__ import annotations
@@ -69,15 +76,28 @@ class Names(AnalyzerState):
 
     def check_shadowing(self, symbol: Symbol) -> None:
         """TradingView's shadowing rules for a new name (the namespaces' own rule is in
-        :meth:`is_qualified_name`). An object may take any namespace's name but not one of the
-        five primitive types (the manual, Objects > Shadowing; for user types see
-        :meth:`primitive_name`). A variable may take a built-in variable's name - a warning -
-        unless the script has already used that built-in before the declaration: an error."""
+        :meth:`is_qualified_name`). An object cannot take the name of one of the five primitive
+        types (the manual, Objects > Shadowing; for user types see :meth:`primitive_name`), and
+        a variable of a user-defined type not the name of a namespace (Variable declarations >
+        Shadowing: ``myType syminfo = myType.new()`` would obscure ``syminfo``); a variable
+        of a built-in type may (``line = line.new(...)``). A variable may take a built-in
+        variable's name - a warning - unless the script has already used that built-in before
+        the declaration: an error."""
         name = symbol.name
         if name in VALUE_TYPES and symbol.info.name in self.globals.types:
             self.error(
                 f"'{name}' is a primitive type and cannot name an object (here of the type "
                 f"'{symbol.info.name}')",
+                symbol.span,
+            )
+        elif (
+            symbol.kind is SymbolKind.VARIABLE
+            and self.is_user_type(symbol.info.type)
+            and name in builtins.namespaces()
+        ):
+            self.error(
+                f"A variable of the user-defined type '{symbol.info.name}' cannot be named "
+                f"'{name}': it would obscure the built-in namespace '{name}'",
                 symbol.span,
             )
         if symbol.kind is not SymbolKind.VARIABLE or builtins.variable(name, self.version) is None:
@@ -92,6 +112,27 @@ class Names(AnalyzerState):
             )
         else:
             self.warning(f"Shadowing built-in variable '{name}'", symbol.span)
+
+    def is_user_type(self, t: PineType) -> bool:
+        """A user-defined type of the script or of an imported library (not an enum)."""
+        if t.name in self.globals.types:
+            return True
+        prefix, dot, _ = t.name.partition(".")
+        return bool(dot) and prefix in self.globals.imports
+
+    def enum_name(self, name: str, where: Span) -> bool:
+        """Report an enum named like a built-in type or namespace (the manual, Enums >
+        Shadowing: unlike user-defined types, enums cannot shadow them); True when it is one."""
+        if self.primitive_name(name, "an enum", where):
+            return True
+        if name not in OBJECT_TYPES | set(COLLECTION_ARITY) | set(builtins.namespaces()):
+            return False
+        self.error(
+            f"An enum cannot be named '{name}': an enum's name must not match a built-in type "
+            "or namespace",
+            where,
+        )
+        return True
 
     def primitive_name(self, name: str, what: str, where: Span) -> bool:
         """Report a user type or enum named like a primitive type (the manual, Objects >
@@ -186,6 +227,7 @@ class Names(AnalyzerState):
         if symbol is not None:
             if not self.silent:
                 self.symbols[node] = symbol
+            self.check_exported_read(symbol, node)
             return symbol.info
         if node.id in self.globals.imports or node.id in self.globals.type_names():
             self.error(f"'{node.id}' is a type or a library, not a value", node)
@@ -195,6 +237,25 @@ class Names(AnalyzerState):
         else:
             self.error(f"Undeclared identifier '{node.id}'", node)
         return UNKNOWN
+
+    def check_exported_read(self, symbol: Symbol, node: n.Name) -> None:
+        """An exported library function may read a global variable only if it is ``const``
+        (the manual, Libraries > Library functions)."""
+        function = self.defining
+        if (
+            function is None
+            or not function.node.is_export
+            or symbol.scope is not self.globals
+            or symbol.kind is not SymbolKind.VARIABLE
+            or (symbol.info.qualifier is CONST and not self.is_reference(symbol.info.type))
+        ):
+            return
+        self.error(
+            f"The exported function '{function.name}' cannot use the global variable "
+            f"'{symbol.name}' of type '{symbol.info}': exported functions can only use global "
+            "variables that are 'const'",
+            node,
+        )
 
     def visit_Attribute(self, node: n.Attribute) -> TypeInfo:
         path = dotted(node)

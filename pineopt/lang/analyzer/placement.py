@@ -1,5 +1,6 @@
 """Where things may appear: plots and the declaration only in the global scope, ``break`` and
-``continue`` only in loops, ``export`` only in libraries, ``strategy.*`` only in strategies;
+``continue`` only in loops, ``export`` only in libraries, ``strategy.*`` only in strategies,
+``input.*()`` not in exported library functions (the manual, Libraries > Library functions);
 and the rules on the whole script: a library exports something, an indicator shows something.
 """
 
@@ -70,6 +71,13 @@ class Placement(Statements):
                     f"scope (here: {where})",
                     node,
                 )
+        function = self.defining
+        if name.partition(".")[0] == "input" and function is not None and function.node.is_export:
+            self.error(
+                f"Cannot call '{name}' in the exported function '{function.name}': exported "
+                "library functions cannot create inputs",
+                node,
+            )
         if name.startswith("strategy.") and self.kind == "indicator":
             self.error(
                 f"Cannot use '{name}' in an {self.kind}: strategy.* functions are only allowed "

@@ -1,7 +1,7 @@
 """The state one analysis pass carries, how it reports, and how it walks bodies and blocks.
 
 Every rule module adds methods to this state: :class:`AnalyzerState` is the base of the chain
-``Names -> Expressions -> Statements -> Placement -> Definitions -> Calls`` that
+``Names -> Expressions -> Statements -> Placement -> Definitions -> Arguments -> Calls`` that
 :class:`pineopt.lang.analyzer.Analyzer` ends. ``visit_*`` methods of statements and
 expressions return the :class:`TypeInfo` of their value.
 """
@@ -32,11 +32,14 @@ from pineopt.lang.types import PineType, Qualifier
 MAX_ERRORS = 50
 """Errors reported per file before the analyser stops reporting."""
 
-CONST, SERIES = Qualifier.CONST, Qualifier.SERIES
+CONST, SIMPLE, SERIES = Qualifier.CONST, Qualifier.SIMPLE, Qualifier.SERIES
 BOOL = PineType("bool")
 INT = PineType("int")
 FLOAT = PineType("float")
 STRING = PineType("string")
+
+Problem = tuple[str, Span]
+"""An error found while a function body is analysed silently: its message and place."""
 
 Callee = Signature | UserFunction | UserType | ImportAlias
 """What a call resolves to (see :attr:`pineopt.lang.analyzer.Analysis.calls`)."""
@@ -74,7 +77,9 @@ class AnalyzerState(NodeVisitor):
         self.bodies: list[tuple[n.Stmt, ...]] = []
         self.reassigned_cache: dict[int, frozenset[str]] = {}
         self.instances: dict[tuple[UserFunction, tuple[TypeInfo, ...]], TypeInfo] = {}
-        self.instance_errors: list[tuple[str, Span]] | None = None
+        self.instance_errors: list[Problem] | None = None
+        self.instance_problems: dict[tuple[UserFunction, tuple[TypeInfo, ...]], list[Problem]] = {}
+        self.trials = 0  # > 0 while a body is analysed on trial (promoted_parameters)
         self.field_accesses: set[n.Attribute] = set()
         self.namespace_paths: set[n.Attribute] = set()
         self.builtin_symbols: dict[str, Symbol] = {}

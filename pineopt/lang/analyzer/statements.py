@@ -229,7 +229,8 @@ class Statements(Expressions):
             branches.append(self.block(branch.body, ScopeKind.IF))
         branches.append(NA if node.orelse is None else self.block(node.orelse, ScopeKind.IF))
         value = self.structure_value(branches, node, is_statement, "if")
-        return value.with_qualifier(Qualifier.strongest([value.qualifier, *qualifiers]))
+        value = value.with_qualifier(Qualifier.strongest([value.qualifier, *qualifiers]))
+        return self.scope_value(value)
 
     def visit_Switch(self, node: n.Switch) -> TypeInfo:
         is_statement = self.take_statement(node)
@@ -253,7 +254,8 @@ class Statements(Expressions):
         default = node.default
         branches.append(NA if default is None else self.block(default, ScopeKind.SWITCH))
         value = self.structure_value(branches, node, is_statement, "switch")
-        return value.with_qualifier(Qualifier.strongest([value.qualifier, *qualifiers]))
+        value = value.with_qualifier(Qualifier.strongest([value.qualifier, *qualifiers]))
+        return self.scope_value(value)
 
     def loop_body(
         self, body: tuple[n.Stmt, ...], kind: ScopeKind, symbols: list[Symbol]
