@@ -170,6 +170,7 @@ def _run(args: argparse.Namespace, options: dict[str, Any], out: Path | None, pr
 
 def cmd_report(args: argparse.Namespace) -> int:
     from pineopt.api import ConversionError
+    from pineopt.errors import PineRuntimeError
     from pineopt.reports.run import DEFAULT_OUT, ReportError
 
     out = Path(args.out) if args.out else None
@@ -184,7 +185,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(run.html)
             return 0
         return _grid(args, out if out is not None else DEFAULT_OUT)
-    except ConversionError as exc:
+    except (ConversionError, PineRuntimeError) as exc:  # located in the script
         print(str(exc), file=sys.stderr)
         return 1
     except ReportError as exc:

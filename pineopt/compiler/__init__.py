@@ -79,7 +79,7 @@ def convert(source: str | bytes, filename: str = "<input>") -> Conversion:
         return Conversion(
             None, _sorted(diagnostics), analysis.features, text, filename, analysis=analysis
         )
-    code, pine_lines = _print(module, generator.lines)
+    code, pine_lines = _print(module, generator.lines, generator.loop_lines)
     return Conversion(
         code, _sorted(diagnostics), analysis.features, text, filename, pine_lines, analysis
     )
@@ -89,22 +89,34 @@ def _sorted(diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
     return tuple(sorted(diagnostics, key=lambda d: (d.span.line, d.span.column)))
 
 
-def _print(module: ast.Module, lines: dict[int, int]) -> tuple[str, dict[int, int]]:
+def _print(
+    module: ast.Module, lines: dict[int, int], loop_lines: dict[int, int]
+) -> tuple[str, dict[int, int]]:
     """Unparse ``module`` and append ``PINE_LINES``: Python line -> Pine line of every
-    statement (found by walking the re-parsed code alongside the generated tree)."""
+    statement (found by walking the re-parsed code alongside the generated tree); and, when
+    loops are nested, ``PINE_LOOPS``: the Python line of each inner loop (and of its checks) ->
+    the Pine line of the outermost loop, where the loop time limit is reported."""
     code = ast.unparse(module)
     reparsed = ast.parse(code)
     mapping: dict[int, int] = {}
+    loops: dict[int, int] = {}
     for built, printed in zip(ast.walk(module), ast.walk(reparsed), strict=False):
         line = lines.get(id(built))
         if line and isinstance(printed, ast.stmt):
             end = printed.end_lineno or printed.lineno
             for py_line in range(printed.lineno, end + 1):
                 mapping[py_line] = line  # inner statements (walked later) win
-    table = ", ".join(f"{k}: {v}" for k, v in sorted(mapping.items()))
-    code += "\n\nPINE_LINES = {" + table + "}\n"
+        if id(built) in loop_lines and isinstance(printed, ast.stmt):
+            loops[printed.lineno] = loop_lines[id(built)]
+    code += "\n\nPINE_LINES = " + _table(mapping) + "\n"
+    if loops:
+        code += "PINE_LOOPS = " + _table(loops) + "\n"
     code += MAIN_BLOCK
     return code, mapping
+
+
+def _table(mapping: dict[int, int]) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in sorted(mapping.items())) + "}"
 
 
 MAIN_BLOCK = """

@@ -13,7 +13,8 @@ the speed principles of ARCHITECTURE.md ask for:
    logs. It reads the precomputed series as Python lists, ``close[bar_index]``.
 
 Pine names are kept wherever they are legal; each Python statement maps back to its Pine line
-through ``PINE_LINES`` (used to locate runtime errors).
+through ``PINE_LINES`` (used to locate runtime errors). Loops run under TradingView's time limit
+of 500 ms per loop and bar (:mod:`pineopt.runtime.loop_limit`; :meth:`CodeGen.loop_nest`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from pineopt.lang.analyzer import Analysis
 from pineopt.lang.builtins import Signature
 from pineopt.lang.scopes import TypeInfo, UserFunction, UserType
 from pineopt.lang.types import Qualifier
+from pineopt.runtime.loop_limit import CHECK_EVERY
 from pineopt.runtime.ops import EQUALITY_TOLERANCE
 
 NUMERIC = ("int", "float")
@@ -114,6 +116,10 @@ class Frame:
     is_global: bool
     info: FunctionInfo | None = None
     commits: list[ast.stmt] = field(default_factory=list)
+    loop_depth: int = 0
+    loop_line: int = 0
+    loop_deadline: str | None = None
+    loop_ticks: str | None = None
 
     @property
     def state(self) -> str | None:
@@ -172,6 +178,8 @@ class CodeGen:
         self._vec_cache: dict[int, bool] = {}
         self.scope_commits: list[list[ast.stmt]] = [[]]
         self.pending_name: str | None = None
+        self.loop_names: dict[str, str] = {}
+        self.loop_lines: dict[int, int] = {}  # id of a statement -> its outermost loop's line
 
     # ================================================================ entry point
 
@@ -808,7 +816,78 @@ class CodeGen:
         tail.extend(default)
         self.emit(first, node)
 
+    # ---- loops, under TradingView's time limit (pineopt.runtime.loop_limit)
+
+    @contextmanager
+    def loop_nest(self, node: n.For | n.ForIn | n.While):
+        """Generate the loop ``node`` inside its nest: the outermost loop of a function that
+        holds a ``while`` or a nested loop gets a deadline (``loop_deadline``) that every loop
+        of the nest checks, and a ``while`` among them an iteration countdown (``loop_ticks``);
+        a lone counted loop times itself in the runtime."""
+        frame = self.frame
+        outermost = frame.loop_depth == 0
+        if outermost:
+            frame.loop_line = node.span.line
+            inner = [x for x in n.walk(node) if isinstance(x, n.For | n.ForIn | n.While)]
+            if isinstance(node, n.While) or len(inner) > 1:
+                frame.loop_deadline = self.loop_name("loop_deadline")
+            if any(isinstance(x, n.While) for x in inner):
+                frame.loop_ticks = self.loop_name("loop_ticks")
+        frame.loop_depth += 1
+        try:
+            yield
+        finally:
+            frame.loop_depth -= 1
+            if outermost:
+                frame.loop_deadline = frame.loop_ticks = None
+
+    def loop_name(self, hint: str) -> str:
+        """The Python name of a loop-limit variable: one per module, reused by every nest."""
+        if hint not in self.loop_names:
+            self.loop_names[hint] = self.temp(hint)
+        return self.loop_names[hint]
+
+    def loop_deadline_args(self) -> list[ast.expr]:
+        """The deadline argument of a runtime loop helper, when the nest has one."""
+        deadline = self.frame.loop_deadline
+        return [P.name(deadline)] if deadline is not None else []
+
+    def loop_prologue(self, node: n.Node) -> None:
+        """Before the outermost loop of a nest: start its deadline and countdown (if any)."""
+        frame = self.frame
+        if frame.loop_depth == 1 and frame.loop_deadline is not None:
+            self.use_module("loop_limit")
+            self.emit(P.assign(frame.loop_deadline, P.call("loop_limit.deadline")), node)
+            if frame.loop_ticks is not None:
+                self.emit(P.assign(frame.loop_ticks, P.const(CHECK_EVERY)), node)
+
+    def emit_loop(self, stmt: ast.stmt, node: n.Node) -> None:
+        """Emit a statement of a loop's own (its header, its counter); in a nested loop it
+        reports the time limit at the outermost loop, which TradingView says times out first."""
+        self.emit(stmt, node)
+        if self.frame.loop_depth > 1:
+            self.loop_lines[id(stmt)] = self.frame.loop_line
+
+    def loop_countdown(self, node: n.Node) -> list[ast.stmt]:
+        """``loop_ticks -= 1`` and, when it reaches zero, a check of the nest's deadline: the
+        first statements of a ``while`` body."""
+        ticks, deadline = self.frame.loop_ticks, self.frame.loop_deadline
+        assert ticks is not None and deadline is not None
+        self.use_module("loop_limit")
+        count = ast.AugAssign(target=P.name(ticks, store=True), op=ast.Sub(), value=P.const(1))
+        check = P.assign(ticks, P.call("loop_limit.check", [P.name(deadline)]))
+        when_zero = P.if_stmt(ast.UnaryOp(ast.Not(), P.name(ticks)), [check])
+        for statement in (count, when_zero, check):
+            self.mark(statement, node)
+            if self.frame.loop_depth > 1:
+                self.loop_lines[id(statement)] = self.frame.loop_line
+        return [count, when_zero]
+
     def for_structure(self, node: n.For, target: ast.expr | None) -> None:
+        with self.loop_nest(node):
+            self.for_loop(node, target)
+
+    def for_loop(self, node: n.For, target: ast.expr | None) -> None:
         start = self.scalar(node.start)
         end_node = node.end
         step = self.scalar(node.step) if node.step is not None else P.const(1)
@@ -829,30 +908,42 @@ class CodeGen:
             body = self.block(node.body, target)
             bounds = [node.start, end_node] + ([node.step] if node.step is not None else [])
             ints = all(self.type_of(bound) == "int" for bound in bounds)
+            deadline = self.loop_deadline_args()
             if not dynamic_end:
                 counter = "ops.int_range" if ints else "ops.pine_range"
-                iterator = P.call(counter, [start, end, step])
+                iterator = P.call(counter, [start, end, step, *deadline])
                 loop = ast.For(target=P.name(var, store=True), iter=iterator, body=body, orelse=[])
-                self.emit(loop, node)
+                self.loop_prologue(node)
+                self.emit_loop(loop, node)
                 return
             # v6 re-reads the end bound before every iteration (it changes in the body)
             state = self.temp("loop")
             counter_args = [start, end, step] + ([P.const(True)] if ints else [])
-            self.emit(P.assign(state, P.call("ops.LoopCounter", counter_args)), node)
+            keywords = {"loop_deadline": deadline[0]} if deadline else {}
+            counter = P.call("ops.LoopCounter", counter_args, **keywords)
+            self.loop_prologue(node)
+            self.emit_loop(P.assign(state, counter), node)
             test = P.call(P.attr(state, "next"), [end])
             loop_body = [P.assign(var, P.attr(state, "value")), *body]
-            self.emit(ast.While(test=test, body=loop_body, orelse=[]), node)
+            self.emit_loop(ast.While(test=test, body=loop_body, orelse=[]), node)
 
     def for_in_structure(self, node: n.ForIn, target: ast.expr | None) -> None:
+        with self.loop_nest(node):
+            self.for_in_loop(node, target)
+
+    def for_in_loop(self, node: n.ForIn, target: ast.expr | None) -> None:
         iterable = self.scalar(node.iterable)
         kind = self.type_of(node.iterable)
         if target is not None:
             self.emit(P.assign(P.store(target), self.na_of(self.type_of(node))), node)
+        self.use_module("loop_limit")
+        deadline = self.loop_deadline_args()
         with self.scope():
             item = self.names.fresh(node.item)
             self.declare(node.item, Var(item, "scalar", "unknown"))
             if kind == "map":
-                iterator = P.call("list", [P.call(P.attr(iterable, "items"))])
+                items = P.call("list", [P.call(P.attr(iterable, "items"))])
+                iterator = P.call("loop_limit.over", [items, *deadline])
                 key = self.names.fresh(node.index or "_key")
                 if node.index:
                     self.declare(node.index, Var(key, "scalar", "unknown"))
@@ -860,7 +951,8 @@ class CodeGen:
                     elts=[P.name(key, store=True), P.name(item, store=True)], ctx=ast.Store()
                 )
             else:
-                iterator = P.call("list", [iterable])  # a matrix iterates over row copies
+                items = P.call("list", [iterable])  # a matrix iterates over row copies
+                iterator = P.call("loop_limit.over", [items, *deadline])
                 if node.index:
                     index = self.names.fresh(node.index)
                     self.declare(node.index, Var(index, "scalar", "int"))
@@ -871,20 +963,29 @@ class CodeGen:
                 else:
                     loop_target = P.name(item, store=True)
             body = self.block(node.body, target)
-            self.emit(ast.For(target=loop_target, iter=iterator, body=body, orelse=[]), node)
+            self.loop_prologue(node)
+            self.emit_loop(ast.For(target=loop_target, iter=iterator, body=body, orelse=[]), node)
 
     def while_structure(self, node: n.While, target: ast.expr | None) -> None:
+        with self.loop_nest(node):
+            self.while_loop(node, target)
+
+    def while_loop(self, node: n.While, target: ast.expr | None) -> None:
         if target is not None:
             self.emit(P.assign(P.store(target), self.na_of(self.type_of(node))), node)
+        countdown = self.loop_countdown(node)
         body: list[ast.stmt] = []
         with self.into(body):
             test = self.condition(node.condition)
         if body:  # the condition needed statements: re-evaluate it before every iteration
-            loop_body = [*body, P.if_stmt(ast.UnaryOp(ast.Not(), test), [ast.Break()])]
+            loop_body = [*countdown, *body, P.if_stmt(ast.UnaryOp(ast.Not(), test), [ast.Break()])]
             loop_body.extend(self.block(node.body, target))
-            self.emit(ast.While(test=P.const(True), body=loop_body, orelse=[]), node)
+            self.loop_prologue(node)
+            self.emit_loop(ast.While(test=P.const(True), body=loop_body, orelse=[]), node)
             return
-        self.emit(ast.While(test=test, body=self.block(node.body, target), orelse=[]), node)
+        loop_body = [*countdown, *self.block(node.body, target)]
+        self.loop_prologue(node)
+        self.emit_loop(ast.While(test=test, body=loop_body, orelse=[]), node)
 
     def condition(self, node: n.Expr) -> ast.expr:
         value = self.scalar(node)
@@ -1566,6 +1667,13 @@ class CodeGen:
     def call_color(self, node, sig, args):  # type: ignore[no-untyped-def]
         return self.scalar(args[0][1])
 
+    def call_object_cast(self, node, sig, args):  # type: ignore[no-untyped-def]
+        """``label(x)``, ``line(x)``, ``box(x)``, ``linefill(x)``, ``table(x)``: the object
+        itself (``label(na)`` is an ``na`` label)."""
+        return self.value_for(args[0][1], sig.returns.name)
+
+    call_label = call_line = call_box = call_linefill = call_table = call_object_cast
+
     def call_max_bars_back(self, node, sig, args):  # type: ignore[no-untyped-def]
         return P.const(None)
 
@@ -1605,6 +1713,12 @@ class CodeGen:
     def call_timeframe_from_seconds(self, node, sig, args):  # type: ignore[no-untyped-def]
         pos, kws = self.positional(args, sig)
         return P.call_kw(P.attr("ctx", "timeframe_from_seconds"), pos, kws)
+
+    def call_syminfo_prefix(self, node, sig, args):  # type: ignore[no-untyped-def]
+        return P.call(P.attr("ctx", "symbol_part"), [P.const("prefix"), self.scalar(args[0][1])])
+
+    def call_syminfo_ticker(self, node, sig, args):  # type: ignore[no-untyped-def]
+        return P.call(P.attr("ctx", "symbol_part"), [P.const("ticker"), self.scalar(args[0][1])])
 
     def call_request_security(self, node, sig, args):  # type: ignore[no-untyped-def]
         raise CompileError(
@@ -1837,12 +1951,13 @@ class CodeGen:
                 statements.append(P.assign(py, self.vector_expr(decl.value)))
                 self.declare(decl.name, Var(py, "vector", self.decl_type(decl), decl=decl))
             result = last.expr
-            if isinstance(result, n.Tuple):
-                if not all(self.vectorisable(e) for e in result.elements):
-                    return None
-            elif not self.vectorisable(result):
+            elements = result.elements if isinstance(result, n.Tuple) else (result,)
+            if not all(self.vectorisable(e) for e in elements):
                 return None
-            statements.append(ast.Return(value=self.vector_expr(result)))
+            # a whole history per result, also where the result is fixed (``f() => 0``)
+            arrays = [self.as_array(e, self.type_of(e)) for e in elements]
+            value = P.tuple_(arrays) if isinstance(result, n.Tuple) else arrays[0]
+            statements.append(ast.Return(value=value))
         finally:
             self.scopes, self._vec_cache, self.lenient_types = saved
         py_name = self.names.fresh(fn.name + "_series")

@@ -18,6 +18,7 @@ RUNTIME_MODULES = frozenset(
     {
         "calendar",
         "drawings",
+        "loop_limit",
         "na_vector",
         "ops",
         "pine_array",

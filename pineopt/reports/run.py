@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pineopt.errors import PineOptError
+from pineopt.errors import PineOptError, PineRuntimeError
 from pineopt.fileio import atomic_write_text
 
 __all__ = [
@@ -250,7 +250,9 @@ def run_report(
     ``out`` is the folder the run folder goes in (default ``outputs/reports``); ``progress``
     shows papermill's cell progress bar; ``chart_bars`` limits the candlestick chart to the last
     bars (0: all). Raises :class:`~pineopt.api.ConversionError` for a script with errors,
-    :class:`ReportError` when the notebook fails, :class:`PineOptError` for unusable data.
+    :class:`~pineopt.errors.PineRuntimeError` for a runtime error of the script (its message
+    located: ``FILE:LINE:COL: error: MESSAGE``, the line, carets), :class:`ReportError` when the
+    notebook fails otherwise, :class:`PineOptError` for unusable data.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -330,7 +332,10 @@ def run_report(
 
         # 2. execute the notebook
         step = time.perf_counter()
-        executed = _execute(template, work, nb_parameters, kernel_name, progress)
+        script_name = str(script_path) if script_path else "script.pine"
+        executed = _execute(
+            template, work, nb_parameters, kernel_name, progress, (script_name, script_text)
+        )
         timings["execute"] = time.perf_counter() - step
 
         # 3. export it to HTML
@@ -406,8 +411,16 @@ def run_report(
 
 
 def _execute(
-    template: Path, work: Path, parameters: dict[str, Any], kernel_name: str, progress: bool
+    template: Path,
+    work: Path,
+    parameters: dict[str, Any],
+    kernel_name: str,
+    progress: bool,
+    script: tuple[str, str],
 ):
+    """Run the notebook; a failure raises :class:`ReportError`, or a
+    :class:`~pineopt.errors.PineRuntimeError` for a runtime error of the Pine ``script`` (its
+    file name and text), located at its line as the CLI shows it."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -425,10 +438,36 @@ def _execute(
     except PapermillExecutionError as exc:
         message = str(exc.evalue).strip().splitlines()
         first = message[0] if message else exc.ename
+        if exc.ename == "PineRuntimeError":
+            raise _located_runtime_error(first, *script) from None
         raise ReportError(
             f"the report notebook failed in cell {exc.exec_count}: {exc.ename}: {first}",
             usage=exc.ename in _USAGE_ERRORS,
         ) from None
+
+
+_RUNTIME_LINE = re.compile(r"^line (?P<line>\d+): (?P<message>.*)$")
+
+
+def _located_runtime_error(message: str, filename: str, source: str) -> PineRuntimeError:
+    """A runtime error of the script (``line N: MESSAGE``, as the runtime words it) with the
+    message in the ``FILE:LINE:COL: error: MESSAGE`` form, its source line and carets."""
+    from pineopt.lang.diagnostics import error, format_diagnostics
+    from pineopt.lang.nodes import Span
+
+    match = _RUNTIME_LINE.match(message)
+    lines = source.splitlines()
+    if match is None or not 0 < int(match["line"]) <= len(lines):
+        return PineRuntimeError(f"{filename}: error: {message}")
+    line = int(match["line"])
+    text = lines[line - 1].rstrip()
+    column = len(text) - len(text.lstrip()) + 1
+    span = Span(line, column, line, max(column + 1, len(text) + 1))
+    located = PineRuntimeError(
+        format_diagnostics([error(match["message"], span, filename)], source)
+    )
+    located.pine_line = line  # type: ignore[attr-defined]
+    return located
 
 
 def _export_html(notebook, path: Path, title: str) -> None:

@@ -23,7 +23,8 @@ when that shadows a Python keyword or built-in (``math.max`` -> ``pine_math.max_
 carry Pine's own names and order (see ``pineopt/lang/data/signatures.txt``) so that the
 compiler can pass Pine's keyword arguments through unchanged.
 
-**Errors.** A runtime error of the script (an index out of range, ``runtime.error``) raises
+**Errors.** A runtime error of the script (an index out of range, ``runtime.error``, a loop
+running past TradingView's 500 ms per bar: :mod:`~pineopt.runtime.loop_limit`) raises
 :class:`pineopt.errors.PineRuntimeError` with TradingView's wording; the bar loop adds the Pine
 line and the bar.
 """

@@ -22,7 +22,7 @@ import pandas as pd
 from pineopt.data.symbol import SymbolInfo
 from pineopt.data.timeframe import Timeframe
 from pineopt.errors import PineOptError, PineRuntimeError
-from pineopt.runtime import calendar, ta_series
+from pineopt.runtime import calendar, loop_limit, ta_series
 from pineopt.runtime.inputs import InputError, Inputs, InputSpec
 
 Array = np.ndarray
@@ -419,6 +419,23 @@ class Context:
             return None
         raise PineRuntimeError(f"the built-in value '{name}' is not available")
 
+    def symbol_part(self, part: str, symbol: str | None) -> str | None:
+        """``syminfo.prefix(symbol)`` (``part="prefix"``) or ``syminfo.ticker(symbol)``: the
+        exchange prefix or the ticker of ``"EXCHANGE:TICKER"``. The Reference asks for the
+        prefix; without it only the chart's own ticker is known (TradingView would look the
+        symbol up)."""
+        if symbol is None:
+            return None
+        prefix, colon, ticker = str(symbol).partition(":")
+        if colon:
+            return prefix if part == "prefix" else ticker
+        if symbol == self.symbol.ticker:
+            return self.symbol.prefix if part == "prefix" else self.symbol.ticker
+        raise PineRuntimeError(
+            f"syminfo.{part}(): the symbol '{symbol}' has no exchange prefix; "
+            'pass it as "EXCHANGE:TICKER"'
+        )
+
     def period_text(self, tf: Timeframe) -> str:
         """``timeframe.period``: v6 always writes the multiplier (``"1D"``), v5 drops a 1."""
         text = str(tf)
@@ -535,9 +552,12 @@ def _explain(exc: BaseException) -> str:
 def _located(exc: PineRuntimeError, module: ModuleType, ctx: Context) -> PineRuntimeError:
     """Add the Pine line (from the module's ``PINE_LINES``) and the bar to a runtime error.
 
-    The line is that of the innermost frame of the converted module; the bar is the
+    The line is that of the innermost frame of the converted module (for the loop time limit,
+    that of the outermost loop of a nest: the module's ``PINE_LOOPS``); the bar is the
     ``bar_index`` of the script's loop at the time of the error (read from its frame)."""
     lines: dict[int, int] = getattr(module, "PINE_LINES", {})
+    if str(exc) == loop_limit.MESSAGE:
+        lines = {**lines, **getattr(module, "PINE_LOOPS", {})}
     filename = getattr(module, "__file__", None)
     pine_line = None
     bar = None

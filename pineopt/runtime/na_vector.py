@@ -24,12 +24,15 @@ def nz(x: Array, replacement: float = 0.0) -> Array:
     return np.where(np.isnan(values), np.float64(replacement), values)
 
 
-def fixnan(x: Array) -> Array:
+def fixnan(x: Array | float) -> Array | float:
     """``fixnan(x)``: each ``na`` replaced by the most recent non-``na`` value.
 
-    Bars before the first non-``na`` value stay ``na``.
+    Bars before the first non-``na`` value stay ``na``; a value fixed for the run (``fixnan(1.0)``)
+    is its own last value.
     """
     values = np.asarray(x, dtype=np.float64)
+    if values.ndim == 0:
+        return float(values)
     if values.ndim != 1:
         raise ValueError(f"fixnan expects a 1-D series, got shape {values.shape}")
     valid = ~np.isnan(values)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from pineopt.errors import PineRuntimeError
-from pineopt.runtime import NA, whole
+from pineopt.runtime import NA, loop_limit, whole
 from pineopt.runtime.pine_color import Color
 
 EQUALITY_TOLERANCE = 1e-10
@@ -191,46 +191,62 @@ def past_bar_index(index: int, offset: float) -> float:
     return past if past >= 0 else NA
 
 
-def int_range(start: float, end: float, step: float = 1):
+def int_range(start: float, end: float, step: float = 1, loop_deadline: float | None = None):
     """``for i = start to end by step`` with int bounds: a fractional bound is truncated
     toward zero first, so the counter stays a whole int (``for i = 0 to 7 / 2`` runs 0..3)."""
-    return pine_range(whole(start), whole(end), whole(step))
+    return pine_range(whole(start), whole(end), whole(step), loop_deadline)
 
 
-def pine_range(start: float, end: float, step: float = 1):
+def pine_range(start: float, end: float, step: float = 1, loop_deadline: float | None = None):
     """``for i = start to end by step``: both bounds inclusive, counting down when
-    ``start > end`` (``step`` is the magnitude); ``na`` bounds run no iteration."""
+    ``start > end`` (``step`` is the magnitude); ``na`` bounds run no iteration. The loop runs
+    under the time limit of :mod:`~pineopt.runtime.loop_limit` (``loop_deadline``: that of an
+    enclosing loop)."""
     if start != start or end != end or step != step:
         return ()
     step = abs(step)
     if step == 0:
         raise PineRuntimeError("The 'by' step of a for loop cannot be zero")
     if type(start) is int and type(end) is int and type(step) is int:
-        return range(start, end + 1, step) if start <= end else range(start, end - 1, -step)
-    return _float_range(start, end, step)
+        steps = range(start, end + 1, step) if start <= end else range(start, end - 1, -step)
+        if loop_deadline is None and len(steps) <= loop_limit.CHECK_EVERY:
+            return steps  # a short loop: nothing to time
+        return loop_limit.over(steps, loop_deadline)
+    return _float_range(start, end, step, loop_deadline)
 
 
-def _float_range(start: float, end: float, step: float):
-    i = start
-    if start <= end:
-        while i <= end:
-            yield i
-            i += step
+def _float_range(start: float, end: float, step: float, loop_deadline: float | None):
+    if loop_deadline is None:
+        loop_deadline = loop_limit.deadline()
     else:
-        while i >= end:
-            yield i
-            i -= step
+        loop_limit.check(loop_deadline)
+    up = start <= end
+    i = start
+    ticks = loop_limit.CHECK_EVERY
+    while i <= end if up else i >= end:
+        yield i
+        i = i + step if up else i - step
+        ticks -= 1
+        if not ticks:
+            ticks = loop_limit.check(loop_deadline)
 
 
 class LoopCounter:
     """The counter of a v6 ``for`` loop whose end bound changes inside the loop: the direction
     is fixed by the first bounds, the end is re-read before every iteration. With ``ints``
     (every bound int-typed) fractional bounds are truncated toward zero, as :func:`int_range`
-    does."""
+    does. The loop runs under the time limit (:mod:`~pineopt.runtime.loop_limit`)."""
 
-    __slots__ = ("ints", "started", "step", "up", "value")
+    __slots__ = ("deadline", "ints", "started", "step", "ticks", "up", "value")
 
-    def __init__(self, start: float, end: float, step: float = 1, ints: bool = False) -> None:
+    def __init__(
+        self,
+        start: float,
+        end: float,
+        step: float = 1,
+        ints: bool = False,
+        loop_deadline: float | None = None,
+    ) -> None:
         if ints:
             start, end, step = whole(start), whole(end), whole(step)
         self.value = start
@@ -238,6 +254,12 @@ class LoopCounter:
         self.up = start <= end
         self.started = False
         self.ints = ints
+        if loop_deadline is None:
+            loop_deadline = loop_limit.deadline()
+        else:
+            loop_limit.check(loop_deadline)
+        self.deadline = loop_deadline
+        self.ticks = loop_limit.CHECK_EVERY
 
     def next(self, end: float) -> bool:
         if self.ints:
@@ -245,6 +267,9 @@ class LoopCounter:
         if self.started:
             self.value = self.value + self.step if self.up else self.value - self.step
         self.started = True
+        self.ticks -= 1
+        if not self.ticks:
+            self.ticks = loop_limit.check(self.deadline)
         if end != end or self.value != self.value:
             return False
         return self.value <= end if self.up else self.value >= end

@@ -396,8 +396,9 @@ def concat(id1: PineMatrix, id2: PineMatrix) -> PineMatrix:
         raise _err("concat", "The matrices must have the same number of columns.")
     if (m1.rows + m2.rows) * m1.columns > MAX_SIZE:
         raise PineRuntimeError(f"Matrix is too large. Maximum size is {MAX_SIZE} elements.")
-    m1.data.extend(list(r) for r in m2.data)
-    m1.rows += m2.rows
+    rows = [list(r) for r in m2.data]  # copied first: id2 may be id1
+    m1.data.extend(rows)
+    m1.rows += len(rows)
     return m1
 
 

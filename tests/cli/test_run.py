@@ -148,6 +148,16 @@ def test_runtime_errors_exit_1_at_the_pine_line(capsys, write, bars_csv):
     assert "Traceback" not in err
 
 
+def test_a_runaway_loop_exits_1_at_the_loop_line(capsys, write, bars_csv):
+    path = write(
+        "spin.pine", '//@version=6\nindicator("s")\nx = 0\nwhile true\n    x += 1\nplot(x)\n'
+    )
+    code, out, err = run(capsys, "run", path, "--data", bars_csv)
+    assert code == 1 and out == ""
+    assert err.startswith(f"{path}:4:1: error: Loop is too long (> 500 ms) (bar 0, ")
+    assert "while true\n^" in err and "Traceback" not in err
+
+
 CROSS = (
     "//@version=6\n"
     'strategy("cross", initial_capital=1000, default_qty_type=strategy.fixed, '

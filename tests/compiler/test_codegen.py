@@ -474,3 +474,30 @@ if barstate.islast
     assert kinds == ["Plot", "Plot", "Fill", "HLine", "HLine", "Fill"]
     assert list(result.plots.columns) == ["fast", "slow"]
     assert len(result.drawings["boxes"]) == 1
+
+
+def test_loop_time_limit_costs_a_lone_counted_loop_nothing():
+    """A lone ``for`` times itself in the runtime (``ops.int_range``); a ``while`` gets the
+    deadline of its nest and a countdown; a nested loop reports at the outermost loop."""
+    src = """//@version=6
+indicator("loops")
+s = 0
+for i = 0 to 9
+    s += i
+k = 0
+while k < 5
+    k += 1
+for i = 0 to 2
+    for j = 0 to 2
+        s += j
+plot(s + k)
+"""
+    conv = convert(src, "t.pine")
+    code = conv.code
+    assert "for i in ops.int_range(0, 9, 1):" in code
+    assert "loop_deadline = loop_limit.deadline()\n        loop_ticks = 64\n" in code
+    assert "loop_ticks -= 1\n            if not loop_ticks:" in code
+    assert "for j in ops.int_range(0, 2, 1, loop_deadline):" in code
+    header = next(i for i, text in enumerate(code.splitlines(), 1) if "for j in" in text)
+    pine_loops = load(conv).PINE_LOOPS
+    assert pine_loops == {header: 9}

@@ -1982,3 +1982,52 @@ plot(ta.change(up) ? 1 : 0, "c")
 """
     # bar 0 has no previous value: false
     same(col(run_pine(src, bars=[3, 3, 1, 1, 4]), "c"), [0, 0, 1, 0, 1])
+
+
+# --- built-ins found crashing by the catalogue walk (tests/compiler/test_catalogue.py) ------
+
+
+def test_function_with_a_fixed_result_runs_on_every_bar(run_pine):
+    src = """//@version=6
+indicator("t")
+zero() =>
+    avg = ta.sma(close, 2)
+    0
+var int total = 1
+total += zero()
+plot(total, "z")
+"""
+    # the whole-history form of zero() returns one 0 per bar (read in the bar loop), not one 0
+    same(col(run_pine(src, bars=[1, 2, 3]), "z"), [1, 1, 1])
+
+
+def test_fixnan_of_a_value_fixed_for_the_run(run_pine):
+    src = """//@version=6
+indicator("t")
+plot(fixnan(1.5), "f")
+"""
+    same(col(run_pine(src, bars=[1, 2]), "f"), [1.5, 1.5])
+
+
+def test_drawing_casts_keep_the_object(run_pine):
+    src = """//@version=6
+indicator("t")
+l = label(label.new(bar_index, close))
+var b = box(na)
+plot(na(b) and not na(l) and na(line(na)) and na(table(na)) and na(linefill(na)) ? 1 : 0, "c")
+"""
+    same(col(run_pine(src, bars=[1, 2]), "c"), [1, 1])
+
+
+def test_syminfo_prefix_and_ticker_of_a_symbol(run_pine):
+    src = """//@version=6
+indicator("t")
+s = input.symbol("NASDAQ:AAPL")
+ok = syminfo.prefix(s) == "NASDAQ" and syminfo.ticker(s) == "AAPL"
+own = syminfo.ticker(syminfo.ticker) == syminfo.ticker
+plot(ok and own ? 1 : 0, "c")
+"""
+    same(col(run_pine(src, bars=[1]), "c"), [1])
+    unknown = src.replace('"NASDAQ:AAPL"', '"AAPL"')
+    with pytest.raises(PineOptError, match=r"line 4: syminfo.prefix\(\): the symbol 'AAPL' has"):
+        run_pine(unknown, bars=[1])

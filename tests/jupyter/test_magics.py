@@ -126,6 +126,15 @@ def test_runtime_error_is_located_on_the_cell_line(ip, shown, capsys):
     assert shown == []
 
 
+def test_runaway_loop_is_a_located_error_of_the_cell(ip, shown, capsys):
+    cell = '//@version=6\nindicator("spin")\nx = 0\nwhile x >= 0\n    x += 1\nplot(x)\n'
+    assert ip.run_cell_magic("pine", f"--data {MA} --as spin", cell) is None
+    err = capsys.readouterr().err
+    assert err.startswith("<cell>:4:1: error: Loop is too long (> 500 ms) (bar 0, ")
+    assert "while x >= 0\n^^^^^^^^^^^^" in err and "Traceback" not in err
+    assert "spin" not in ip.user_ns and shown == []
+
+
 def test_conversion_error_shows_the_diagnostic(ip, shown, capsys):
     ip.run_cell_magic("pine", f"--data {MA} --as bad", CONVERSION_ERROR)
     err = capsys.readouterr().err

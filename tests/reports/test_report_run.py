@@ -11,7 +11,7 @@ import pytest
 
 import pineopt
 from pineopt.api import ConversionError
-from pineopt.errors import PineOptError
+from pineopt.errors import PineOptError, PineRuntimeError
 from pineopt.reports import run as report_run
 from pineopt.reports.run import fingerprint, load_data, monthly_returns, run_report
 from pineopt.strategy.compare import write_trades_csv
@@ -150,6 +150,20 @@ def test_conversion_error_leaves_nothing(tmp_path):
     bad.write_text('//@version=6\nindicator("bad")\nplot(nosuch(close))\n')
     with pytest.raises(ConversionError):
         run_report(bad, "BTCUSDT_1D", out=tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_runtime_error_is_located_in_the_script_and_leaves_nothing(tmp_path):
+    spin = tmp_path / "spin.pine"
+    spin.write_text(
+        '//@version=6\nindicator("spin")\nx = 0\n'
+        "if bar_index == 2\n    while true\n        x += 1\nplot(x)\n"
+    )
+    with pytest.raises(PineRuntimeError) as info:
+        run_report(spin, "BTCUSDT_1D", start="2024-01-01", out=tmp_path / "out", progress=False)
+    message = str(info.value)
+    assert message.startswith(f"{spin}:5:5: error: Loop is too long (> 500 ms) (bar 2, 2024-01-03")
+    assert message.endswith("    while true\n    ^^^^^^^^^^") and info.value.pine_line == 5
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 

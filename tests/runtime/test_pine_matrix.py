@@ -143,6 +143,8 @@ def test_concat() -> None:
     assert r is a and a.data == [[1, 2], [3, 4], [5, 6]] and a.rows == 3
     with pytest.raises(PineRuntimeError, match="same number of columns"):
         pm.concat(a, M([1, 2, 3]))
+    b = M([1, 2])
+    assert pm.concat(b, b).data == [[1, 2], [1, 2]] and b.rows == 2  # with itself: doubled
 
 
 # --- arithmetic -----------------------------------------------------------------------------
