@@ -1,7 +1,8 @@
 """The compiler: a checked Pine script -> a readable Python module.
 
 :func:`convert` parses and analyses the source (:mod:`pineopt.lang`), refuses what the runtime
-cannot run yet with a located diagnostic naming it, and generates the module
+cannot run yet with a located diagnostic naming it (a built-in, or a setting of
+:mod:`pineopt.compiler.refusals`), and generates the module
 (:mod:`pineopt.compiler.codegen`). :func:`load` turns a successful :class:`Conversion` into a
 module object ready for :func:`pineopt.runtime.engine.execute`.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 from pineopt.compiler.builtins_map import supported_names
 from pineopt.compiler.codegen import CodeGen, CompileError
+from pineopt.compiler.refusals import refused_settings
 from pineopt.lang.analyzer import Analysis, analyze
 from pineopt.lang.diagnostics import Diagnostic, Severity, format_diagnostics
 from pineopt.lang.features import FeatureReport
@@ -67,7 +69,9 @@ def convert(source: str | bytes, filename: str = "<input>") -> Conversion:
         diagnostics.append(
             Diagnostic(Severity.ERROR, f"'{name}' is not supported by PineOpt yet", span, filename)
         )
-    if missing:
+    settings = refused_settings(analysis, filename)
+    diagnostics.extend(settings)
+    if missing or settings:
         return Conversion(
             None, _sorted(diagnostics), analysis.features, text, filename, analysis=analysis
         )

@@ -230,14 +230,16 @@ class CodeGen:
         # drawing), and that order is deterministic for a given script
         alias_stmts = [P.assign(k, v) for k, v in self.aliases.items()]
         series_stmts = [P.assign(k, v) for k, v in sorted(self.series_aliases.items())]
+        # the state (``var`` variables, per-call-site objects, history lists) comes before the
+        # values fixed for the run: a fixed ``if`` block may declare a ``var`` of its own
         sections = [
             ("built-ins", alias_stmts),
             ("bar series", series_stmts),
+            ("state", self.state_init),
             ("values fixed for the run", self.fixed),
             ("whole-history series", self.vector),
             ("outputs", self.outputs),
             ("user functions", self.functions),
-            ("state", self.state_init),
         ]
         for title, stmts in sections:
             body.extend(stmts)
@@ -542,8 +544,8 @@ class CodeGen:
     def _tuple_types(self, value: n.Expr, count: int) -> list[str]:
         info = self.info(value)
         if info is not None and info.type.is_tuple:
-            return [e.name for e in info.type.members][:count] + ["float"] * (
-                count - len(info.type.members)
+            return [e.name for e in info.type.args][:count] + ["float"] * (
+                count - len(info.type.args)
             )
         return ["float"] * count
 
@@ -1404,6 +1406,10 @@ class CodeGen:
             return self.ordering(op, left, right, lt, rt)
         if op == "+" and "text_format" in (lt, rt):
             return P.call("ops.add_text_formats", [left, right])
+        if op == "+" and "string" in (lt, rt):
+            if self.never_na_string(left_node) and self.never_na_string(right_node):
+                return P.binop(left, ast.Add(), right)
+            return P.call("ops.concat", [left, right])
         if op == "+":
             return P.binop(left, ast.Add(), right)
         if op == "-":
@@ -1427,6 +1433,15 @@ class CodeGen:
         if op == "%":
             return P.call("ops.mod", [left, right])
         raise CompileError(f"operator '{op}' is not supported", left_node)
+
+    def never_na_string(self, node: n.Expr) -> bool:
+        """A string expression that cannot be ``na``: a literal, a concatenation (``na`` counts
+        as empty there) or a ``str.tostring`` call."""
+        if isinstance(node, n.String):
+            return True
+        if isinstance(node, n.Binary) and node.op == "+":
+            return True
+        return isinstance(node, n.Call) and self.builtin_name(node) == "str.tostring"
 
     @staticmethod
     def ordering(op: str, left: ast.expr, right: ast.expr, lt: str, rt: str) -> ast.expr:
@@ -1573,14 +1588,19 @@ class CodeGen:
         raise CompileError(f"'{name}' is not supported yet", node)
 
     def positional(
-        self, args: list[tuple[str, n.Expr]], sig: Signature
+        self, args: list[tuple[str, n.Expr]], sig: Signature, node: n.Call | None = None
     ) -> tuple[list[ast.expr], list[tuple[str, ast.expr]]]:
+        """The compiled arguments, positional while they follow the signature's order; an
+        ``na`` argument takes the ``na`` of its parameter's type (``node``: the call, whose
+        result type binds a type variable no argument binds)."""
         pos: list[ast.expr] = []
         kws: list[tuple[str, ast.expr]] = []
         params = {p.name: p for p in sig.params_for(self.version)}
         for pname, arg in args:
             param = params.get(pname)
             ptype = param.type.name if param is not None else "unknown"
+            if param is not None and param.type.is_var:
+                ptype = self.bound_type(ptype, args, params, sig, node)
             value = self.value_for(arg, ptype) if isinstance(arg, n.Na) else self.scalar(arg)
             if pname == "*" or (
                 not kws and pname in params and list(params).index(pname) == len(pos)
@@ -1590,12 +1610,40 @@ class CodeGen:
                 kws.append((pname, value))
         return pos, kws
 
+    def bound_type(
+        self,
+        var: str,
+        args: list[tuple[str, n.Expr]],
+        params: dict,
+        sig: Signature,
+        node: n.Call | None,
+    ) -> str:
+        """The type a call binds to the type variable ``var`` (``T`` of ``array.push(id,
+        value)`` is the element type of ``id``, of ``array.new<string>(3, na)`` the element
+        type of the result), so that an ``na`` argument gets that type's ``na`` (NaN in a
+        ``matrix<float>``, ``None`` in an ``array<string>``)."""
+        for pname, arg in args:
+            param = params.get(pname)
+            if param is None or isinstance(arg, n.Na):
+                continue
+            if param.type.name == var:
+                return self.type_of(arg)
+            for position, type_arg in enumerate(param.type.args):
+                if type_arg.name == var:
+                    return self.element_type(arg, position)
+        if node is not None and sig.returns.name == var:
+            return self.type_of(node)
+        for position, type_arg in enumerate(sig.returns.args if node is not None else ()):
+            if type_arg.name == var:
+                return self.element_type(node, position)  # type: ignore[arg-type]
+        return "unknown"
+
     def module_call(
         self, name: str, module: str, args: list[tuple[str, n.Expr]], sig: Signature, node: n.Call
     ) -> ast.expr:
         mod = self.use_module(module)
         func = self.alias(name, P.attr(mod, runtime_attr(name)))
-        pos, kws = self.positional(args, sig)
+        pos, kws = self.positional(args, sig, node)
         if name in ("array.new", "matrix.new") and not any(p == "initial_value" for p, _ in args):
             kws.append(("initial_value", self.na_of(self.element_type(node, 0))))
         if name == "map.new":
@@ -1949,14 +1997,14 @@ class CodeGen:
                     return None
                 py = self.names.fresh(decl.name)
                 statements.append(P.assign(py, self.vector_expr(decl.value)))
-                self.declare(decl.name, Var(py, "vector", self.decl_type(decl), decl=decl))
+                kind = "fixed" if self.is_scalar_in_variant(decl.value) else "vector"
+                self.declare(decl.name, Var(py, kind, self.decl_type(decl), decl=decl))
             result = last.expr
-            elements = result.elements if isinstance(result, n.Tuple) else (result,)
+            elements = result.elements if isinstance(result, n.Tuple) else [result]
             if not all(self.vectorisable(e) for e in elements):
                 return None
-            # a whole history per result, also where the result is fixed (``f() => 0``)
-            arrays = [self.as_array(e, self.type_of(e)) for e in elements]
-            value = P.tuple_(arrays) if isinstance(result, n.Tuple) else arrays[0]
+            values = [self.variant_result(e) for e in elements]
+            value = ast.Tuple(values, ast.Load()) if isinstance(result, n.Tuple) else values[0]
             statements.append(ast.Return(value=value))
         finally:
             self.scopes, self._vec_cache, self.lenient_types = saved
@@ -1966,6 +2014,20 @@ class CodeGen:
         self.emit_vector(function, fn)
         self.variants[key] = py_name
         return py_name
+
+    def is_scalar_in_variant(self, node: n.Expr) -> bool:
+        """Whether ``node`` has one value for the whole history in a function's whole-history
+        form (it reads no series: a constant, an input, a ``fixed`` argument)."""
+        return self.is_scalar_vector(node) or self.is_fixed_value(node)
+
+    def variant_result(self, node: n.Expr) -> ast.expr:
+        """A result of a function's whole-history form: always a series, one value per bar
+        (``f() => int(na)`` or ``[chart.fg_color, close]`` broadcast their scalars)."""
+        value = self.vector_expr(node)
+        if not self.is_scalar_in_variant(node):
+            return value
+        self.use_module("vector_ops")
+        return P.call("vector_ops.full", [P.attr("ctx", "bar_count"), value])
 
     def has_state(self, node: n.Expr) -> bool:
         """Whether evaluating ``node`` updates call-site state (ta, fixnan, user functions)."""

@@ -132,6 +132,10 @@ class Builder(Transformer):
         mode, qualifier, type_, name, _equals, value = c
         return n.VarDecl(_text(mode), _text(qualifier), type_, str(name), value, span=_cover(c))
 
+    def exported_var(self, c: list[Any]) -> n.VarDecl:
+        _export, decl = c
+        return dataclasses.replace(decl, is_export=True, span=_cover(c))
+
     def decl_mode(self, c: list[Token]) -> Token:
         return c[0]
 

@@ -116,13 +116,15 @@ class TypeRef(Node):
 
 @dataclass(frozen=True, eq=False, slots=True)
 class VarDecl(Stmt):
-    """``[var|varip] [const|simple|series] [type] name = value``."""
+    """``[export] [var|varip] [const|simple|series] [type] name = value`` (``export`` only in
+    the global scope: ``export const float RATIO = 0.5`` in a library)."""
 
     mode: DeclMode | None
     qualifier: Qualifier | None
     type: TypeRef | None
     name: str
     value: Expr
+    is_export: bool = False
 
 
 @dataclass(frozen=True, eq=False, slots=True)

@@ -133,7 +133,9 @@ class _Statements(NodeVisitor):
 
     def visit_VarDecl(self, node: n.VarDecl) -> list[str]:
         type_ = node.type and type_text(node.type)
-        head = " ".join(part for part in (node.mode, node.qualifier, type_, node.name) if part)
+        export = "export" if node.is_export else None
+        parts = (export, node.mode, node.qualifier, type_, node.name)
+        head = " ".join(part for part in parts if part)
         return self.value(f"{head} = ", node.value)
 
     def visit_TupleDecl(self, node: n.TupleDecl) -> list[str]:

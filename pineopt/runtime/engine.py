@@ -307,14 +307,24 @@ class Context:
         symbol: str | None,
         timeframe: str | None,
         expression: Callable[[Context], object],
-    ) -> list:
+    ) -> list | tuple:
         """``request.security_lower_tf``: for every chart bar, the list of the expression's
-        values on its intrabars (a frame for the lower timeframe must be supplied)."""
+        values on its intrabars. The chart's own timeframe is served by the chart's bars (one
+        intrabar per bar); a lower one needs a supplied frame. A timeframe higher than the
+        chart's stops the script, as TradingView does by default (``ignore_invalid_timeframe =
+        true``, which returns ``na`` instead, is not supported yet: the script stops too)."""
         from pineopt.runtime import security as merge
 
         chart_symbol = symbol in (None, "", self.symbol.tickerid, self.symbol.ticker)
         tf = self.timeframe if timeframe in ("", None) else Timeframe.parse(timeframe)
+        if tf.seconds > self.timeframe.seconds:
+            raise PineRuntimeError(
+                f"request.security_lower_tf: the timeframe {tf} is higher than the chart's "
+                f"{self.timeframe}; it must be lower or equal"
+            )
         frame, req_symbol = self._requested_frame(symbol, tf, chart_symbol)
+        if frame is None and chart_symbol and tf == self.timeframe:
+            frame = self.frame
         if frame is None:
             raise PineRuntimeError(
                 f"request.security_lower_tf: no {tf} bars for '{symbol or self.symbol.ticker}'; "
@@ -337,7 +347,13 @@ class Context:
     def _requested_frame(
         self, symbol: str | None, tf: Timeframe, chart_symbol: bool
     ) -> tuple[pd.DataFrame | None, SymbolInfo]:
+        """The supplied frame for ``symbol`` at ``tf`` (aggregated when it is finer), and its
+        symbol. For the chart's symbol, a timeframe lower than the chart's (which the chart's
+        own feed cannot give) is also served by a feed supplied at a finer timeframe that it is a
+        whole multiple of (``--htf-data 1=PATH`` serves "5" and "15")."""
         keys = [str(tf)] if chart_symbol else []
+        if chart_symbol and tf.seconds < self.timeframe.seconds:
+            keys += self._finer_feeds(tf)
         if not chart_symbol:
             bare = str(symbol).rpartition(":")[2]
             keys = [f"{symbol}@{tf}", f"{bare}@{tf}", str(symbol), bare]
@@ -349,6 +365,19 @@ class Context:
                 req = sym if isinstance(sym, SymbolInfo) else req
                 return self._at_timeframe(frame, tf, req), req
         return None, self.symbol
+
+    def _finer_feeds(self, tf: Timeframe) -> list[str]:
+        """Keys of the chart symbol's supplied feeds at a timeframe finer than ``tf`` that ``tf``
+        is a whole multiple of, coarsest first."""
+        finer = []
+        for key in self.htf_frames:
+            try:
+                own = Timeframe.parse(key)
+            except PineOptError:
+                continue  # another symbol's feed
+            if own.is_intraday and own.seconds < tf.seconds and tf.seconds % own.seconds == 0:
+                finer.append((own.seconds, key))
+        return [key for _, key in sorted(finer, reverse=True)]
 
     @staticmethod
     def _at_timeframe(frame: pd.DataFrame, tf: Timeframe, symbol: SymbolInfo) -> pd.DataFrame:

@@ -93,8 +93,9 @@ def mod(a: float, b: float) -> float:
 
 
 def to_int(x: float) -> float:
-    """``int(x)``: truncates toward zero; ``na`` stays ``na``."""
-    return int(x) if x == x and x not in (math.inf, -math.inf) else NA
+    """``int(x)``: truncates toward zero; ``na`` (NaN, or ``None`` for a bare ``na``) stays
+    ``na``."""
+    return int(x) if x is not None and x == x and x not in (math.inf, -math.inf) else NA
 
 
 def to_float(x: float) -> float:
@@ -170,6 +171,12 @@ def strict_and(a: bool, b: bool) -> bool:
 def strict_or(a: bool, b: bool) -> bool:
     """v5's ``or``: both operands are evaluated."""
     return a or b
+
+
+def concat(a: str | None, b: str | None) -> str:
+    """``a + b`` of strings: an ``na`` string counts as empty (the manual's "Weekly and smaller
+    units" example starts from ``string formattedString = na`` and extends it with ``+=``)."""
+    return (a or "") + (b or "")
 
 
 TEXT_FORMATS = ("text.format_bold", "text.format_italic")

@@ -1,9 +1,10 @@
 """Pine's ``str`` namespace (scalar path).
 
-``na`` representation: a string ``na`` is ``None``; int results use ``None`` and float results
-NaN (as in :mod:`pineopt.runtime.pine_math`); bool results are never ``na`` (v6) and are
-``False`` when an argument is ``na``. Functions returning a string return ``None`` when a
-string argument is ``na``; :func:`tostring` of a numeric ``na`` is ``"NaN"``.
+``na`` representation: a string ``na`` is ``None``; int and float results use NaN (the
+numeric ``na`` of :mod:`pineopt.runtime`, so ``str.pos(s, x) + 1`` is ``na``); bool results
+are never ``na`` (v6) and are ``False`` when an argument is ``na``. Functions returning a
+string return ``None`` when a string argument is ``na``; :func:`tostring` of a numeric ``na``
+is ``"NaN"``.
 
 Number formatting follows the Java ``DecimalFormat`` / ``MessageFormat`` conventions that
 Pine's pattern syntax comes from: ``#`` optional digit, ``0`` required digit, ``,`` grouping,
@@ -23,7 +24,7 @@ import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from pineopt.errors import PineRuntimeError
-from pineopt.runtime import whole
+from pineopt.runtime import NA, whole
 from pineopt.runtime.calendar import parse_timezone
 
 __all__ = [
@@ -64,6 +65,9 @@ FORMAT_VOLUME = "format.volume"
 DEFAULT_FLOAT_PATTERN = "#.########"
 #: MessageFormat's default for numbers (``{0}`` / ``{0,number}``).
 MESSAGE_NUMBER_PATTERN = "#,##0.###"
+#: ``{0,number,currency}``: the manual's "Formatting strings" gives ``'$'#,###.00``
+#: (``1340000`` -> ``$1,340,000.00``; the Reference's ``str.format`` examples).
+CURRENCY_PATTERN = "'$'#,##0.00"
 
 
 def _na(x: object) -> bool:
@@ -89,8 +93,8 @@ def endswith(source: str | None, str_: str | None) -> bool:
     return not _na(source) and not _na(str_) and source.endswith(str_)  # type: ignore[union-attr,arg-type]
 
 
-def length(string: str | None) -> int | None:
-    return None if _na(string) else len(string)  # type: ignore[arg-type]
+def length(string: str | None) -> int | float:
+    return NA if _na(string) else len(string)  # type: ignore[arg-type]
 
 
 def lower(source: str | None) -> str | None:
@@ -106,12 +110,12 @@ def trim(source: str | None) -> str | None:
     return None if _na(source) else source.strip()  # type: ignore[union-attr]
 
 
-def pos(source: str | None, str_: str | None) -> int | None:
+def pos(source: str | None, str_: str | None) -> int | float:
     """Index of the first occurrence of ``str_`` in ``source``, or ``na`` if absent."""
     if _na(source) or _na(str_):
-        return None
+        return NA
     i = source.find(str_)  # type: ignore[union-attr,arg-type]
-    return None if i < 0 else i
+    return NA if i < 0 else i
 
 
 def match(source: str | None, regex: str | None) -> str | None:
@@ -229,7 +233,9 @@ def _read_affix(pattern: str, i: int, stop: str) -> tuple[str, int, bool]:
 
 
 def format_number(value: float | int, pattern: str) -> str:
-    """Format ``value`` with a ``DecimalFormat``-style ``pattern`` (e.g. ``"#,##0.00"``)."""
+    """Format ``value`` with a ``DecimalFormat``-style ``pattern`` (e.g. ``"#,##0.00"``). A
+    negative number takes its minus sign before the prefix, as Java's implicit negative
+    pattern does (``"'$'0.00"`` gives ``-$1.50``)."""
     if _na(value):
         return "NaN"
     prefix, i, pct1 = _read_affix(pattern, 0, "#0,.")
@@ -271,7 +277,7 @@ def format_number(value: float | int, pattern: str) -> str:
         parts.append(ip)
         ip = ",".join(reversed(parts))
     text = ip + ("." + fp if fp else "")
-    return prefix + ("-" if negative else "") + text + suffix
+    return ("-" if negative else "") + prefix + text + suffix
 
 
 def _decimals(step: float) -> int:
@@ -351,10 +357,10 @@ def _format_arg(arg: object, spec: list[str], pattern: str) -> str:
         if s == "percent":
             return format_number(arg, "#,##0%")  # type: ignore[arg-type]
         if s == "currency":
-            raise PineRuntimeError(
-                f"str.format: unsupported format '{{{','.join(spec)}}}' in {pattern!r}"
-            )
-        return format_number(arg, style)  # type: ignore[arg-type]
+            return format_number(arg, CURRENCY_PATTERN)  # type: ignore[arg-type]
+        # spaces around a pattern are not part of it: the Reference's `{0, number, #.#}` of
+        # 1.34 is "1.3" (Java would keep the leading space as a prefix)
+        return format_number(arg, s)  # type: ignore[arg-type]
     if kind in ("date", "time"):
         s = style.strip()
         if s in ("", "short", "medium", "long", "full"):
@@ -370,7 +376,7 @@ def _format_arg(arg: object, spec: list[str], pattern: str) -> str:
 
 def format_(formatString: str | None, *args: object) -> str | None:
     """``str.format``: ``MessageFormat`` placeholders ``{i}``, ``{i,number[,integer|percent|
-    <pattern>]}``, ``{i,date,<pattern>}`` / ``{i,time,<pattern>}`` (UTC; uncertain).
+    currency|<pattern>]}``, ``{i,date,<pattern>}`` / ``{i,time,<pattern>}`` (UTC; uncertain).
 
     A single quote starts quoted literal text and ``''`` is a literal quote, as in
     ``MessageFormat`` (so ``"it's {0}"`` loses its apostrophe, like on TradingView). A
@@ -436,6 +442,52 @@ _MONTHS = [
 ]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
+#: Long time zone names (``zzzz``) by abbreviation, as Java prints them; zones whose
+#: abbreviation is ambiguous are named by their IANA key in :data:`_ZONE_NAMES_BY_KEY`.
+_ZONE_NAMES = {
+    "UTC": "Coordinated Universal Time",
+    "GMT": "Greenwich Mean Time",
+    "BST": "British Summer Time",
+    "WET": "Western European Standard Time",
+    "WEST": "Western European Summer Time",
+    "CET": "Central European Standard Time",
+    "CEST": "Central European Summer Time",
+    "EET": "Eastern European Standard Time",
+    "EEST": "Eastern European Summer Time",
+    "MSK": "Moscow Standard Time",
+    "EST": "Eastern Standard Time",
+    "EDT": "Eastern Daylight Time",
+    "CST": "Central Standard Time",
+    "CDT": "Central Daylight Time",
+    "MST": "Mountain Standard Time",
+    "MDT": "Mountain Daylight Time",
+    "PST": "Pacific Standard Time",
+    "PDT": "Pacific Daylight Time",
+    "AKST": "Alaska Standard Time",
+    "AKDT": "Alaska Daylight Time",
+    "HST": "Hawaii-Aleutian Standard Time",
+    "JST": "Japan Standard Time",
+    "KST": "Korean Standard Time",
+    "HKT": "Hong Kong Standard Time",
+    "SGT": "Singapore Standard Time",
+    "AEST": "Australian Eastern Standard Time",
+    "AEDT": "Australian Eastern Daylight Time",
+    "ACST": "Australian Central Standard Time",
+    "ACDT": "Australian Central Daylight Time",
+    "AWST": "Australian Western Standard Time",
+    "NZST": "New Zealand Standard Time",
+    "NZDT": "New Zealand Daylight Time",
+    "SAST": "South Africa Standard Time",
+}
+_ZONE_NAMES_BY_KEY = {
+    "Asia/Shanghai": "China Standard Time",
+    "Asia/Taipei": "Taipei Standard Time",
+    "Asia/Kolkata": "India Standard Time",
+    "Asia/Calcutta": "India Standard Time",
+    "Asia/Jerusalem": "Israel Standard Time",
+    "Asia/Tel_Aviv": "Israel Standard Time",
+}
+
 
 def _offset(d: _dt.datetime, colon: bool) -> str:
     off = d.utcoffset() or _dt.timedelta(0)
@@ -445,10 +497,51 @@ def _offset(d: _dt.datetime, colon: bool) -> str:
     return f"{sign}{h:02d}{':' if colon else ''}{m:02d}"
 
 
+def _zone_name(d: _dt.datetime, long: bool) -> str:
+    """``z`` (the abbreviation, ``EDT``) or ``zzzz`` (the name, ``Eastern Daylight Time``);
+    a zone without a known name keeps its abbreviation or offset (``UTC+03:00``)."""
+    short = d.tzname() or _offset(d, colon=True)
+    if not long:
+        return short
+    key = getattr(d.tzinfo, "key", "")
+    if key in _ZONE_NAMES_BY_KEY and not d.dst():
+        return _ZONE_NAMES_BY_KEY[key]
+    return _ZONE_NAMES.get(short, short)
+
+
+def _sunday_based(day: _dt.date) -> int:
+    """The day's place in a week that starts on Sunday (Sunday 0 ... Saturday 6)."""
+    return (day.weekday() + 1) % 7
+
+
+def _week_of_year(day: _dt.date) -> int:
+    """``w``: week 1 is the week (Sunday to Saturday) holding January 1st, so the last days of
+    December can be in week 1 of the next year (Java's US rule, as ``dayofweek`` counts)."""
+    sunday = day - _dt.timedelta(days=_sunday_based(day))
+    if (sunday + _dt.timedelta(days=6)).year > day.year:
+        return 1
+    jan1 = _dt.date(day.year, 1, 1)
+    first_sunday = jan1 - _dt.timedelta(days=_sunday_based(jan1))
+    return (sunday - first_sunday).days // 7 + 1
+
+
+def _week_year(day: _dt.date) -> int:
+    """``Y``: the year the week of ``w`` belongs to."""
+    return day.year + 1 if day.month == 12 and _week_of_year(day) == 1 else day.year
+
+
+def _year(year: int, n: int) -> str:
+    return f"{year % 100:02d}" if n == 2 else str(year).zfill(n)
+
+
 def _field(d: _dt.datetime, ch: str, n: int, fmt: str) -> str:
     if ch == "y":
-        return f"{d.year % 100:02d}" if n == 2 else str(d.year).zfill(n)
-    if ch == "M":
+        return _year(d.year, n)
+    if ch == "Y":
+        return _year(_week_year(d.date()), n)
+    if ch == "G":
+        return "AD"
+    if ch in "ML":
         if n >= 4:
             return _MONTHS[d.month - 1]
         if n == 3:
@@ -467,10 +560,15 @@ def _field(d: _dt.datetime, ch: str, n: int, fmt: str) -> str:
         o = _offset(d, colon=n >= 3)
         return o[:3] if n == 1 else o
     if ch == "z":
-        return d.tzname() or _offset(d, colon=True)
+        return _zone_name(d, long=n >= 4)
+    first = d.date().replace(day=1)
     values = {
         "d": d.day,
         "D": d.timetuple().tm_yday,
+        "w": _week_of_year(d.date()),
+        "W": (d.day - 1 + _sunday_based(first)) // 7 + 1,
+        "F": (d.day - 1) // 7 + 1,
+        "u": d.isoweekday(),
         "H": d.hour,
         "k": d.hour or 24,
         "K": d.hour % 12,
@@ -487,8 +585,12 @@ def _field(d: _dt.datetime, ch: str, n: int, fmt: str) -> str:
 def format_time(
     time: int | None, format: str = "yyyy-MM-dd'T'HH:mm:ssZ", timezone: str = "UTC"
 ) -> str | None:
-    """``str.format_time``: a UNIX time in milliseconds as text (``SimpleDateFormat`` letters
-    ``y M d D E H k K h m s S a Z X z``; text in single quotes is literal, ``''`` is a quote).
+    """``str.format_time``: a UNIX time in milliseconds as text, with the letters of Java's
+    ``SimpleDateFormat`` (US locale, weeks start on Sunday): ``G y Y M L w W D d F E u a H k K
+    h m s S z Z X`` - the manual's table ("Formatting dates and times", Time page) and the rest
+    of Java's; text in single quotes is literal, ``''`` is a quote. ``h`` is 1-12 as in Java
+    (the manual's table says 0-11: unverified). ``zzzz`` names the common zones
+    (``Eastern Daylight Time``); another zone keeps its abbreviation.
 
     ``timezone`` accepts ``UTC``, ``GMT+3`` / ``UTC-05:30`` style offsets and IANA names; the
     runtime passes ``syminfo.timezone`` when the script omits it.

@@ -76,7 +76,8 @@ The fill model (LANGUAGE-NOTES §15):
 
 With lower-timeframe bars (``use_bar_magnifier``) the path is made of the intrabars' own paths.
 Not emulated, and refused when set (:mod:`pineopt.strategy.engine`): ``calc_on_order_fills``
-and an account currency other than the symbol's. ``calc_on_every_tick`` and
+(in a script already at convert time, :mod:`pineopt.compiler.refusals`) and an account currency
+other than the symbol's. ``calc_on_every_tick`` and
 ``fill_orders_on_standard_ohlc`` change nothing on historical bars of a standard chart.
 """
 

@@ -58,7 +58,7 @@ def _refuse_unsupported(config: StrategyConfig, symbol: Any) -> None:
     if config.calc_on_order_fills:
         raise PineRuntimeError(
             "calc_on_order_fills = true is not supported yet: the script is executed once per "
-            "bar (set it to false, or override it with --strategy calc_on_order_fills=false)"
+            "bar (leave the setting false)"
         )
     account = str(config.currency)
     if account not in ("currency.NONE", "NONE", "", str(symbol.currency)):

@@ -102,7 +102,6 @@ BAR_PARAMS = {"x1", "x2", "left", "right", "bar_index"}
 # What a runtime argument decides: a located runtime error is the expected outcome.
 RUNTIME_REFUSALS = {
     "runtime.error": "a",  # raises the script's own message
-    "request.security_lower_tf": "request.security_lower_tf",  # needs lower-timeframe bars
 }
 DECLARATIONS = {"indicator", "strategy", "library"}
 
@@ -246,7 +245,8 @@ def _batches() -> list[tuple[str, list[str]]]:
 @pytest.mark.parametrize(("namespace", "names"), _batches(), ids=lambda x: x or "-")
 def test_supported_functions_run(namespace, names, where):
     if namespace == "request" and where != "global":
-        names = [n for n in names if n != "request.security"]  # per bar: refused by name
+        # per bar: refused by name
+        names = [n for n in names if n not in ("request.security", "request.security_lower_tf")]
     _run_batch(names, where)
 
 

@@ -182,6 +182,25 @@ def test_script_rules():
     ]
 
 
+def test_a_library_exports_constants_of_value_types():
+    # release notes, June 2025: exported variables are "int", "float", "bool", "color" or
+    # "string" and declared `const`; a library exporting only a constant exports something
+    assert errors("export const float RATIO = 1.0 + math.sqrt(2)", kind="library") == []
+    constants = 'export const string NAME = "x"\nexport const color C = #FF0000'
+    assert errors(constants, kind="library") == []
+    assert errors("export float RATIO = 0.5", kind="library") == [
+        "3:1 error: The exported variable 'RATIO' must be declared 'const' (export const "
+        "<type> RATIO = <value>)"
+    ]
+    assert errors("export const array<float> A = array.new<float>()", kind="library") == [
+        "3:1 error: The exported variable 'A' must be of type int, float, bool, color or "
+        "string, not 'array<float>'"
+    ]
+    assert errors("export const float RATIO = 0.5") == [
+        "3:1 error: 'export' is only allowed in library scripts"
+    ]
+
+
 def test_the_declaration_is_checked_like_any_call_and_only_by_the_parser_for_its_count():
     text = '//@version=6\nindicator("a", overlay = 1)\nplot(close)\n'
     assert [d.message.split(".")[0] for d in check(text).errors] == [

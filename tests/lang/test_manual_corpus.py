@@ -2,7 +2,9 @@
 
 * ``manual/`` — valid scripts TradingView compiles: each is checked without error, converted and,
   when it is an indicator or a strategy, run over the last bars of the bundled BTCUSDT 1h sample
-  without a runtime error.
+  without a runtime error. A script calling ``request.security_lower_tf`` runs on 1h bars
+  aggregated from the bundled 1-minute sample instead, with those minutes as its lower-timeframe
+  feed.
 * ``manual_unsupported/`` — valid scripts that use a feature PineOpt cannot run yet: ``check``
   accepts them and ``convert`` refuses them with a located diagnostic whose message contains the
   text of line 2, ``// refused: TEXT``.
@@ -31,6 +33,7 @@ EXPECT = re.compile(r"//\s*expect:\s*error at (\d+):(\d+)")
 MESSAGE = re.compile(r"//\s*message:\s*(.+?)\s*$")
 REFUSED = re.compile(r"//\s*refused:\s*(.+?)\s*$")
 BARS = 1500  # the last bars of the sample each script runs over
+LOWER_TF = re.compile(r"\brequest\.security_lower_tf\s*\(")
 
 
 @functools.cache
@@ -39,6 +42,16 @@ def _bars():
 
     frame = pineopt.load("BTCUSDT", "1h").frame
     return frame.iloc[-BARS:]
+
+
+@functools.cache
+def _minute_chart():
+    """1h chart bars aggregated from the 1-minute sample, and that sample as the "1" feed."""
+    import pineopt
+    from pineopt.data.resample import resample
+
+    minutes = pineopt.load("BTCUSDT", "1").frame
+    return resample(minutes, "60"), {"1": minutes}
 
 
 def _text(path: Path) -> str:
@@ -56,6 +69,10 @@ def test_valid_script_checks_converts_and_runs(path):
     conversion = convert(text, str(path))
     assert conversion.ok, conversion.format_diagnostics()
     if re.search(r"^\s*library\s*\(", text, re.MULTILINE):
+        return
+    if LOWER_TF.search(text):
+        chart, feeds = _minute_chart()
+        pineopt.run(conversion, chart, htf_data=feeds)
         return
     pineopt.run(conversion, _bars())
 

@@ -94,6 +94,7 @@ def test_to_dict_is_json():
             "value": {"node": "Name", "span": [3, 11, 3, 16], "id": "close"},
             "index": {"node": "Int", "span": [3, 17, 3, 18], "value": 1},
         },
+        "is_export": False,
     }
 
 

@@ -385,6 +385,15 @@ def test_methods_and_exports():
     assert flags == [("m", True, False), ("e", True, True), ("f", False, True)]
 
 
+def test_exported_constants():
+    # release notes, June 2025: `export const float SILVER_RATIO = 1.0 + math.sqrt(2)`
+    decl = stmt("export const float SILVER_RATIO = 1.0 + math.sqrt(2)\n")
+    assert isinstance(decl, n.VarDecl) and decl.is_export
+    assert (decl.qualifier, decl.type.name, decl.name) == ("const", "float", "SILVER_RATIO")
+    assert decl.span.column == 1  # the span starts at `export`
+    assert not stmt("const float RATIO = 0.5\n").is_export
+
+
 def test_type_definitions():
     td = stmt(
         "export type Level\n"

@@ -35,6 +35,7 @@ import user/Lib/3 as lib
 var float hi = na
 varip int ticks = 0
 const string TITLE = "a \\"b\\"\\n"
+export const float RATIO = 0.5
 simple int len = input.int(14, "Length", minval = 1)
 array<float> xs = array.new<float>(0)
 map<string, lib.Pair> m = map.new<string, lib.Pair>()

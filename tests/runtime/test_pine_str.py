@@ -28,12 +28,13 @@ CASES = [
     (ps.endswith, ("hello", "he"), False),
     (ps.length, ("hello",), 5),
     (ps.length, ("",), 0),
-    (ps.length, (None,), None),
+    (ps.length, (None,), NAN),
     (ps.lower, ("AbC",), "abc"),
     (ps.upper, ("AbC",), "ABC"),
     (ps.trim, ("  a b  ",), "a b"),
     (ps.pos, ("abc", "c"), 2),
-    (ps.pos, ("abc", "z"), None),
+    (ps.pos, ("abc", "z"), NAN),
+    (ps.pos, (None, "z"), NAN),
     (ps.match, ("BTCUSD:123", r"\d+"), "123"),
     (ps.match, ("abc", r"\d+"), ""),
     (ps.repeat, ("ab", 3), "ababab"),
@@ -121,17 +122,38 @@ def test_format(pattern, args, expected) -> None:
     assert ps.format_(pattern, *args) == expected
 
 
-@pytest.mark.parametrize(
-    "pattern", ["{0,number,currency}", "{0,choice,0#a|1#b}", "{0,date,short}", "{x}", "{0"]
-)
+@pytest.mark.parametrize("pattern", ["{0,choice,0#a|1#b}", "{0,date,short}", "{x}", "{0"])
 def test_format_unsupported(pattern) -> None:
     with pytest.raises(PineRuntimeError):
         ps.format_(pattern, 1)
 
 
 def test_format_unsupported_message_names_pattern() -> None:
-    with pytest.raises(PineRuntimeError, match="currency"):
-        ps.format_("{0,number,currency}", 1.0)
+    with pytest.raises(PineRuntimeError, match="choice"):
+        ps.format_("{0,choice,0#a|1#b}", 1.0)
+
+
+# The Reference's str.format examples and the manual's "Formatting strings" presets: integer
+# is #,###, currency '$'#,###.00, percent #,###%, the default #,###.###
+NUMBER_PATTERN_CASES = [
+    ("{0,number,#.#}", 1.34, "1.3"),
+    ("{0,number,integer}", 1.34, "1"),
+    ("{0,number,currency}", 1.34, "$1.34"),
+    ("{0,number,percent}", 0.5, "50%"),
+    ("{0} != {0, number, #.#}", 1.34, "1.34 != 1.3"),
+    ("{0, number, currency}", 1340000, "$1,340,000.00"),
+    ("{0, number, percent}", 0.1, "10%"),
+    ("{0,number,currency}", -1.5, "-$1.50"),
+    ("{0,number,'$',###.0000}", 1234.5, "$1,234.5000"),
+    ("{0,number,#,###.###%}", 12.3456789, "1,234.568%"),
+    ("{0,number,#}", 2.5, "2"),
+    ("{0}", 1234567.891, "1,234,567.891"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "value", "expected"), NUMBER_PATTERN_CASES)
+def test_format_number_patterns(pattern, value, expected) -> None:
+    assert ps.format_(pattern, value) == expected
 
 
 TIME_CASES = [
@@ -150,6 +172,46 @@ TIME_CASES = [
 @pytest.mark.parametrize(("fmt", "tz", "expected"), TIME_CASES)
 def test_format_time(fmt, tz, expected) -> None:
     assert ps.format_time(T, fmt, tz) == expected
+
+
+def _ms(*date: int) -> int:
+    import datetime as dt
+
+    return int(dt.datetime(*date, tzinfo=dt.timezone.utc).timestamp() * 1000)
+
+
+# The tokens of the manual's table ("Formatting dates and times", Time page) and the rest of
+# Java's SimpleDateFormat letters, US rules: weeks start on Sunday and week 1 of a year (of a
+# month) is the week holding its first day
+WEEK_CASES = [
+    ((2023, 11, 14), "w W", "46 3"),  # 2023 starts on a Sunday: Nov 14 is in week 46
+    ((2023, 11, 14), "ww F u", "46 2 2"),  # 2nd Tuesday of the month, Tuesday is day 2
+    ((2024, 3, 31), "W", "6"),  # March 2024 starts on a Friday: its 31st is in week 6
+    ((2024, 12, 29), "w YYYY yyyy", "1 2025 2024"),  # the week holding Jan 1st 2025
+    ((2024, 12, 28), "w YY", "52 24"),
+    ((2025, 1, 1), "w W G", "1 1 AD"),
+    ((2025, 1, 5), "w W EEE", "2 2 Sun"),
+    ((2024, 2, 29), "D DDD LLL", "60 060 Feb"),
+]
+
+
+@pytest.mark.parametrize(("date", "fmt", "expected"), WEEK_CASES)
+def test_format_time_week_tokens(date, fmt, expected) -> None:
+    assert ps.format_time(_ms(*date), fmt, "UTC") == expected
+
+
+@pytest.mark.parametrize(
+    ("date", "tz", "expected"),
+    [
+        ((2024, 7, 1, 15), "America/New_York", "EDT (Eastern Daylight Time)"),
+        ((2024, 1, 1, 15), "America/New_York", "EST (Eastern Standard Time)"),
+        ((2024, 1, 1, 15), "Europe/Berlin", "CET (Central European Standard Time)"),
+        ((2024, 1, 1, 15), "Asia/Shanghai", "CST (China Standard Time)"),
+        ((2024, 1, 1, 15), "UTC", "UTC (Coordinated Universal Time)"),
+    ],
+)
+def test_format_time_zone_names(date, tz, expected) -> None:
+    assert ps.format_time(_ms(*date), "z (zzzz)", tz) == expected
 
 
 def test_format_time_default_and_errors() -> None:

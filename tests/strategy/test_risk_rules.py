@@ -101,14 +101,14 @@ def test_allow_entry_in_long_only_closes_shorts(run_strategy):
     assert r.trades[["direction", "exit_bar", "exit_price"]].values.tolist() == [["long", 3, 103.0]]
 
 
-@pytest.mark.parametrize(
-    ("setting", "message"),
-    [
-        (", calc_on_order_fills=true", "calc_on_order_fills"),
-        (", currency=currency.EUR", "exchange rates"),
-    ],
-)
-def test_unsupported_settings_are_refused(run_strategy, setting, message):
-    src = HEAD.format(setting) + 'strategy.entry("L", strategy.long)\n'
-    with pytest.raises(PineRuntimeError, match=message):
+def test_unsupported_settings_are_refused(run_strategy):
+    src = HEAD.format(", currency=currency.EUR") + 'strategy.entry("L", strategy.long)\n'
+    with pytest.raises(PineRuntimeError, match="exchange rates"):
         run_strategy(src, [flat(100), flat(101)])
+
+
+def test_calc_on_order_fills_set_by_an_override_is_refused(run_strategy):
+    # in the script it is refused at convert time (tests/compiler/test_refusals.py)
+    src = HEAD.format("") + 'strategy.entry("L", strategy.long)\n'
+    with pytest.raises(PineRuntimeError, match="calc_on_order_fills"):
+        run_strategy(src, [flat(100), flat(101)], calc_on_order_fills=True)

@@ -1,7 +1,8 @@
 """Where things may appear: plots and the declaration only in the global scope, ``break`` and
-``continue`` only in loops, ``export`` only in libraries, ``strategy.*`` only in strategies,
-``input.*()`` not in exported library functions (the manual, Libraries > Library functions);
-and the rules on the whole script: a library exports something, an indicator shows something.
+``continue`` only in loops, ``export`` only in libraries (an exported variable is a ``const``
+of a value type), ``strategy.*`` only in strategies, ``input.*()`` not in exported library
+functions (the manual, Libraries > Library functions); and the rules on the whole script: a
+library exports something, an indicator shows something.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from pineopt.lang import nodes as n
 from pineopt.lang.analyzer.statements import Statements
 from pineopt.lang.builtins import Signature
 from pineopt.lang.scopes import VOID, TypeInfo
+
+#: The types of the constants a library may export (``export const float RATIO = 0.5``).
+EXPORTABLE_CONSTANT_TYPES = frozenset({"int", "float", "bool", "color", "string"})
 
 #: Calls that make an indicator show something; an indicator needs at least one.
 OUTPUT_FUNCTIONS = frozenset(
@@ -52,11 +56,31 @@ class Placement(Statements):
             self.error("'continue' can only be used inside a loop (for, for...in, while)", stmt)
         return VOID
 
-    def check_export(self, stmt: n.FunctionDef | n.TypeDef | n.EnumDef) -> None:
+    def check_export(
+        self, stmt: n.FunctionDef | n.TypeDef | n.EnumDef | n.VarDecl, info: TypeInfo | None = None
+    ) -> None:
         if stmt.is_export:
             self.feature("exports", stmt)
             if self.kind is not None and self.kind != "library":
                 self.error("'export' is only allowed in library scripts", stmt)
+            if isinstance(stmt, n.VarDecl) and info is not None:
+                self.check_exported_constant(stmt, info)
+
+    def check_exported_constant(self, stmt: n.VarDecl, info: TypeInfo) -> None:
+        """``export const float X = ...``: a library exports a constant of a value type, declared
+        with ``const`` (the release notes of June 2025)."""
+        if stmt.qualifier != "const" or stmt.mode is not None:
+            self.error(
+                f"The exported variable '{stmt.name}' must be declared 'const' (export const "
+                f"<type> {stmt.name} = <value>)",
+                stmt,
+            )
+        elif not info.is_unknown and info.type.name not in EXPORTABLE_CONSTANT_TYPES:
+            self.error(
+                f"The exported variable '{stmt.name}' must be of type int, float, bool, color or "
+                f"string, not '{info.type}'",
+                stmt,
+            )
 
     def check_placement(self, node: n.Call, name: str, signature: Signature) -> None:
         if signature.top_level_only:
@@ -99,7 +123,7 @@ class Placement(Statements):
 
     def library_exports(self, declaration: n.Call) -> None:
         exported = any(
-            isinstance(stmt, (n.FunctionDef, n.TypeDef, n.EnumDef)) and stmt.is_export
+            isinstance(stmt, (n.FunctionDef, n.TypeDef, n.EnumDef, n.VarDecl)) and stmt.is_export
             for stmt in self.script.body
         )
         if not exported:

@@ -58,6 +58,8 @@ class Statements(Expressions):
             stmt.name, SymbolKind.VARIABLE, info, stmt, span, stmt.mode, declared_qualifier=keyword
         )
         self.declare(symbol)
+        if stmt.is_export:
+            self.check_export(stmt, info)
         return info
 
     def inferred(self, value: TypeInfo, node: n.Expr) -> TypeInfo:
