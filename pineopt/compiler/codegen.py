@@ -3,9 +3,11 @@
 The module defines ``DECLARATION`` and ``script(ctx)``. ``script`` has three parts, in the order
 the speed principles of ARCHITECTURE.md ask for:
 
-1. **fixed values and whole-history series**: inputs and other values fixed for the run, then
-   every expression that runs unconditionally on every bar with fixed arguments
-   (``ta.sma(close, length)``, ``close - open``, ``nz(x[1])``) computed once with numpy;
+1. **fixed values and whole-history series**: inputs and other values fixed for the run (among
+   them calls of pure user functions with fixed arguments, :meth:`CodeGen.is_pure`; the user
+   functions are defined first), then every expression that runs unconditionally on every bar
+   with fixed arguments (``ta.sma(close, length)``, ``close - open``, ``nz(x[1])``) computed
+   once with numpy;
 2. **outputs**: every ``plot``-type call registered in source order (a plot of a whole-history
    series is filled at once);
 3. **the bar loop**, only for what depends on state: ``var``/``:=`` variables, calls inside
@@ -20,6 +22,7 @@ of 500 ms per loop and bar (:mod:`pineopt.runtime.loop_limit`; :meth:`CodeGen.lo
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -40,7 +43,7 @@ from pineopt.lang import builtins
 from pineopt.lang import nodes as n
 from pineopt.lang.analyzer import Analysis
 from pineopt.lang.builtins import Signature
-from pineopt.lang.scopes import TypeInfo, UserFunction, UserType
+from pineopt.lang.scopes import SymbolKind, TypeInfo, UserFunction, UserType
 from pineopt.lang.types import Qualifier
 from pineopt.runtime.loop_limit import CHECK_EVERY
 from pineopt.runtime.ops import EQUALITY_TOLERANCE
@@ -64,6 +67,22 @@ OUTPUT_SERIES = {
     "alertcondition": ("condition",),
 }
 """The per-bar arguments of each plot-type call (the rest are fixed for the run)."""
+
+DISPLAY_TYPES = frozenset({"plot_display", "plot_simple_display"})
+"""The types of the ``display.*`` constants, which combine with ``+`` and ``-``."""
+
+PURE_NAMESPACES = ("math.", "str.", "color.")
+PURE_BUILTINS = frozenset({"na", "nz", "int", "float", "bool", "string", "color"})
+
+
+def is_pure_builtin(name: str) -> bool:
+    """Whether a pure user function may call the built-in ``name`` (:meth:`CodeGen.is_pure`):
+    a value function without state or effects, of :data:`PURE_BUILTINS` or
+    :data:`PURE_NAMESPACES` (``math.random`` excepted)."""
+    if name == "math.random":
+        return False
+    return name in PURE_BUILTINS or name.startswith(PURE_NAMESPACES)
+
 
 COLOR_PARAMS = frozenset({"color", "textcolor", "colorup", "colordown", "wickcolor", "bordercolor"})
 
@@ -174,12 +193,14 @@ class CodeGen:
         self.lenient_types = False
         self.has_inputs = False
         self.variants: dict[tuple[int, tuple[str, ...]], str | None] = {}
-        self.hoisted_series: dict[tuple, str] = {}
+        self.hoisted_series: dict[tuple, tuple[str, ...]] = {}
         self._vec_cache: dict[int, bool] = {}
         self.scope_commits: list[list[ast.stmt]] = [[]]
         self.pending_name: str | None = None
         self.loop_names: dict[str, str] = {}
         self.loop_lines: dict[int, int] = {}  # id of a statement -> its outermost loop's line
+        self.pure_functions: dict[int, bool] = {}  # id of a FunctionDef -> CodeGen.is_pure
+        self.computed_fields: dict[str, list[n.Field]] = {}  # type -> CodeGen.field_default
 
     # ================================================================ entry point
 
@@ -236,10 +257,10 @@ class CodeGen:
             ("built-ins", alias_stmts),
             ("bar series", series_stmts),
             ("state", self.state_init),
+            ("user functions", self.functions),  # before the values: pure ones compute some
             ("values fixed for the run", self.fixed),
             ("whole-history series", self.vector),
             ("outputs", self.outputs),
-            ("user functions", self.functions),
         ]
         for title, stmts in sections:
             body.extend(stmts)
@@ -524,7 +545,11 @@ class CodeGen:
         return name is not None and (name == "input" or name.startswith("input."))
 
     def global_tuple(self, stmt: n.TupleDecl) -> bool:
+        """Declare a global tuple of whole-history series; False when it needs the loop (its
+        value does, or one of its variables is reassigned)."""
         value = stmt.value
+        if any((id(stmt), name) in self.reassigned for name in stmt.names):
+            return False
         if not (isinstance(value, n.Call) and self.vectorisable(value)):
             return False
         pys = []
@@ -570,15 +595,23 @@ class CodeGen:
         method(stmt)
 
     def stmt_VarDecl(self, stmt: n.VarDecl) -> None:
+        """A declaration of the loop path. The variable is declared after its value is
+        compiled: ``var yloc = cond ? yloc.abovebar : yloc.price`` reads the namespace (the
+        analyser met no variable ``yloc`` there either). A ``var`` computes its first value
+        only once."""
         type_name = self.decl_type(stmt)
         var = self.new_variable(stmt, stmt.name, type_name, stmt.mode is not None)
         target = self.target_of(var)
         if stmt.mode is not None:
-            value = self.value_for(stmt.value, type_name)
+            first: list[ast.stmt] = []
+            with self.into(first):
+                value = self.value_for(stmt.value, type_name)
+            first.append(P.assign(P.store(target), value))
             check = P.compare(target, ast.Is(), P.name("UNSET"))
-            self.emit(P.if_stmt(check, [P.assign(P.store(target), value)]), stmt)
-            return
-        self.assign_value(var, stmt.value, type_name, stmt)
+            self.emit(P.if_stmt(check, first), stmt)
+        else:
+            self.assign_value(var, stmt.value, type_name, stmt)
+        self.declare(stmt.name, var)
 
     def assign_value(self, var: Var, value: n.Expr, type_name: str, stmt: n.Node) -> None:
         target = self.target_of(var)
@@ -599,7 +632,8 @@ class CodeGen:
         return self.scalar(value)
 
     def new_variable(self, decl: n.Node, name: str, type_name: str, persistent: bool) -> Var:
-        """Declare a variable of the loop path (``persistent``: a ``var``/``varip``)."""
+        """A new variable of the loop path (``persistent``: a ``var``/``varip``), for the
+        caller to :meth:`declare` once its value is compiled."""
         frame = self.frame
         needs_history = (id(decl), name) in self.history_targets
         py = self.names.fresh(name)
@@ -612,7 +646,7 @@ class CodeGen:
                 self.state_init.append(P.assign(py, P.name("UNSET")))
         if needs_history:
             self.add_history(var, name)
-        return self.declare(name, var)
+        return var
 
     def add_history(self, var: Var, name: str) -> None:
         """Give ``var`` a list of past values, committed at the end of its scope's run."""
@@ -653,11 +687,13 @@ class CodeGen:
     def stmt_TupleDecl(self, stmt: n.TupleDecl) -> None:
         types = self._tuple_types(stmt.value, len(stmt.names))
         targets = []
+        declared = []
         for name, type_name in zip(stmt.names, types, strict=True):
             if name == "_":
                 targets.append(P.name("_", store=True))
                 continue
             var = self.new_variable(stmt, name, type_name, False)
+            declared.append((name, var))
             targets.append(P.store(self.target_of(var)))
         if isinstance(stmt.value, n.If | n.Switch):
             tmp = self.temp("values")
@@ -666,6 +702,8 @@ class CodeGen:
         else:
             value = self.scalar(stmt.value)
         self.emit(ast.Assign(targets=[ast.Tuple(elts=targets, ctx=ast.Store())], value=value), stmt)
+        for name, var in declared:
+            self.declare(name, var)
 
     def stmt_Assign(self, stmt: n.Assign) -> None:
         target_node = stmt.target
@@ -1023,17 +1061,31 @@ class CodeGen:
         expression over the same variables is computed once (an unconditional call's series
         depends on its inputs only, so two call sites of it share one)."""
         key = self.expression_key(node)
-        py = self.hoisted_series.get(key)
-        if py is None:
-            type_name = self.type_of(node)
-            if type_name not in (*NUMERIC, "bool"):
-                type_name = "object" if type_name in ("array", "tuple") else "float"
-            py = self.names.fresh(self.hint(node))
+        pys = self.hoisted_series.get(key)
+        tuple_ = self.is_tuple(node)
+        if pys is None:
+            if tuple_:  # a series per element
+                types = self._tuple_types(node, len(self.info(node).type.args))  # type: ignore[union-attr]
+                pys = tuple(self.names.fresh(self.hint(node)) for _ in types)
+                target = ast.Tuple(elts=[P.name(py, store=True) for py in pys], ctx=ast.Store())
+                statement: ast.stmt = ast.Assign(targets=[target], value=self.vector_expr(node))
+            else:
+                types = [self.type_of(node)]
+                pys = (self.names.fresh(self.hint(node)),)
+                statement = P.assign(pys[0], self.as_array(node, types[0]))
             with self.into(self.vector):
-                self.emit(P.assign(py, self.as_array(node, type_name)), node)
-            self.loop_lists[py] = type_name
-            self.hoisted_series[key] = py
-        return P.subscript(P.name(py), P.name("bar_index"))
+                self.emit(statement, node)
+            for py, type_name in zip(pys, types, strict=True):
+                if type_name not in (*NUMERIC, "bool"):
+                    type_name = "object" if type_name == "array" else "float"
+                self.loop_lists[py] = type_name
+            self.hoisted_series[key] = pys
+        values = [P.subscript(P.name(py), P.name("bar_index")) for py in pys]
+        return P.tuple_(values) if tuple_ else values[0]
+
+    def is_tuple(self, node: n.Expr) -> bool:
+        info = self.info(node)
+        return info is not None and info.type.is_tuple
 
     def expression_key(self, node: n.Expr) -> tuple:
         """The Pine text of ``node`` and what each name in it resolves to here."""
@@ -1410,6 +1462,8 @@ class CodeGen:
             if self.never_na_string(left_node) and self.never_na_string(right_node):
                 return P.binop(left, ast.Add(), right)
             return P.call("ops.concat", [left, right])
+        if op in "+-" and {lt, rt} & DISPLAY_TYPES:
+            return P.call("ops.combine_displays", [P.const(op), left, right])
         if op == "+":
             return P.binop(left, ast.Add(), right)
         if op == "-":
@@ -1518,14 +1572,16 @@ class CodeGen:
         raise CompileError("this call cannot be compiled (unknown function)", node)
 
     def call_args(self, node: n.Call, sig: Signature) -> list[tuple[str, n.Expr]]:
-        """The arguments as (Pine parameter name, value) in the signature's order; a method
-        call's receiver is the first argument."""
+        """The arguments as (Pine parameter name, value) in the signature's order, named ones
+        too (``ta.vwma(length = 20, source = close)`` is ``ta.vwma(close, 20)``); a method
+        call's receiver is the first argument: a variable's (``a.size()``) or a built-in
+        value's (``label.all.size()``), not a namespace's (``array.size(a)``)."""
         params = sig.params_for(self.version)
         args: list[n.Expr] = list(node.args)
         if (
             isinstance(node.func, n.Attribute)
             and sig.method
-            and self.builtin_path_of_func(node) is None
+            and self.builtin_path_of_func(node) != sig.name
         ):
             args.insert(0, node.func.value)
         out: list[tuple[str, n.Expr]] = []
@@ -1537,7 +1593,8 @@ class CodeGen:
                 out.append(("*", arg))
             else:
                 raise CompileError(f"too many arguments for '{sig.name}'", arg)
-        for kw in node.keywords:
+        order = {p.name: i for i, p in enumerate(params)}
+        for kw in sorted(node.keywords, key=lambda kw: order.get(kw.name, len(params))):
             out.append((kw.name, kw.value))
         return out
 
@@ -1588,23 +1645,33 @@ class CodeGen:
         raise CompileError(f"'{name}' is not supported yet", node)
 
     def positional(
-        self, args: list[tuple[str, n.Expr]], sig: Signature, node: n.Call | None = None
+        self,
+        args: list[tuple[str, n.Expr]],
+        sig: Signature,
+        node: n.Call | None = None,
+        convert: Callable[[str, n.Expr], ast.expr] | None = None,
     ) -> tuple[list[ast.expr], list[tuple[str, ast.expr]]]:
-        """The compiled arguments, positional while they follow the signature's order; an
-        ``na`` argument takes the ``na`` of its parameter's type (``node``: the call, whose
-        result type binds a type variable no argument binds)."""
+        """The Python arguments of a runtime call: positional while they follow the
+        signature's order without a gap, keywords after. An ``na`` argument takes the ``na``
+        of its parameter's type (``node``: the call, whose result type binds a type variable
+        no argument binds); ``convert`` gives an argument's Python value instead (by default
+        its value on this bar)."""
         pos: list[ast.expr] = []
         kws: list[tuple[str, ast.expr]] = []
         params = {p.name: p for p in sig.params_for(self.version)}
+        names = list(params)
         for pname, arg in args:
             param = params.get(pname)
-            ptype = param.type.name if param is not None else "unknown"
-            if param is not None and param.type.is_var:
-                ptype = self.bound_type(ptype, args, params, sig, node)
-            value = self.value_for(arg, ptype) if isinstance(arg, n.Na) else self.scalar(arg)
-            if pname == "*" or (
-                not kws and pname in params and list(params).index(pname) == len(pos)
-            ):
+            if convert is not None:
+                value = convert(pname, arg)
+            elif isinstance(arg, n.Na):
+                ptype = param.type.name if param is not None else "unknown"
+                if param is not None and param.type.is_var:
+                    ptype = self.bound_type(ptype, args, params, sig, node)
+                value = self.value_for(arg, ptype)
+            else:
+                value = self.scalar(arg)
+            if pname == "*" or (not kws and pname in params and names.index(pname) == len(pos)):
                 pos.append(value)
             else:
                 kws.append((pname, value))
@@ -2093,7 +2160,8 @@ class CodeGen:
         return self.numeric_or_bool(node) and self.vectorisable(node)
 
     def is_fixed(self, node: n.Expr) -> bool:
-        """A value fixed for the run that can be computed before the loop."""
+        """A value fixed for the run that can be computed before the loop: it reads fixed
+        variables only and calls only pure user functions (:meth:`is_pure`)."""
         for sub in n.walk(n.ExprStmt(node)):
             if isinstance(sub, n.Name):
                 var = self.lookup(sub.id)
@@ -2101,7 +2169,41 @@ class CodeGen:
                     return False
             if isinstance(sub, n.Call):
                 callee = self.analysis.calls.get(sub)
+                if isinstance(callee, UserFunction) and not self.is_pure(callee):
+                    return False
+        return True
+
+    def is_pure(self, callee: UserFunction) -> bool:
+        """Whether a call of the user function gives the same value whenever its arguments
+        are the same and changes nothing, so that with fixed arguments it runs once before
+        the loop (``join(1, 2)`` as a plot's ``linewidth``): it keeps no state, calls only
+        pure built-ins (:data:`PURE_BUILTINS`, :data:`PURE_NAMESPACES`) and pure functions,
+        and reads no global variable but fixed ones."""
+        key = id(callee.node)
+        if key not in self.pure_functions:
+            self.pure_functions[key] = False  # a recursive call is not pure
+            self.pure_functions[key] = self._is_pure(callee.node)
+        return self.pure_functions[key]
+
+    def _is_pure(self, fn: n.FunctionDef) -> bool:
+        info = self.user_functions.get(id(fn))
+        if info is None or info.stateful:
+            return False
+        own = {id(sub) for sub in n.walk(fn)}
+        for sub in n.walk(fn):
+            if isinstance(sub, n.Call):
+                callee = self.analysis.calls.get(sub)
                 if isinstance(callee, UserFunction):
+                    if not self.is_pure(callee):
+                        return False
+                elif not (isinstance(callee, Signature) and is_pure_builtin(callee.name)):
+                    return False
+            if isinstance(sub, n.Name):
+                symbol = self.analysis.symbols.get(sub)
+                if symbol is None or symbol.node is None or id(symbol.node) in own:
+                    continue
+                var = self.scopes[0].get(sub.id)
+                if var is not None and var.kind != "fixed":
                     return False
         return True
 
@@ -2302,17 +2404,13 @@ class CodeGen:
         self.use_module("ta_vector")
         fn_name = ta_series.VECTOR[name].__name__ if name in ta_series.VECTOR else "math_sum"
         implicit = [self.vector_builtin(k, node) for k in ta_series.IMPLICIT.get(name, ())]
-        pos: list[ast.expr] = []
-        kws: list[tuple[str, ast.expr]] = []
-        for pname, arg in args:
+
+        def whole_history(pname: str, arg: n.Expr) -> ast.expr:
             if pname in SERIES_DATA_PARAMS:
-                value = self.as_array(arg, self.type_of(arg))
-            else:
-                value = self.scalar_fixed(arg)
-            if pname == "*" or not kws:
-                pos.append(value)
-            else:
-                kws.append((pname, value))
+                return self.as_array(arg, self.type_of(arg))
+            return self.scalar_fixed(arg)
+
+        pos, kws = self.positional(args, sig, node, whole_history)
         if name == "ta.vwap" and not any(p == "anchor" for p, _ in args):
             kws.append(("anchor", P.call(P.attr("ctx", "series"), [P.const("vwap.anchor")])))
         return P.call_kw(f"ta_vector.{fn_name}", [*implicit, *pos], kws)
@@ -2520,16 +2618,17 @@ class CodeGen:
         defaults: list[ast.expr] = []
         try:
             with self.into(body):
-                for param in stmt.params:
-                    py = self.names.fresh(param.name)
+                pys = [self.names.fresh(param.name) for param in stmt.params]
+                for param, py in zip(stmt.params, pys, strict=True):
+                    if param.default is not None:
+                        defaults.append(self.param_default(param, py))
+                for param, py in zip(stmt.params, pys, strict=True):
                     params.append(py)
                     type_name = param.type.name if param.type is not None else "unknown"
                     var = self.declare(param.name, Var(py, "scalar", type_name, decl=param))
                     info.param_names[param.name] = py
                     if (id(param), param.name) in self.history_targets:
                         self.add_history(var, param.name)
-                    if param.default is not None:
-                        defaults.append(self.literal_default(param.default))
                 result = P.name(self.names.fresh("result"))
                 body.append(P.assign(P.store(result), P.name("NA")))
                 for i, sub in enumerate(stmt.body):
@@ -2549,14 +2648,34 @@ class CodeGen:
         if info.stateful:
             self.module_defs.append(self.state_class(info))
 
-    def literal_default(self, node: n.Expr) -> ast.expr:
+    def param_default(self, param: n.Param, py: str) -> ast.expr:
+        """The Python default of a parameter: its value when it is one for the whole run (a
+        literal, a built-in constant), else ``UNSET`` and, first in the body, its value on the
+        call's bar (``int barIndex = bar_index`` is the caller's bar): Pine evaluates a default
+        at each call. Compiled before the parameters are declared, it sees only globals."""
+        assert param.default is not None
+        type_name = param.type.name if param.type is not None else "unknown"
+        value = self.definition_value(param.default, type_name)
+        if value is not None:
+            return value
+        init: list[ast.stmt] = []
+        with self.into(init):
+            init.append(P.assign(py, self.value_for(param.default, type_name)))
+        self.emit(P.if_stmt(P.compare(P.name(py), ast.Is(), P.name("UNSET")), init), param)
+        return P.name("UNSET")
+
+    def definition_value(self, node: n.Expr, type_name: str) -> ast.expr | None:
+        """``node``'s value when it can be computed once, where a function or type is
+        defined: ``na``, a literal, a built-in constant (None otherwise)."""
         if isinstance(node, n.Na):
-            return P.name("NA")
-        literal = self.literal(node)
-        if literal is not None:
-            return literal
-        with self.into(self.fixed):
-            return self.scalar(node)
+            return self.na_of(type_name)
+        if isinstance(node, n.Color):
+            return self.color_constant(node.value)
+        if isinstance(node, n.Attribute):
+            path = self.builtin_path(node)
+            constant = builtins.constant(path, self.version) if path else None
+            return self.constant_value(constant, node) if constant is not None else None
+        return self.literal(node)
 
     def function_is_stateful(self, stmt: n.FunctionDef) -> bool:
         for sub in n.walk(stmt):
@@ -2624,11 +2743,14 @@ class CodeGen:
         self.user_types[stmt.name] = py
         fields = [f.name for f in stmt.fields]
         defaults = []
+        computed = []
         for f in stmt.fields:
-            if f.default is not None:
-                defaults.append(self.module_literal(f.default))
-            else:
-                defaults.append(self.na_of(f.type.name if not f.type.args else "object"))
+            type_name = f.type.name if not f.type.args else "object"
+            value = None if f.default is None else self.field_default(f.default, type_name)
+            if f.default is not None and value is None:
+                computed.append(f)
+            defaults.append(value if value is not None else self.na_of(type_name))
+        self.computed_fields[stmt.name] = computed
         assigns = [P.assign(P.attr("self", f, store=True), P.name(f)) for f in fields]
         init = P.function("__init__", ["self", *fields], assigns)
         init.args.defaults = defaults
@@ -2647,21 +2769,39 @@ class CodeGen:
         self.mark(cls, stmt)
         self.module_defs.append(cls)
 
-    def module_literal(self, node: n.Expr) -> ast.expr:
-        """A field default: a literal or a built-in constant, evaluated at module level."""
-        if isinstance(node, n.Color):
-            return self.color_constant(node.value)
-        if isinstance(node, n.Na):
-            return P.name("NA")
-        if isinstance(node, n.Attribute):
-            path = self.builtin_path(node)
-            constant = builtins.constant(path, self.version) if path else None
-            if constant is not None:
-                return self.constant_value(constant, node)
-        literal = self.literal(node)
-        if literal is not None:
-            return literal
-        raise CompileError("a field default must be a literal or a built-in constant", node)
+    def field_default(self, node: n.Expr, type_name: str) -> ast.expr | None:
+        """A field's default when it is one value for the run (a literal, a built-in
+        constant), else None: it is computed by each ``new()`` that leaves the field out, on
+        that call's bar (the manual's Objects page, ``var``: ``int index = bar_index``), from
+        built-in variables only."""
+        value = self.definition_value(node, type_name)
+        if value is not None:
+            return value
+        for sub in n.walk(n.ExprStmt(node)):
+            symbol = self.analysis.symbols.get(sub) if isinstance(sub, n.Name) else None
+            if (symbol is not None and symbol.kind != SymbolKind.BUILTIN) or (
+                isinstance(sub, n.Call) and self.has_state(sub)
+            ):
+                raise CompileError(
+                    "a field default that reads a variable or keeps state is not supported yet",
+                    node,
+                )
+        return None
+
+    def construction_defaults(self, type_name: str, given: set[str]) -> list[tuple[str, ast.expr]]:
+        """The fields ``new()`` leaves out whose default is computed per call
+        (:meth:`field_default`), with their values on this bar: built-ins only, so they are
+        compiled without the variables in scope."""
+        saved = self.scopes
+        self.scopes = [{}]
+        try:
+            return [
+                (f.name, self.value_for(f.default, f.type.name if not f.type.args else "object"))
+                for f in self.computed_fields.get(type_name, ())
+                if f.name not in given
+            ]
+        finally:
+            self.scopes = saved
 
     def type_call(self, node: n.Call, callee: UserType) -> ast.expr:
         py = self.user_types.get(callee.name)
@@ -2687,6 +2827,8 @@ class CodeGen:
             (k.name, self.value_for(k.value, field_types.get(k.name, "unknown")))
             for k in node.keywords
         ]
+        given = set(names[: len(node.args)]) | {k.name for k in node.keywords}
+        keywords.extend(self.construction_defaults(callee.name, given))
         return P.call_kw(P.name(py), values, keywords)
 
     def enum_def(self, stmt: n.EnumDef) -> None:

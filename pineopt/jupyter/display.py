@@ -294,8 +294,11 @@ def _is_overlay(result: Any, record: Any | None = None) -> bool:
 
 
 def _hidden(record: Any) -> bool:
+    """Whether a plot stays out of the chart pane (its ``display`` lacks ``display.pane``)."""
+    from pineopt.runtime.ops import display_locations
+
     display = str(record.params.get("display", "display.all"))
-    return display in ("display.none", "display.data_window", "display.status_line")
+    return "display.pane" not in display_locations(display)
 
 
 def result_chart(result: Any, bars: pd.DataFrame | None, *, height: int = 420) -> Any:

@@ -190,6 +190,38 @@ def add_text_formats(a: str | None, b: str | None) -> str:
     return "+".join(f for f in TEXT_FORMATS if f in given) or "text.format_none"
 
 
+DISPLAY_LOCATIONS = (
+    "display.pane",
+    "display.price_scale",
+    "display.status_line",
+    "display.data_window",
+    "display.pine_screener",
+)
+"""Where a plot can show its values; ``display.all`` is all of them, ``display.none`` none."""
+
+
+def display_locations(display: str | None) -> frozenset[str]:
+    """The locations a ``display`` value names (see :func:`combine_displays`)."""
+    if display is None or display == "display.none":
+        return frozenset()
+    if display == "display.all":
+        return frozenset(DISPLAY_LOCATIONS)
+    return frozenset(display.split("+"))
+
+
+def combine_displays(op: str, a: str | None, b: str | None) -> str:
+    """``display.all - display.pane``, ``display.status_line + display.data_window``: the
+    display constants are sets of locations that ``+`` joins and ``-`` removes from (the
+    Reference's ``plot(display=...)``: "Display options support addition and subtraction").
+    The result is ``display.all``, ``display.none`` or its locations, in the order of
+    :data:`DISPLAY_LOCATIONS`, joined by ``+``."""
+    left, right = display_locations(a), display_locations(b)
+    chosen = left | right if op == "+" else left - right
+    if len(chosen) == len(DISPLAY_LOCATIONS):
+        return "display.all"
+    return "+".join(x for x in DISPLAY_LOCATIONS if x in chosen) or "display.none"
+
+
 def past_bar_index(index: int, offset: float) -> float:
     """``bar_index[offset]``."""
     if offset != offset:

@@ -2031,3 +2031,231 @@ plot(ok and own ? 1 : 0, "c")
     unknown = src.replace('"NASDAQ:AAPL"', '"AAPL"')
     with pytest.raises(PineOptError, match=r"line 4: syminfo.prefix\(\): the symbol 'AAPL' has"):
         run_pine(unknown, bars=[1])
+
+
+# --- compiler rules found by the manual-modelled corpus (tests/lang/corpus/manual) ---------------
+
+
+@pytest.fixture
+def run_result(make_bars):
+    """``run_result(source, closes)`` -> the whole result (plots, records, drawings)."""
+    from pineopt.compiler import convert, load
+    from pineopt.data.symbol import SymbolInfo
+    from pineopt.data.timeframe import Timeframe
+    from pineopt.runtime.engine import execute
+
+    def run(source: str, closes):
+        conversion = convert(source, "t.pine")
+        assert conversion.ok, conversion.format_diagnostics()
+        frame = make_bars(periods=len(closes)).copy()
+        for column in ("open", "high", "low", "close"):
+            frame[column] = [float(c) for c in closes]
+        return execute(load(conversion), frame, SymbolInfo.default("TEST"), Timeframe.parse("60"))
+
+    return run
+
+
+def test_named_arguments_in_any_order(run_pine):
+    # Built-ins: `ta.vwma(length = 20, source = close)` is `ta.vwma(close, 20)`, on the
+    # whole-history path and in the bar loop (a function with state)
+    src = """//@version=6
+indicator("t")
+avg() => ta.sma(length = 2, source = close)
+plot(ta.sma(length = 2, source = close), "vector")
+plot(avg(), "loop")
+plot(math.max(ta.sma(close, length = 2), 0), "mixed")
+"""
+    plots = run_pine(src, bars=[1, 2, 3, 4])
+    for name in ("vector", "loop", "mixed"):
+        same(col(plots, name), [NA, 1.5, 2.5, 3.5])
+
+
+def test_display_constants_add_and_subtract(run_result):
+    # Reference, plot(display): display options support addition and subtraction
+    src = """//@version=6
+indicator("t")
+echo(value) => value
+plot(close, "a", display = display.all - display.pane)
+plot(close, "b", display = display.status_line + display.data_window)
+plot(close, "c", display = echo(display.all - display.status_line))
+plot(close, "d", display = display.none + display.pane)
+plot(close, "e", display = display.pane + display.all)
+"""
+    from pineopt.runtime.ops import display_locations
+
+    records = run_result(src, [1, 2]).outputs.records
+    shown = [display_locations(r.params["display"]) for r in records]
+    assert shown[0] == {
+        "display.price_scale",
+        "display.status_line",
+        "display.data_window",
+        "display.pine_screener",
+    }
+    assert shown[1] == {"display.status_line", "display.data_window"}
+    assert "display.status_line" not in shown[2] and "display.pane" in shown[2]
+    assert records[3].params["display"] == "display.pane"
+    assert records[4].params["display"] == "display.all"
+
+
+def test_const_result_of_a_pure_function_sets_plot_arguments(run_result):
+    # User-defined functions: a function of const arguments gives a const result, usable
+    # where a plot takes `const`/`input` values; a function with effects still runs per bar
+    src = """//@version=6
+indicator("t")
+join(p, q) => p + q
+int width = join(1, 2)
+string title = join(join("Sum", " of"), " prices")
+plot(close, title = title, linewidth = width)
+grow(array<int> a) =>
+    a.push(1)
+    7
+var calls = array.new<int>()
+int seven = grow(calls)
+plot(calls.size() * 10 + seven, "calls")
+"""
+    result = run_result(src, [1, 2, 3])
+    same(col(result.plots, "Sum of prices"), [1, 2, 3])
+    assert result.outputs.records[0].params["linewidth"] == 3
+    same(col(result.plots, "calls"), [17, 27, 37])
+
+
+def test_parameter_default_from_a_series_builtin_is_the_callers_bar(run_pine):
+    # Matrices: `method note(matrix<float> this, int barIndex = bar_index, ...)`
+    src = """//@version=6
+indicator("t")
+method tag(array<int> this, int at = bar_index, color c = color.red, string s = na) =>
+    this.push(na(s) and c == color.red ? at : -1)
+    this.size()
+var a = array.new<int>()
+plot(a.tag(), "n")
+plot(a.last(), "last")
+"""
+    plots = run_pine(src, bars=[5, 6, 7])
+    same(col(plots, "n"), [1, 2, 3])
+    same(col(plots, "last"), [0, 1, 2])
+
+
+def test_variable_named_like_a_namespace_reads_it_in_its_own_initialiser(run_pine):
+    # Debugging: `var yloc = na(price) ? yloc.abovebar : yloc.price`; Matrices: `order = ascending
+    # ? order.ascending : order.descending` (the analyser records the choice, the compiler too)
+    src = """//@version=6
+indicator("t")
+where(float price = na) =>
+    var yloc = na(price) ? yloc.abovebar : yloc.price
+    yloc == yloc.abovebar ? 1 : 0
+firstSorted(bool ascending) =>
+    a = array.from(3, 1, 2)
+    order = ascending ? order.ascending : order.descending
+    a.sort(order)
+    a.first()
+plot(where(), "above")
+plot(where(1.0), "price")
+plot(firstSorted(true), "asc")
+plot(firstSorted(false), "desc")
+"""
+    plots = run_pine(src, bars=[1, 2])
+    same(col(plots, "above"), [1, 1])
+    same(col(plots, "price"), [0, 0])
+    same(col(plots, "asc"), [1, 1])
+    same(col(plots, "desc"), [3, 3])
+
+
+def test_methods_of_the_builtin_collections_of_drawings(run_pine):
+    # Matrices / Lines and boxes: `label.all.size()`, `box.all.last()`
+    src = """//@version=6
+indicator("t")
+label.new(bar_index, close, "x")
+if bar_index == 1
+    box.new(0, 20, 1, 10)
+plot(label.all.size(), "labels")
+plot(box.all.size() > 0 ? box.all.last().get_top() : -1, "top")
+"""
+    plots = run_pine(src, bars=[1, 2, 3])
+    same(col(plots, "labels"), [1, 2, 3])
+    same(col(plots, "top"), [-1, 20, 20])
+
+
+def test_field_defaults_from_builtin_variables_are_computed_by_each_new(run_pine):
+    # Objects, `var` with objects: `int index = bar_index` in the type; the `var` object keeps
+    # the first bar's values, a plain one takes each bar's
+    src = """//@version=6
+indicator("t")
+type Snap
+    int idx = bar_index
+    float price = close
+    string name = "s"
+var Snap first = Snap.new()
+Snap now = Snap.new(price = -1.0)
+plot(first.idx, "first")
+plot(first.price, "first price")
+plot(now.idx, "now")
+plot(now.price + str.length(now.name), "now price")
+"""
+    plots = run_pine(src, bars=[5, 6, 7])
+    same(col(plots, "first"), [0, 0, 0])
+    same(col(plots, "first price"), [5, 5, 5])
+    same(col(plots, "now"), [0, 1, 2])
+    same(col(plots, "now price"), [0, 0, 0])
+
+
+def test_field_default_reading_a_variable_is_refused_with_its_location():
+    from pineopt.compiler import convert
+
+    src = """//@version=6
+indicator("t")
+level = 3
+type T
+    int v = level
+plot(T.new().v)
+"""
+    conversion = convert(src, "t.pine")
+    assert not conversion.ok
+    (error,) = conversion.errors
+    assert (error.span.line, error.span.column) == (5, 13)
+    assert "a field default that reads a variable" in error.message
+
+
+def test_user_method_overloads_and_overrides_a_builtin_method(run_pine):
+    # Methods, method overloading: a user `fill()` next to the built-in `array.fill()`; the
+    # user method whose parameters fit wins, else the built-in is called
+    src = """//@version=6
+indicator("t")
+method fill(array<float> a, float v, float w) =>
+    for i = 0 to a.size() - 1
+        a.set(i, v * w)
+    a
+method fill(array<int> a, int v) =>
+    a.set(0, v * 100)
+    a
+z = array.new<float>(3, 1.0)
+z.fill(5.0)
+plot(z.sum(), "builtin")
+z.fill(2.0, 3.0)
+plot(z.sum(), "overload")
+zi = array.new<int>(2, 1)
+zi.fill(4)
+plot(zi.sum(), "override")
+"""
+    plots = run_pine(src, bars=[1])
+    same(col(plots, "builtin"), [15])
+    same(col(plots, "overload"), [18])
+    same(col(plots, "override"), [401])
+
+
+def test_reassigning_a_variable_declared_in_a_tuple(run_pine):
+    # Variable declarations: `[macdLine, signalLine, histLine] = ta.macd(...)` then
+    # `macdLine := ...`; the tuple's series are computed once, read per bar
+    src = """//@version=6
+indicator("t")
+pair() => [close, close * 2]
+[a, b] = pair()
+plot(a, "before")
+a := b + 1
+plot(a, "after")
+[lo, hi] = pair()
+plot(lo + hi, "untouched")
+"""
+    plots = run_pine(src, bars=[1, 2, 3])
+    same(col(plots, "before"), [1, 2, 3])
+    same(col(plots, "after"), [3, 5, 7])
+    same(col(plots, "untouched"), [3, 6, 9])

@@ -516,6 +516,25 @@ def test_user_functions_methods_and_types():
     assert variable_type(source, "c") == "P"
 
 
+def test_a_user_method_named_like_a_built_in_one_overrides_or_overloads_it():
+    # the manual's Methods page, "Method overloading": the user method is called where its
+    # parameters fit, the built-in where only the built-in's do
+    source = (
+        "method fill(array<float> a, float v, float w) => a\n"  # 3
+        "z = array.new<float>(3)\n"  # 4
+        "z.fill(1.0)\n"  # 5
+        "z.fill(1.0, 2.0)\n"  # 6
+        "method fill(array<int> a, int v) => a\n"  # 7
+        "zi = array.new<int>(2)\n"  # 8
+        "zi.fill(4)"  # 9
+    )
+    calls = calls_by_line(source)
+    assert isinstance(calls[5], Signature) and calls[5].name == "array.fill"
+    assert isinstance(calls[6], UserFunction) and calls[6].node.span.line == 3
+    assert isinstance(calls[9], UserFunction) and calls[9].node.span.line == 7
+    assert errors("method fill(array<float> a, float v, float w) => a\narray.new<float>().fill()")
+
+
 def test_tuples_keep_the_type_of_each_element():
     result = analysis("[a, b] = request.security(syminfo.tickerid, 'D', [close, 1])")
     assert str(result.types[result.script.body[1].value]) == "[series float, const int]"

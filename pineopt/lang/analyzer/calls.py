@@ -2,7 +2,12 @@
 ``copy``, a library function - and checking the arguments against it
 (:mod:`pineopt.lang.overloads`: overloads, generics, qualifiers). The v5/v6 rules on calls
 live here: v6 forbids repeated arguments, ``na()`` of a bool and the ``when``/``transp``
-parameters, which v5 only warns about.
+parameters, which v5 only warns about. A user method named like a built-in method overrides it
+where its parameters fit and overloads it otherwise (:meth:`Calls.call_method`).
+
+Not checked yet: which of a user method and a built-in one TradingView prefers when both fit
+only by an int -> float conversion (the user method wins here); inside a user method, a call of
+the built-in method of the same name is refused as a recursive call.
 """
 
 from __future__ import annotations
@@ -185,21 +190,26 @@ class Calls(Arguments):
     def call_method(
         self, node: n.Call, func: n.Attribute, receiver: TypeInfo, arguments: list[Argument]
     ) -> TypeInfo:
-        """``value.name(...)``: a user method, a built-in method, or ``copy`` of an object."""
+        """``value.name(...)``: a user method, a built-in method, or ``copy`` of an object.
+
+        A user method named like a built-in one overrides it where its parameters fit the
+        arguments and overloads it otherwise (the manual's Methods page, "Method
+        overloading": ``zeros.fill(0.0)`` calls the built-in ``array.fill()`` next to a user
+        ``fill(array<float>, float, float, float, float)``)."""
         name = func.attr
         if receiver.is_unknown:
             return UNKNOWN
         arguments = [Argument(receiver, func.value), *arguments]
+        namespace = receiver.name if receiver.name in METHOD_NAMESPACES else None
+        overloads = builtins.functions(f"{namespace}.{name}", self.version) if namespace else []
+        overloads = [s for s in overloads if s.method]
         user = self.globals.methods_for(name, receiver.type)
-        if user:
+        if user and not (overloads and self.builtin_method_fits(node, user, overloads, arguments)):
             return self.call_user(node, user, name, arguments)
         defining = self.defining
         if defining is not None and defining.is_method and defining.name == name:
             self.error(f"Recursive call: the method '{name}' cannot call itself", node)
             return UNKNOWN
-        namespace = receiver.name if receiver.name in METHOD_NAMESPACES else None
-        overloads = builtins.functions(f"{namespace}.{name}", self.version) if namespace else []
-        overloads = [s for s in overloads if s.method]
         if overloads:
             return self.call_builtin(node, f"{namespace}.{name}", overloads, arguments, ())
         if name == "copy" and receiver.name in self.globals.types:
@@ -213,6 +223,20 @@ class Calls(Arguments):
         else:
             self.error(f"Could not find method '{name}' for a value of type '{receiver}'", func)
         return UNKNOWN
+
+    def builtin_method_fits(
+        self,
+        node: n.Call,
+        user: list[UserFunction],
+        overloads: list[Signature],
+        arguments: list[Argument],
+    ) -> bool:
+        """Whether the built-in method fits the arguments where no user method does."""
+        name = node.func.attr  # type: ignore[union-attr]
+        signatures = [f.signature for f in user]
+        if resolve(signatures, node, arguments, self.version, name, exact_first=True).ok:
+            return False
+        return resolve(overloads, node, arguments, self.version, name).ok
 
     def check_call(
         self,
