@@ -246,11 +246,13 @@ class BacktestsMixin:
         if strategy is None:
             strategy = check_name(declared, argument="strategy")
         script = self._script_to_save(strategy, text)
+        if symbol is None:
+            symbol, exchange = outcome.symbol, exchange or outcome.exchange
         fields = _request(
-            symbol if symbol is not None else outcome.symbol,
+            symbol,
             timeframe if timeframe is not None else outcome.timeframe,
             provider if provider is not None else outcome.provider,
-            exchange if exchange is not None else outcome.exchange,
+            exchange,
             start,
             end,
             None,
@@ -300,8 +302,8 @@ class BacktestsMixin:
         else:
             row = session.scalar(sa.select(Strategy).where(Strategy.name == strategy))
         if row is None and script is not None:
-            new = Strategy(name=strategy, description="", author="")
-            apply_script(new, script)
+            new = Strategy(name=strategy, description="", author="", created_at=utcnow())
+            apply_script(session, new, script)
             try:
                 with session.begin_nested():  # another process may save it meanwhile
                     session.add(new)
@@ -311,7 +313,7 @@ class BacktestsMixin:
                 record_checks(session, new, script)
                 return new
         if script is not None and row.source_sha256 != script.sha256:
-            apply_script(row, script)
+            apply_script(session, row, script)
             flush_named(session, row.name)
             record_checks(session, row, script)
         return row
@@ -525,9 +527,9 @@ def _request(
     slippage: Any,
 ) -> dict[str, Any]:
     """The columns of a backtest request, checked."""
+    ticker, exchange = split_symbol(symbol, exchange)
     if timeframe is None:
         raise StoreError("a backtest needs a timeframe")
-    ticker, exchange = split_symbol(symbol, exchange)
     first, last = utc_time(start, "start"), utc_time(end, "end")
     if first is not None and last is not None and last < first:
         raise StoreError(f"the backtest's end ({last.isoformat()}) is before its start")
