@@ -6,6 +6,7 @@ deleted.
 
     python3 tools/pg_throwaway.py start     # prints the admin URL, the folder, the PID
     python3 tools/pg_throwaway.py stop FOLDER
+    python3 tools/pg_throwaway.py find      # prints initdb's path; exit 1 when not installed
 
 Needs Debian's ``postgresql`` (``initdb`` and ``pg_ctl`` on PATH or in
 ``/usr/lib/postgresql/VERSION/bin``). PostgreSQL refuses to run as root: as root, the cluster
@@ -171,7 +172,11 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["stop"] and len(argv) == 2:
         stop(argv[1])
         return 0
-    print("usage: pg_throwaway.py start | stop FOLDER", file=sys.stderr)
+    if argv == ["find"]:
+        initdb = find_bin("initdb")
+        print(initdb or "PostgreSQL is not installed")
+        return 0 if initdb else 1
+    print("usage: pg_throwaway.py start | stop FOLDER | find", file=sys.stderr)
     return 2
 
 
