@@ -8,6 +8,7 @@ import ipaddress
 import json
 import os
 import socket
+import sys
 import uuid
 from pathlib import Path
 
@@ -59,10 +60,13 @@ def postgres_admin_url(tmp_path_factory):
 
 
 def _pg_throwaway():
-    spec = importlib.util.spec_from_file_location("pg_throwaway", TOOLS / "pg_throwaway.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """tools/pg_throwaway.py as a module (tools/ is not a package)."""
+    if "pg_throwaway" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("pg_throwaway", TOOLS / "pg_throwaway.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["pg_throwaway"] = module  # before running it: its dataclass looks itself up
+        spec.loader.exec_module(module)
+    return sys.modules["pg_throwaway"]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -134,7 +134,8 @@ class BacktestsMixin:
         ``queued``). ``symbol`` may carry its exchange (``BINANCE:BTCUSDT``); ``timeframe`` is
         Pine notation or ``1h``/``4h``/``1d``; ``start``/``end`` are ISO 8601 or datetimes
         (UTC when naive); ``capital``, ``commission`` and ``slippage`` the run's account
-        settings, ``settings`` other ``strategy()`` overrides and ``inputs`` input values."""
+        settings, ``settings`` other ``strategy()`` overrides and ``inputs`` input overrides
+        (by title or variable; once done, the value of every input as it ran)."""
         fields = _request(
             symbol, timeframe, provider, exchange, start, end, capital, commission, slippage
         )
@@ -233,8 +234,9 @@ class BacktestsMixin:
         source, the strategy is updated to it (its earlier backtests keep their conversion,
         which holds the hash of the text they ran). ``symbol``, ``exchange``, ``timeframe`` and
         ``provider`` default to the chart's; ``data`` gives the bars when the Result has no
-        chart. ``settings`` and ``inputs`` are what the run was asked (the inputs' values used
-        are recorded as well)."""
+        chart. ``settings`` are the ``strategy()`` overrides the run was given; the inputs
+        recorded are the value of every input as it ran (``inputs`` only when the Result lists
+        none)."""
         outcome = outcome_of(result, data, provider)
         text = source if source is not None else getattr(result, "source", None)
         declared = (getattr(result, "declaration", None) or {}).get("title")

@@ -83,8 +83,10 @@ def test_eight_backtests_recorded_at_once_from_threads(store, sma_run):
         pd.testing.assert_frame_equal(store.trades(backtest_id), sma_run.trades)
 
 
-def test_eight_backtests_recorded_at_once_from_four_processes(tmp_path, pickled_run):
+def test_eight_backtests_recorded_at_once_from_four_processes(tmp_path, pickled_run, sma_source):
     url = f"sqlite:///{tmp_path / 'shared.db'}"
+    with Store(url) as store:  # saved once here: the children only record
+        store.save_strategy(sma_source)
     go = tmp_path / "go"
     ready = [tmp_path / f"ready-{n}" for n in range(4)]
     children = [_child(RECORDER, url, pickled_run, go, flag, 2) for flag in ready]
@@ -102,8 +104,11 @@ def test_eight_backtests_recorded_at_once_from_four_processes(tmp_path, pickled_
         assert store.info()["tables"]["backtest_results"] == 8
 
 
-def test_a_writer_killed_mid_transaction_loses_nothing_committed(database_url, pickled_run):
-    Store(database_url).close()  # migrated before the child starts
+def test_a_writer_killed_mid_transaction_loses_nothing_committed(
+    database_url, pickled_run, sma_source
+):
+    with Store(database_url) as store:  # migrated, the strategy saved: the child only records
+        store.save_strategy(sma_source)
     child = _child(DYING_WRITER, database_url, pickled_run, 3)
     committed = []
     for line in child.stdout:
