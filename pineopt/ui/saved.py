@@ -112,10 +112,7 @@ def rerun(store: Any, backtest_id: int) -> Rerun:
     dataset = bars_of_backtest(record)
     settings = record["settings"] or None
     result = pineopt.run(
-        strategy["source"],
-        dataset,
-        inputs=_inputs_to_replay(record["inputs"], strategy["parameters"]) or None,
-        strategy=settings,
+        strategy["source"], dataset, inputs=record["inputs"] or None, strategy=settings
     )
     new_id = store.record(
         result,
@@ -127,20 +124,6 @@ def rerun(store: Any, backtest_id: int) -> Rerun:
     )
     original = (record.get("data") or {}).get("fingerprint")
     return Rerun(new_id, original == result.data_fingerprint["sha256"])
-
-
-def _inputs_to_replay(inputs: Mapping[str, Any], parameters: list[dict]) -> dict[str, Any]:
-    """The input overrides that reproduce a backtest. The store keeps every value used, keyed
-    by the input's title (its variable name when untitled), beside the overrides asked for,
-    which may name the variable instead: one value per input is passed, the one used."""
-    titles = {p["name"]: p.get("title") or p["name"] for p in parameters if p.get("name")}
-    replay = {}
-    for key, value in inputs.items():
-        title = titles.get(key, key)
-        if title != key and title in inputs:
-            continue  # asked for by variable name; the value used is under its title
-        replay[key] = value
-    return replay
 
 
 # --------------------------------------------------------------------------- the tab

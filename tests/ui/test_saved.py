@@ -30,9 +30,7 @@ def store(tmp_path, btc):
     #2 with a fast SMA of 20 (asked for by the input's variable name)."""
     with Store(tmp_path / "pineopt.db") as opened:
         opened.record(pineopt.run(SCRIPT, btc))
-        opened.record(
-            pineopt.run(SCRIPT, btc, inputs={"fastLength": 20}), inputs={"fastLength": 20}
-        )
+        opened.record(pineopt.run(SCRIPT, btc, inputs={"fastLength": 20}))
         yield opened
 
 
@@ -87,7 +85,7 @@ def test_open_shows_the_recorded_stats_trades_and_equity(store):
 def test_rerun_records_the_same_backtest_again(store, btc):
     saved = SavedRuns(store)
     saved.refresh()
-    saved.backtests_table.selection = [0]  # backtest 2: fast SMA 20, asked by variable name
+    saved.backtests_table.selection = [0]  # backtest 2: fast SMA 20
     new = saved.rerun()
     assert new == 3
     assert "Re-ran backtest 2 as backtest 3, on the same bars" in saved.status.object
