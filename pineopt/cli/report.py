@@ -4,7 +4,12 @@ One run prints the path of its HTML report. ``--grid`` runs the cartesian produc
 values as a batch (a progress bar on stderr: tqdm when installed, else one line per run), writes
 ``index.html`` linking every run with its headline metrics and prints that path. Exit codes: 0
 done; 1 a script, data or notebook error (one line on stderr); 2 a usage error (a malformed
-``NAME=VALUE`` or grid, an unknown input or a strategy parameter of the wrong type).
+``NAME=VALUE`` or grid, an unknown input or a strategy parameter of the wrong type, ``--save``
+on an indicator).
+
+``--save [NAME]`` records every run of a strategy in the store (``--database URL``, default
+``$PINEOPT_DATABASE_URL`` or ``outputs/pineopt.db``) as a backtest whose report path is its run
+folder, and says ``saved: backtest ID ...`` on stderr (stdout keeps only the report's path).
 """
 
 from __future__ import annotations
@@ -85,6 +90,21 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
     )
     ran.add_argument("--out", metavar="DIR", help="folder of the run folders (outputs/reports)")
     ran.add_argument("--quiet", action="store_true", help="no progress output")
+    store = report.add_argument_group("saving the runs (strategies only)")
+    store.add_argument(
+        "--save",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="record each run in the store as a backtest linked to its report, the strategy "
+        "under NAME (default: its title). Put it after FILE.pine (NAME is optional)",
+    )
+    store.add_argument(
+        "--database",
+        metavar="URL",
+        help="the store's database URL or SQLite file (default: $PINEOPT_DATABASE_URL, else "
+        "outputs/pineopt.db)",
+    )
     report.set_defaults(handler=cmd_report)
 
 
@@ -149,10 +169,16 @@ def _check(options: dict[str, Any]) -> str | None:
     return None
 
 
-def _run(args: argparse.Namespace, options: dict[str, Any], out: Path | None, progress: bool):
+def _run(
+    args: argparse.Namespace,
+    options: dict[str, Any],
+    out: Path | None,
+    progress: bool,
+    store: Any = None,
+):
     from pineopt.reports.run import run_report
 
-    return run_report(
+    report = run_report(
         args.file,
         options["data"],
         symbol=options["symbol"],
@@ -165,7 +191,16 @@ def _run(args: argparse.Namespace, options: dict[str, Any], out: Path | None, pr
         out=out,
         progress=progress,
         benchmark=not args.no_benchmark,
+        save=False if store is None else args.save or True,
+        store=store,
     )
+    if report.backtest_id is not None:
+        name = args.save or report.manifest["script"]["title"]
+        print(
+            f"saved: backtest {report.backtest_id} of strategy {name!r} in {store.url}",
+            file=sys.stderr,
+        )
+    return report
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -174,26 +209,37 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pineopt.reports.run import DEFAULT_OUT, ReportError
 
     out = Path(args.out) if args.out else None
+    if args.database is not None and args.save is None:
+        print("pineopt report: error: --database needs --save", file=sys.stderr)
+        return 2
+    store = None
     try:
+        if args.save is not None:
+            from pineopt.store import Store
+
+            store = Store(args.database)
         if args.grid is None:
             options = _base(args)
             problem = _check(options)
             if problem:
                 print(problem, file=sys.stderr)
                 return 2
-            run = _run(args, options, out, progress=not args.quiet)
+            run = _run(args, options, out, progress=not args.quiet, store=store)
             print(run.html)
             return 0
-        return _grid(args, out if out is not None else DEFAULT_OUT)
+        return _grid(args, out if out is not None else DEFAULT_OUT, store)
     except (ConversionError, PineRuntimeError) as exc:  # located in the script
         print(str(exc), file=sys.stderr)
         return 1
     except ReportError as exc:
         print(f"pineopt report: error: {exc}", file=sys.stderr)
         return 2 if exc.usage else 1
+    finally:
+        if store is not None:
+            store.close()
 
 
-def _grid(args: argparse.Namespace, out_root: Path) -> int:
+def _grid(args: argparse.Namespace, out_root: Path, store: Any = None) -> int:
     from pineopt.errors import PineOptError
 
     combos = list(_combinations(_base(args), args.grid))
@@ -220,7 +266,7 @@ def _grid(args: argparse.Namespace, out_root: Path) -> int:
             bar.describe(label)
             started = time.perf_counter()
             try:
-                run = _run(args, options, batch, progress=False)
+                run = _run(args, options, batch, progress=False, store=store)
                 rows.append({"varied": varied, "run": run, "error": None})
             except PineOptError as exc:
                 failed += 1

@@ -5,6 +5,12 @@ with the source line and a caret; exit 0 ran, 1 a script or data error, 2 a usag
 unknown flag, a missing file, a malformed ``NAME=VALUE``, an unknown input or a value of the
 wrong type). The compiler, the runtime and pandas are imported inside the commands, so that
 ``pineopt --help`` and usage errors stay quick.
+
+``pineopt run ... --save [NAME]`` also records the run in the store (:class:`pineopt.Store`, the
+database of ``--database URL``, else ``$PINEOPT_DATABASE_URL``, else ``outputs/pineopt.db``):
+the strategy under NAME (default: its declared title) and a backtest with its trades, equity
+and Performance Summary; the line ``saved: backtest ID ...`` tells its id. Only strategies are
+recorded: ``--save`` on an indicator is refused before anything runs, as ``--trades`` is.
 """
 
 from __future__ import annotations
@@ -93,6 +99,21 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
     )
     out.add_argument("--trades", metavar="OUT.csv", help="strategy trades, one row per trade")
     out.add_argument("--metrics", metavar="OUT.json", help="strategy performance summary (JSON)")
+    store = run.add_argument_group("saving the run (strategies only)")
+    store.add_argument(
+        "--save",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="record the run in the store: the strategy under NAME (default: its title) and a "
+        "backtest; prints the backtest id. Put it after FILE.pine (NAME is optional)",
+    )
+    store.add_argument(
+        "--database",
+        metavar="URL",
+        help="the store's database URL or SQLite file (default: $PINEOPT_DATABASE_URL, else "
+        "outputs/pineopt.db)",
+    )
     run.set_defaults(handler=cmd_run)
 
     convert = commands.add_parser(
@@ -166,9 +187,7 @@ def _convert(path: Path):  # type: ignore[no-untyped-def]
 
 def _is_strategy(conversion) -> bool:  # type: ignore[no-untyped-def]
     """Whether the script declares ``strategy()``."""
-    script = getattr(conversion.analysis, "script", None)
-    declaration = getattr(script, "declaration", None)
-    return getattr(getattr(declaration, "func", None), "id", None) == "strategy"
+    return conversion.kind == "strategy"
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
@@ -188,6 +207,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if args.database is not None and args.save is None:
+        print("pineopt run: error: --database needs --save", file=sys.stderr)
+        return 2
+    if args.save is not None:
+        # the store keeps where the bars came from: an absolute path is one a re-run can find
+        args.data = args.data.resolve()
     conversion = _convert(args.file)
     if conversion is None:
         return 2
@@ -198,6 +223,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ("--metrics", args.metrics),
         ("--strategy", args.strategy),
         ("--magnifier-data", args.magnifier_data),
+        ("--save", args.save is not None),
     ):
         if value and not _is_strategy(conversion):
             print(
@@ -244,6 +270,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_metrics(result, args.metrics)
     if not (args.plots or args.trades or args.metrics):
         print(summary(result, chart, time.perf_counter() - started))
+    if args.save is not None:
+        return _save(args, result)
+    return 0
+
+
+def _save(args: argparse.Namespace, result) -> int:  # type: ignore[no-untyped-def]
+    """Record ``result`` in the store and say so: on stdout, or on stderr when an output flag
+    writes to stdout (``--plots -``), so that the CSV stays clean."""
+    from pineopt.store import Store, StoreError
+
+    name = args.save or result.declaration.get("title") or args.file.stem
+    try:
+        with Store(args.database) as store:
+            backtest = store.record(result, strategy=name, settings=dict(args.strategy) or None)
+            where = store.url
+    except StoreError as exc:
+        print(f"pineopt run: error: the run was not saved: {exc}", file=sys.stderr)
+        return 1
+    stream = sys.stderr if "-" in (args.plots, args.trades, args.metrics) else sys.stdout
+    print(f"saved: backtest {backtest} of strategy {name!r} in {where}", file=stream)
     return 0
 
 

@@ -44,6 +44,14 @@ class Conversion:
         return self.code is not None and not any(d.is_error for d in self.diagnostics)
 
     @property
+    def kind(self) -> str | None:
+        """What the script declares: ``"indicator"``, ``"strategy"`` or ``"library"`` (None
+        when it has no declaration, as a script with errors may not)."""
+        script = getattr(self.analysis, "script", None)
+        declaration = getattr(script, "declaration", None)
+        return getattr(getattr(declaration, "func", None), "id", None)
+
+    @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.is_error]
 

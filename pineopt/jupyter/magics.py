@@ -1,9 +1,13 @@
 """IPython magics: ``%%pine``, ``%pine_convert`` / ``%%pine_convert`` and ``%pine_data``.
 
 They call only the public API (:func:`pineopt.convert`, :func:`pineopt.run`,
-:func:`pineopt.load`). A script or data error is printed to stderr as a located diagnostic
-(``<cell>:LINE:COL: error: MESSAGE``, the source line and a caret), never as a traceback, and the
-magic returns ``None``.
+:func:`pineopt.load`, :class:`pineopt.Store`). A script or data error is printed to stderr as a
+located diagnostic (``<cell>:LINE:COL: error: MESSAGE``, the source line and a caret), never as a
+traceback, and the magic returns ``None``.
+
+``%%pine --save [NAME]`` records the cell's run of a strategy in the store (the strategy under
+NAME, default its title, and a backtest; ``--database URL`` picks the database, default
+``$PINEOPT_DATABASE_URL`` or ``outputs/pineopt.db``) and prints ``saved: backtest ID ...``.
 """
 
 from __future__ import annotations
@@ -78,6 +82,20 @@ def _pine_parser() -> _Parser:
     parser.add_argument("--as", dest="name", default="_pine", help="variable for the Result")
     parser.add_argument("--interactive", action="store_true", help="widgets for the inputs")
     parser.add_argument("--no-chart", action="store_true", help="no chart, a summary only")
+    parser.add_argument(
+        "--save",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="record the run of a strategy in the store, the strategy under NAME (default: its "
+        "title); with --interactive, the cell's first run",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="the store's database URL or SQLite file (default: $PINEOPT_DATABASE_URL, else "
+        "outputs/pineopt.db)",
+    )
     return parser
 
 
@@ -181,8 +199,8 @@ def resolve_data(args: argparse.Namespace, namespace: dict[str, Any]) -> tuple[A
         if name.isidentifier() and name in namespace:
             return _from_object(namespace[name], name)
         path = Path(name).expanduser()
-        if path.is_file():
-            dataset = pineopt.load(str(path), args.timeframe, provider="file")
+        if path.is_file():  # absolute: the store keeps where saved runs' bars came from
+            dataset = pineopt.load(str(path.resolve()), args.timeframe, provider="file")
             return dataset, dataset.frame
         symbol, timeframe = name, args.timeframe
         if timeframe is None and "_" in name:
@@ -241,7 +259,7 @@ class PineMagics(Magics):
 
         ``%%pine [--data NAME_OR_PATH | --symbol S --timeframe TF [--provider P]] [--start T]
         [--end T] [--input NAME=VALUE ...] [--strategy KEY=VALUE ...] [--as VAR]
-        [--interactive] [--no-chart]``
+        [--interactive] [--no-chart] [--save [NAME]] [--database URL]``
         """
         args = _parse(_pine_parser(), line)
         if args is None:
@@ -249,11 +267,21 @@ class PineMagics(Magics):
         if not args.name.isidentifier():
             print(f"%%pine: error: --as {args.name!r} is not a variable name", file=sys.stderr)
             return None
+        if args.database is not None and args.save is None:
+            print("%%pine: error: --database needs --save", file=sys.stderr)
+            return None
         namespace = self.shell.user_ns
         try:
             conversion = pineopt.convert(cell, filename=CELL)
             if not conversion.ok:
                 print(conversion.format_diagnostics(), file=sys.stderr)
+                return None
+            if args.save is not None and conversion.kind != "strategy":
+                print(
+                    f"%%pine: error: --save needs a strategy() script; the cell declares "
+                    f"{conversion.kind}()",
+                    file=sys.stderr,
+                )
                 return None
             inputs = _pairs(args.input, "--input")
             strategy = {k: _literal(v) for k, v in _pairs(args.strategy, "--strategy").items()}
@@ -274,6 +302,8 @@ class PineMagics(Magics):
             _report(exc, cell)
             return None
         namespace[args.name] = result
+        if args.save is not None:
+            _save(result, args.save, args.database, settings=strategy)
         if args.interactive:
             from pineopt.jupyter.widgets import InteractiveRun
 
@@ -354,6 +384,26 @@ class PineMagics(Magics):
             self.shell.user_ns[args.name] = dataset
         display(HTML(dataset_html(dataset)))
         return None
+
+
+def _save(
+    result: Any, name: str, database: str | None, *, settings: dict[str, Any] | None = None
+) -> int | None:
+    """Record ``result`` in the store of ``database`` (None: the default one), the strategy
+    under ``name`` (empty: its declared title), and print ``saved: backtest ID ...``; a store
+    error is printed instead (the run stays bound and shown). Returns the backtest id."""
+    from pineopt.store import Store
+
+    name = name or result.declaration.get("title") or "untitled"
+    try:
+        with Store(database) as store:
+            backtest = store.record(result, strategy=name, settings=settings or None)
+            where = store.url
+    except PineOptError as exc:
+        print(f"%%pine: error: the run was not saved: {exc}", file=sys.stderr)
+        return None
+    print(f"saved: backtest {backtest} of strategy {name!r} in {where}")
+    return backtest
 
 
 def listing(provider: str | None = None) -> pd.DataFrame:

@@ -16,6 +16,11 @@ Everything is written into a hidden temporary folder beside the target and renam
 at the end, so a run folder is complete or absent. Running the same inputs again gives the same
 manifest except ``run_id`` and ``timings``.
 
+With ``save=`` a strategy's run is also recorded in the store (:class:`pineopt.Store`) as a
+backtest whose ``report_path`` is the run folder: the script is run once more in this process
+on the same bars (the notebook runs in its own kernel, and the engine is deterministic, so the
+recorded trades and metrics are the report's).
+
 The notebook's helpers live here too: :func:`load_data` (what ``data=``/``symbol=`` mean),
 :func:`fingerprint`, :func:`monthly_returns` and :func:`headline`.
 """
@@ -98,6 +103,8 @@ class ReportRun:
     manifest: dict[str, Any]
     headline: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: the id of the backtest recorded in the store (``run_report(save=...)``), else None
+    backtest_id: int | None = None
 
     def path(self, name: str) -> Path | None:
         """The absolute path of output ``name`` (``html``, ``notebook``, ``tearsheet``,
@@ -151,8 +158,8 @@ def load_data(
     if data is not None:
         text = str(data)
         path = Path(text).expanduser()
-        if path.is_file():
-            return load(str(path), timeframe, start, end, provider="file")
+        if path.is_file():  # absolute: a saved run's bars must be found from anywhere
+            return load(str(path.resolve()), timeframe, start, end, provider="file")
         match = _SAMPLE_NAME.match(text)
         if match and not path.suffix:
             tf = timeframe or match["timeframe"]
@@ -221,6 +228,8 @@ def run_report(
     title: str | None = None,
     notebook: str | Path | None = None,
     kernel_name: str = KERNEL,
+    save: bool | str = False,
+    store: Any = None,
 ) -> ReportRun:
     """Execute the report notebook for ``script`` over the bars and return the :class:`ReportRun`.
 
@@ -229,7 +238,16 @@ def run_report(
     be a DataFrame); ``inputs`` and ``strategy`` override inputs and ``strategy()`` parameters;
     ``out`` is the folder the run folder goes in (default ``outputs/reports``); ``progress``
     shows papermill's cell progress bar; ``chart_bars`` limits the candlestick chart to the last
-    bars (0: all). Raises :class:`~pineopt.api.ConversionError` for a script with errors,
+    bars (0: all).
+
+    ``save`` records the run of a strategy in the store (``True``: the strategy under its title;
+    text: under that name) as a backtest whose ``report_path`` is the run folder; its id is
+    :attr:`ReportRun.backtest_id`. ``store`` is the :class:`pineopt.Store` or its database URL
+    (default: ``$PINEOPT_DATABASE_URL``, else ``outputs/pineopt.db``); it is opened before the
+    notebook runs, so an unusable database fails fast. Saving an indicator raises
+    :class:`ReportError` (a usage error) before anything runs.
+
+    Raises :class:`~pineopt.api.ConversionError` for a script with errors,
     :class:`~pineopt.errors.PineRuntimeError` for a runtime error of the script (its message
     located: ``FILE:LINE:COL: error: MESSAGE``, the line, carets), :class:`ReportError` when the
     notebook fails otherwise, :class:`PineOptError` for unusable data.
@@ -251,6 +269,11 @@ def run_report(
     if not conversion.ok:
         raise ConversionError(conversion)
     declaration = _declaration(conversion)
+    if save is not False and declaration["kind"] != "strategy":
+        raise ReportError(
+            f"save needs a strategy() script; the script declares {declaration['kind']}()",
+            usage=True,
+        )
     frame_data = isinstance(data, pd.DataFrame)
     if frame_data:
         bars = data
@@ -288,7 +311,10 @@ def run_report(
 
     out_root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{run_id}.", suffix=".tmp", dir=out_root))
+    database = None
     try:
+        if save is not False:  # opened first: an unusable database fails before the notebook
+            database = _open_store(store)
         # the notebook reads the script and the bars from files of the run folder when they are
         # not files already (Pine text, a DataFrame)
         nb_script = str(script_path) if script_path else str(work / "script.pine")
@@ -380,14 +406,65 @@ def run_report(
         target = _move_into_place(work, out_root, run_id, manifest)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        _close_opened(database, store)
         raise
-    return ReportRun(
+    report = ReportRun(
         run_id=target.name,
         directory=target,
         manifest=manifest,
         headline=manifest["headline"],
         seconds=timings["total"],
     )
+    if database is not None:
+        options = {"symbol": symbol, "timeframe": timeframe} if frame_data else {}
+        try:
+            report.backtest_id = _record(
+                database,
+                conversion,
+                bars if frame_data else dataset,
+                name=save if isinstance(save, str) and save else None,
+                inputs=inputs,
+                strategy=strategy,
+                folder=target,
+                **options,
+            )
+        finally:
+            _close_opened(database, store)
+    return report
+
+
+def _open_store(store: Any):  # type: ignore[no-untyped-def]
+    """The :class:`~pineopt.store.Store` ``store`` names: itself, or one opened on its URL
+    (None: the default database)."""
+    from pineopt.store import Store
+
+    return store if isinstance(store, Store) else Store(store)
+
+
+def _close_opened(database: Any, store: Any) -> None:
+    """Close ``database`` when :func:`_open_store` opened it (not the caller's Store)."""
+    if database is not None and database is not store:
+        database.close()
+
+
+def _record(
+    store: Any,
+    conversion: Any,
+    data: Any,
+    *,
+    name: str | None,
+    inputs: dict[str, Any] | None,
+    strategy: dict[str, Any] | None,
+    folder: Path,
+    **options: Any,
+) -> int:
+    """Run the script in this process on the report's bars (a Dataset, or a frame with the
+    ``symbol``/``timeframe`` ``options`` given) and record it as a backtest whose
+    ``report_path`` is the run ``folder``; returns its id."""
+    from pineopt.api import run
+
+    result = run(conversion, data, inputs=inputs, strategy=strategy or None, **options)
+    return store.record(result, strategy=name, settings=strategy or None, report_path=str(folder))
 
 
 def _execute(

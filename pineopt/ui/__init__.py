@@ -2,8 +2,9 @@
 
 :mod:`pineopt.ui.explorer` is the Strategy explorer, a Panel app that runs under
 ``panel serve pineopt/ui/explorer.py`` and, through ``dashboards/strategy_explorer.ipynb``,
-under Voilà. :mod:`pineopt.ui.assets` keeps it offline-clean (Panel's stylesheets served
-locally instead of from its CDN).
+under Voilà; :mod:`pineopt.ui.saved` is its Saved tab (the store's strategies and backtests).
+:mod:`pineopt.ui.assets` keeps it offline-clean (Panel's stylesheets served locally instead of
+from its CDN).
 """
 
 __all__ = ["StrategyExplorer", "build_app"]

@@ -5,7 +5,9 @@ exchange through ccxt), pick an example script or paste Pine into the editor, pr
 the chart (price with trades and plots, equity, drawdown), the performance summary, the trades
 table (downloadable as ``trades.csv``) and the diagnostics appear. After the first run the
 script's inputs become widgets; change them and run again. **Compare with TradingView** lays
-the run's trades beside a TradingView "List of trades" CSV export.
+the run's trades beside a TradingView "List of trades" CSV export. The **Saved** tab
+(:mod:`pineopt.ui.saved`) lists the strategies and backtests of the store, saves the last run,
+opens, re-runs and compares saved backtests.
 
 Run it with ``panel serve pineopt/ui/explorer.py`` or, in Voilà, through
 ``dashboards/strategy_explorer.ipynb`` (see ``DEVELOPERS.md``). In Python::
@@ -40,6 +42,7 @@ __all__ = [
     "StrategyExplorer",
     "build_app",
     "dataset_choices",
+    "display_frame",
     "example_scripts",
     "format_number",
 ]
@@ -150,7 +153,12 @@ def fetch_dataset(exchange: str, symbol: str, timeframe: str, start: str | None)
 class StrategyExplorer:
     """The explorer's widgets, panes and callbacks; :attr:`layout` is what is shown."""
 
-    def __init__(self, *, fetcher: Callable[..., Any] = fetch_dataset) -> None:
+    def __init__(self, *, fetcher: Callable[..., Any] = fetch_dataset, store: Any = None) -> None:
+        """``fetcher`` loads exchange bars (:func:`fetch_dataset`); ``store`` is the Saved tab's
+        :class:`pineopt.Store`, database URL or SQLite file (None: the default database, opened
+        when the tab is first shown)."""
+        from pineopt.ui.saved import SavedRuns
+
         self._fetcher = fetcher
         self.dataset: pineopt.Dataset | None = None
         self.result: Any = None
@@ -250,6 +258,8 @@ class StrategyExplorer:
             show_index=False,
         )
 
+        self.saved = SavedRuns(store, last_run=lambda: self.result)
+
         self.example_select.param.watch(self._on_example, "value")
         self.editor.param.watch(self._on_script_edit, "value")
         self.run_button.on_click(lambda _event: self.run())
@@ -298,15 +308,21 @@ class StrategyExplorer:
             ("Trades", pn.Column(self.trades_download, self.trades_table)),
             ("Diagnostics", self.diagnostics_pane),
             ("Compare with TradingView", compare),
+            ("Saved", self.saved.layout),
             dynamic=False,
             sizing_mode="stretch_width",
         )
+        self.tabs.param.watch(self._on_tab, "active")
         main = pn.Column(self.status, self.metrics_pane, self.tabs, sizing_mode="stretch_width")
         return pn.Column(
             pn.pane.Markdown("## PineOpt strategy explorer"),
             pn.Row(sidebar, main, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
+
+    def _on_tab(self, event) -> None:
+        if self.tabs.objects[event.new] is self.saved.layout:  # read when shown
+            self.saved.refresh()
 
     def servable(self, title: str = "PineOpt strategy explorer"):
         return self.layout.servable(title=title)
@@ -508,7 +524,7 @@ class StrategyExplorer:
         self.comparison = comparison
         verdict = "All trades match." if comparison.all_match else "Some trades differ."
         self.compare_status.object = f"**{verdict}** {comparison.text}"
-        self.compare_table.value = _displayable(comparison.table)
+        self.compare_table.value = display_frame(comparison.table)
         return True
 
 
@@ -593,10 +609,12 @@ def display_trades(trades: pd.DataFrame | None) -> pd.DataFrame:
     """The trades as the table shows them (times as UTC text, floats rounded)."""
     if trades is None:
         return pd.DataFrame()
-    return _displayable(trades)
+    return display_frame(trades)
 
 
-def _displayable(frame: pd.DataFrame) -> pd.DataFrame:
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame as the explorer's tables show it: a fresh 0..n-1 index (the rows a table's
+    ``selection`` counts), times as UTC text, floats rounded, None as blank."""
     out = frame.reset_index(drop=True).copy()
     for column in out.columns:
         series = out[column]

@@ -10,6 +10,7 @@ import pytest
 
 from pineopt.cli import main
 from pineopt.cli.report import parse_grid
+from pineopt.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "examples" / "rsi_macd_strategy.pine"
@@ -76,7 +77,8 @@ def test_indicator_report(tmp_path, capsys):
     assert manifest["data"]["symbol"] == "BINANCE:ETHUSDT"
 
 
-def test_grid_writes_an_index(tmp_path, capsys):
+def test_grid_writes_an_index_and_saves_every_run(tmp_path, capsys):
+    db = tmp_path / "store.db"
     code = main(
         [
             "report",
@@ -89,6 +91,10 @@ def test_grid_writes_an_index(tmp_path, capsys):
             "symbol=BTCUSDT,ETHUSDT timeframe=1D",
             "--out",
             str(tmp_path),
+            "--save",
+            "RSI MACD grid",
+            "--database",
+            str(db),
         ]
     )
     captured = capsys.readouterr()
@@ -107,6 +113,30 @@ def test_grid_writes_an_index(tmp_path, capsys):
     )
     assert symbols == ["BINANCE:BTCUSDT", "BINANCE:ETHUSDT"]
     assert "report" in captured.err  # the progress bar
+    saved = re.findall(
+        r"saved: backtest (\d) of strategy 'RSI MACD grid' in sqlite:///", captured.err
+    )
+    assert saved == ["1", "2"]  # on stderr: stdout holds only the index's path
+    with Store(db) as store:
+        listed = store.backtests(strategy="RSI MACD grid").sort_values("id")
+        assert listed["symbol"].tolist() == ["BTCUSDT", "ETHUSDT"]
+        for backtest in listed["id"]:
+            folder = Path(store.backtest(backtest)["report_path"])
+            assert folder.parent == index.parent and (folder / "report.html").is_file()
+            assert store.stats(backtest)["all"]["net_profit"] == pytest.approx(
+                json.loads((folder / "metrics.json").read_text())["all"]["net_profit"]
+            )
+
+
+def test_save_refuses_an_indicator_before_running(tmp_path, capsys):
+    db = tmp_path / "store.db"
+    argv = ["report", str(INDICATOR), "--data", "BTCUSDT_1D", "--out", str(tmp_path / "out")]
+    assert main([*argv, "--save", "--database", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "save needs a strategy() script; the script declares indicator()" in err
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+    assert main([*argv, "--database", str(db)]) == 2
+    assert "--database needs --save" in capsys.readouterr().err
 
 
 def test_bad_input_is_a_usage_error(tmp_path, capsys):

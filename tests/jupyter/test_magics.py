@@ -14,6 +14,8 @@ from IPython.testing.globalipapp import start_ipython
 
 import pineopt.jupyter.magics as magics
 from pineopt.runtime.engine import Result
+from pineopt.store import Store
+from pineopt.strategy.metrics import to_json
 
 FILES = Path(__file__).parents[1] / "data" / "files"
 MA = FILES / "ma.csv"
@@ -231,3 +233,71 @@ def test_import_pineopt_does_not_import_ipython():
 def test_format_error_of_an_unexpected_exception():
     text = magics.format_error(KeyError("x"), "a\nb", "<cell>")
     assert text == "<cell>: error: internal error, please report it (KeyError: 'x')"
+
+
+# --------------------------------------------------------------------------- --save
+
+
+SAVED = "saved: backtest {id} of strategy {name!r} in sqlite:///{db}\n"
+
+
+def test_save_records_the_cells_run(ip, shown, capsys, tmp_path):
+    db = tmp_path / "pineopt.db"
+    ip.run_cell_magic(
+        "pine",
+        f"--data {MA} --as s --no-chart --strategy initial_capital=5000 --save 'Cross cell' "
+        f"--database {db}",
+        STRATEGY,
+    )
+    assert capsys.readouterr().out == SAVED.format(id=1, name="Cross cell", db=db)
+    result = ip.user_ns["s"]
+    assert _kinds(shown) == ["HTML"]  # shown as without --save
+    with Store(db) as store:
+        row = store.backtests().iloc[0]
+        assert (row["id"], row["strategy"], row["symbol"], row["provider"]) == (
+            1,
+            "Cross cell",
+            "MA",
+            "file",
+        )
+        assert to_json(store.stats(1)) == to_json(result.metrics)
+        assert len(store.trades(1)) == len(result.trades)
+        record = store.backtest(1)
+        assert record["settings"] == {"initial_capital": 5000}
+        assert record["inputs"] == {"Length": 8}
+        assert record["data"]["cache_path"] == str(MA.resolve())
+        assert store.strategy("Cross cell")["source"] == STRATEGY
+
+
+def test_save_defaults_to_the_title_and_the_default_database(
+    ip, shown, capsys, tmp_path, monkeypatch
+):
+    db = tmp_path / "default.db"
+    monkeypatch.setenv("PINEOPT_DATABASE_URL", f"sqlite:///{db}")
+    for length in (5, 9):
+        ip.run_cell_magic("pine", f"--data {MA} --no-chart -i Length={length} --save", STRATEGY)
+    out = capsys.readouterr().out
+    assert out == SAVED.format(id=1, name="Cross", db=db) + SAVED.format(id=2, name="Cross", db=db)
+    with Store(db) as store:
+        assert store.strategies()["name"].tolist() == ["Cross"]
+        assert [store.backtest(i)["inputs"]["Length"] for i in (1, 2)] == [5, 9]
+
+
+def test_save_refuses_an_indicator_and_survives_a_bad_database(ip, shown, capsys, tmp_path):
+    db = tmp_path / "pineopt.db"
+    ip.run_cell_magic("pine", f"--data {MA} --as r --save --database {db}", INDICATOR)
+    err = capsys.readouterr().err
+    assert "%%pine: error: --save needs a strategy() script; the cell declares indicator()" in err
+    assert "r" not in ip.user_ns and shown == [] and not db.exists()
+
+    ip.run_cell_magic("pine", f"--data {MA} --as r --database {db}", STRATEGY)
+    assert "--database needs --save" in capsys.readouterr().err
+    assert "r" not in ip.user_ns
+
+    ip.run_cell_magic(
+        "pine", f"--data {MA} --as s --no-chart --save --database mysql://x/y", STRATEGY
+    )
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("%%pine: error: the run was not saved: ")
+    assert "Traceback" not in err
+    assert ip.user_ns["s"].trades is not None and _kinds(shown) == ["HTML"]

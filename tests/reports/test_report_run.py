@@ -13,7 +13,8 @@ import pineopt
 from pineopt.api import ConversionError
 from pineopt.errors import PineOptError, PineRuntimeError
 from pineopt.reports import run as report_run
-from pineopt.reports.run import fingerprint, load_data, monthly_returns, run_report
+from pineopt.reports.run import ReportError, fingerprint, load_data, monthly_returns, run_report
+from pineopt.store import Store, StoreError
 from pineopt.strategy.compare import write_trades_csv
 from pineopt.strategy.metrics import to_json
 
@@ -26,7 +27,14 @@ FILES = ("report.ipynb", "report.html", "tearsheet.html", "trades.csv", "metrics
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def database(tmp_path_factory):
+    """The SQLite file the second run of :func:`runs` is saved in."""
+    return tmp_path_factory.mktemp("store") / "pineopt.db"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, database):
+    """The same report twice; the second is saved in the store as well."""
     out = tmp_path_factory.mktemp("reports")
     first = run_report(
         SCRIPT,
@@ -47,6 +55,8 @@ def runs(tmp_path_factory):
         strategy=STRATEGY,
         out=out,
         progress=False,
+        save="SMA report",
+        store=f"sqlite:///{database}",
     )
     return out, first, second
 
@@ -145,6 +155,39 @@ def test_reproducible(runs):
         assert (first.directory / name).read_bytes() == (second.directory / name).read_bytes()
 
 
+def test_saved_run_is_the_reports(runs, database):
+    _, first, second = runs
+    assert first.backtest_id is None and second.backtest_id == 1
+    with Store(database) as store:
+        record = store.backtest(1)
+        assert record["strategy"] == "SMA report" and record["status"] == "done"
+        assert record["report_path"] == str(second.directory)
+        assert (record["symbol"], record["exchange"], record["timeframe"]) == (
+            "BTCUSDT",
+            "BINANCE",
+            "60",
+        )
+        assert record["data"]["fingerprint"] == second.manifest["data"]["sha256"]
+        assert record["settings"] == STRATEGY
+        assert {k: record["inputs"][k] for k in INPUTS} == INPUTS
+        assert to_json(store.stats(1)) + "\n" == (second.directory / "metrics.json").read_text()
+        trades = (second.directory / "trades.csv").read_text()
+        assert write_trades_csv(store.trades(1)) == trades
+        assert store.strategy("SMA report")["source"] == SCRIPT.read_text()
+
+
+def test_save_refuses_an_indicator_and_an_unusable_database(tmp_path):
+    indicator = ROOT / "examples" / "bollinger_indicator.pine"
+    with pytest.raises(ReportError, match=r"declares indicator\(\)") as refused:
+        run_report(indicator, "BTCUSDT_1D", out=tmp_path / "a", progress=False, save=True)
+    assert refused.value.usage and not (tmp_path / "a").exists()
+    with pytest.raises(StoreError, match="mysql"):
+        run_report(
+            SCRIPT, "BTCUSDT_1D", out=tmp_path / "b", progress=False, save=True, store="mysql://x"
+        )
+    assert not list((tmp_path / "b").iterdir())  # failed before the notebook, nothing left
+
+
 def test_conversion_error_leaves_nothing(tmp_path):
     bad = tmp_path / "bad.pine"
     bad.write_text('//@version=6\nindicator("bad")\nplot(nosuch(close))\n')
@@ -230,7 +273,10 @@ def test_run_folder_name_taken(tmp_path):
 def test_pine_text_and_dataframe(tmp_path):
     frame = load_data("ETHUSDT_1D", start="2023-06-01", end="2024-03-31").frame
     text = (ROOT / "examples" / "rsi_macd_strategy.pine").read_text()
-    run = run_report(text, frame, timeframe="1D", out=tmp_path, progress=False)
+    store = Store(tmp_path / "pineopt.db")
+    run = run_report(
+        text, frame, timeframe="1D", out=tmp_path, progress=False, save=True, store=store
+    )
     manifest = run.manifest
     assert manifest["data"]["source"] == "<DataFrame>"
     assert manifest["data"]["sha256"] == fingerprint(frame)["sha256"]
@@ -240,3 +286,8 @@ def test_pine_text_and_dataframe(tmp_path):
     assert manifest["script"]["title"] == "RSI + MACD"
     direct = pineopt.run(text, frame, timeframe="1D")
     assert (run.directory / "trades.csv").read_text() == write_trades_csv(direct.trades)
+    # saved under the script's title, with the caller's store left open
+    assert store.backtests()["strategy"].tolist() == ["RSI + MACD"]
+    assert write_trades_csv(store.trades(run.backtest_id)) == write_trades_csv(direct.trades)
+    assert store.backtest(run.backtest_id)["timeframe"] == "1D"
+    store.close()
