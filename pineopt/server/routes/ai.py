@@ -1,0 +1,176 @@
+"""``/api/ai/*``: the assistant endpoints, answered by static analysis - no language model.
+
+What a client would ask an assistant ("what does this script use, will it run, which inputs
+does it have, how should a form show them, what can PineOpt do at all?") is answered from
+PineOpt's own tables: the converter's diagnostics and feature report, the inputs in the
+generated code, and the catalogue of built-ins the runtime runs (see
+:mod:`pineopt.server.analysis`). Nothing is guessed and nothing is run.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from pineopt.server import analysis
+from pineopt.server.errors import ApiError
+from pineopt.server.routes import BODY_ERRORS, SettingsDep, StoreDep, errors
+from pineopt.server.routes.market import providers
+from pineopt.server.schemas import (
+    MAX_ID,
+    AiValidateOut,
+    AnalyzeIn,
+    AnalyzeOut,
+    CapabilitiesOut,
+    ProviderOut,
+    UiConfigOut,
+)
+
+router = APIRouter(tags=["ai"])
+
+
+def _source(body: AnalyzeIn, store: Any) -> tuple[str, str, str]:
+    """``(text, language, name)`` of the script the request names (its text or a strategy)."""
+    if (body.source is None) == (body.strategy_id is None):
+        raise ApiError(422, "give either source (Pine text) or strategy_id, not both or neither")
+    if body.source is not None:
+        return body.source, "pine", "<input>"
+    row = store.strategy(body.strategy_id)
+    return row["source"], row["language"], row["name"]
+
+
+def _inputs(source: str, language: str, conversion: Any = None) -> list[dict[str, Any]]:
+    if language == "python":
+        return analysis.inputs_from_code(source)
+    if conversion is not None and conversion.ok and conversion.code:
+        return analysis.inputs_from_code(conversion.code)
+    return []
+
+
+@router.post(
+    "/api/ai/analyze",
+    response_model=AnalyzeOut,
+    responses=errors(*BODY_ERRORS, 404),
+    summary="Static analysis of a script",
+)
+def analyze(body: AnalyzeIn, store: StoreDep) -> AnalyzeOut:
+    """Declaration, whether PineOpt runs the script (and why not), diagnostics, features,
+    inputs and their widgets, and the complexity profile - for Pine ``source`` or a saved
+    strategy (``strategy_id``)."""
+    text, language, name = _source(body, store)
+    profile = analysis.profile(text, language, f"{name}.pine" if language == "pine" else name)
+    if language == "python":
+        inputs = analysis.inputs_from_code(text)
+        diagnostics: list[dict[str, Any]] = []
+        features = {"builtins": {}, "features": {}, "library_calls": {}, "unsupported": []}
+    else:
+        conversion, report = analysis.conversion_report(text, f"{name}.pine")
+        inputs = _inputs(text, language, conversion)
+        diagnostics = report["diagnostics"]
+        features = report["features"]
+    declaration = profile["declaration"]
+    version = declaration.get("version")
+    return AnalyzeOut(
+        kind=declaration.get("kind"),
+        title=declaration.get("title"),
+        version=version if isinstance(version, int) else None,
+        runs=profile["runs"],
+        problems=profile["problems"],
+        diagnostics=diagnostics,
+        features=features,
+        inputs=inputs,
+        widgets=analysis.widgets(inputs),
+        profile=profile,
+    )
+
+
+@router.post(
+    "/api/ai/validate",
+    response_model=AiValidateOut,
+    responses=errors(*BODY_ERRORS, 404),
+    summary="Would this script run?",
+)
+def validate(body: AnalyzeIn, store: StoreDep) -> AiValidateOut:
+    """Converts the script and reports: ``valid``, error and warning counts, the located
+    diagnostics and every unsupported name. Always 200 for a readable request: the verdict
+    is the answer (``POST /api/convert-pine`` is the call that refuses invalid Pine)."""
+    text, language, name = _source(body, store)
+    if language == "python":
+        profile = analysis.profile_python(text)
+        problems = profile["problems"]
+        return AiValidateOut(
+            valid=not problems,
+            errors=len(problems),
+            warnings=0,
+            diagnostics=[],
+            unsupported=[],
+        )
+    conversion, report = analysis.conversion_report(text, f"{name}.pine")
+    errors_ = [d for d in report["diagnostics"] if d["severity"] == "error"]
+    return AiValidateOut(
+        valid=conversion.ok,
+        errors=len(errors_),
+        warnings=len(report["diagnostics"]) - len(errors_),
+        diagnostics=report["diagnostics"],
+        unsupported=report["features"].get("unsupported", []),
+    )
+
+
+@router.get(
+    "/api/ai/ui-config",
+    response_model=UiConfigOut,
+    responses=errors(404),
+    summary="Form widgets for a strategy's inputs",
+)
+def ui_config(
+    store: StoreDep,
+    strategy_id: Annotated[int, Query(ge=1, le=MAX_ID, description="a saved strategy")],
+) -> UiConfigOut:
+    """One widget per input of the strategy, as TradingView's settings dialog shows them:
+    sliders for bounded numbers, selects for options, sources and timeframes, checkboxes,
+    colour pickers, text boxes. Send the values back as ``inputs`` of a backtest, keyed by
+    ``key``."""
+    row = store.strategy(strategy_id)
+    parameters = row.get("parameters") or _inputs(
+        row["source"], row["language"], _converted(row) if row["language"] == "pine" else None
+    )
+    return UiConfigOut(
+        strategy_id=strategy_id, title=row["name"], widgets=analysis.widgets(parameters)
+    )
+
+
+def _converted(row: dict[str, Any]) -> Any:
+    conversion, _ = analysis.conversion_report(row["source"], f"{row['name']}.pine")
+    return conversion
+
+
+@router.get(
+    "/api/ai/capabilities",
+    response_model=CapabilitiesOut,
+    responses=errors(),
+    summary="What PineOpt runs and refuses",
+)
+def capabilities(settings: SettingsDep) -> CapabilitiesOut:
+    """The Pine versions, how much of the v6 catalogue runs (and every refused name), the
+    refused language features and ``strategy()`` settings, the limits, the data providers,
+    and whether uploaded Python can run here."""
+    report = analysis.capabilities()
+    return CapabilitiesOut(
+        **report,
+        data_providers=[ProviderOut(**p) for p in providers(settings)],
+        python_uploads=python_uploads(),
+    )
+
+
+def python_uploads() -> dict[str, Any]:
+    """Whether this server accepts uploaded Python, and why not when it does not."""
+    try:
+        from pineopt.server import sandbox
+    except ImportError:
+        return {"enabled": False, "reason": "this installation has no sandbox module"}
+    try:
+        sandbox.require()
+    except Exception as exc:  # SandboxUnavailable: its message says how to enable it
+        return {"enabled": False, "reason": str(exc)}
+    return {"enabled": True, "reason": None}
