@@ -163,7 +163,7 @@ class DaskExecutor:
     touch the store. A task past the timeout is cancelled (Dask cannot kill a running task:
     its worker thread finishes in the background)."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, connect_timeout: float = 10.0) -> None:
         try:
             from distributed import Client
         except ImportError:
@@ -172,7 +172,7 @@ class DaskExecutor:
                 "installed: install it (pip install distributed) or unset the variable"
             ) from None
         try:
-            self.client = Client(address, timeout="10s", set_as_default=False)
+            self.client = Client(address, timeout=connect_timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise SettingsError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self.name = f"dask {address}"
@@ -225,10 +225,18 @@ class DaskExecutor:
 class JobRunner:
     """The queue of backtests and the threads that run and record them."""
 
-    def __init__(self, store: Any, *, workers: int = 2, dask_scheduler: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        *,
+        workers: int = 2,
+        dask_scheduler: str | None = None,
+        connect_timeout: float = 10.0,
+    ) -> None:
         self.store = store
         self.workers = workers
         self.dask_scheduler = dask_scheduler
+        self.connect_timeout = connect_timeout
         self.executor: ProcessExecutor | DaskExecutor | None = None
         self._queue: queue.Queue[BacktestJob | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
@@ -244,8 +252,9 @@ class JobRunner:
         the runner threads."""
         if self._threads:
             return
+        self._stopping.clear()
         if self.dask_scheduler:
-            self.executor = DaskExecutor(self.dask_scheduler)
+            self.executor = DaskExecutor(self.dask_scheduler, self.connect_timeout)
         else:
             self.executor = ProcessExecutor()
         for number in range(self.workers):

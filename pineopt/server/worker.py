@@ -106,9 +106,12 @@ def run_backtest(job: BacktestJob) -> Outcome:
     try:
         data, provider = load_data(job)
         result = _run_python(job, data) if job.language == "python" else _run_pine(job, data)
-        if result.declaration.get("kind") != "strategy":
-            kind = result.declaration.get("kind") or "script"
-            return Outcome(error=f"{job.name!r} is not a strategy but a {kind}: it has no trades")
+        kind = result.declaration.get("kind") or "script"
+        if kind != "strategy":
+            article = "an" if kind[:1] in "aeiou" else "a"
+            return Outcome(
+                error=f"{job.name!r} is {article} {kind}, not a strategy: it has no trades"
+            )
         return Outcome(result=_portable(result), provider=provider)
     except PineOptError as exc:
         return Outcome(error=str(exc) or type(exc).__name__)
