@@ -3,7 +3,8 @@
 The public API is small: :func:`load` brings market data (bundled samples, files, exchanges)
 as a :class:`~pineopt.data.dataset.Dataset`; :func:`convert` turns Pine Script into Python;
 :func:`run` runs a script over bars and returns a :class:`Result`; :func:`compare_trades` lays
-our trades beside a TradingView "List of trades" export.
+our trades beside a TradingView "List of trades" export; :class:`Store` keeps strategies and
+backtests in a database (SQLite or PostgreSQL).
 """
 
 __version__ = "0.1.0"
@@ -16,11 +17,13 @@ from pineopt.strategy.compare import compare_trades
 
 if TYPE_CHECKING:  # pragma: no cover
     from pineopt.runtime.engine import Result
+    from pineopt.store import Store
 
 __all__ = [
     "ConversionError",
     "Dataset",
     "Result",
+    "Store",
     "SymbolInfo",
     "Timeframe",
     "__version__",
@@ -48,9 +51,14 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 
 def __getattr__(name: str) -> Any:
-    # ``Result`` lives with the runtime, imported on first use to keep ``import pineopt`` light.
+    # ``Result`` (the runtime) and ``Store`` (SQLAlchemy) are imported on first use to keep
+    # ``import pineopt`` light.
     if name == "Result":
         from pineopt.runtime.engine import Result
 
         return Result
+    if name == "Store":
+        from pineopt.store import Store
+
+        return Store
     raise AttributeError(f"module 'pineopt' has no attribute {name!r}")

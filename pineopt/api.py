@@ -170,6 +170,10 @@ def run(
       the lower-timeframe bars of ``use_bar_magnifier``. The Result then also has ``trades``,
       ``equity`` and ``metrics`` (TradingView's Performance Summary).
 
+    The Result keeps the Pine text (``source``) and the chart run on (``chart``), so
+    ``result.data_fingerprint`` identifies the bars and ``pineopt.Store().record(result)``
+    files the run with its strategy and data.
+
     Raises :class:`ConversionError` when the script has errors,
     :class:`~pineopt.runtime.inputs.InputError` for a bad input override,
     :class:`~pineopt.errors.DataError` for unusable data and
@@ -195,7 +199,7 @@ def run(
     )
     warnings = tuple(d for d in conversion.diagnostics if not d.is_error)
     overrides = {**(strategy or {}), **strategy_overrides}
-    return run_module(
+    result = run_module(
         module,
         chart,
         inputs=inputs,
@@ -203,3 +207,6 @@ def run(
         strategy=overrides or None,
         magnifier=magnifier_data,
     )
+    result.source = conversion.source or None
+    result.chart = chart
+    return result

@@ -10,6 +10,7 @@ bars, …) and never changes the data.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -176,6 +177,29 @@ def infer_timeframe(index: pd.DatetimeIndex) -> Timeframe:
     if 28 * 86_400 <= seconds <= 31 * 86_400:
         return Timeframe(1, "M")
     return Timeframe.from_seconds(seconds)
+
+
+def fingerprint(frame: pd.DataFrame) -> dict[str, Any]:
+    """What identifies a run's bars: ``sha256`` of the UTC open times (int64 nanoseconds) then
+    of each OHLCV column as float64, in contract order, with ``bars`` (their count) and the
+    ``first`` and last open times (ISO 8601 UTC). Two frames with the same times and values
+    have the same fingerprint whatever their dtypes or extra columns; a naive index is read as
+    UTC."""
+    index = pd.DatetimeIndex(frame.index)
+    index = index.tz_convert("UTC") if index.tz is not None else index.tz_localize("UTC")
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(index.as_unit("ns").asi8, dtype="<i8").tobytes())
+    for column in OHLCV_COLUMNS:
+        digest.update(column.encode())
+        if column in frame.columns:
+            values = frame[column].to_numpy(dtype="<f8", na_value=np.nan)
+            digest.update(np.ascontiguousarray(values).tobytes())
+    return {
+        "sha256": digest.hexdigest(),
+        "bars": len(frame),
+        "first": _iso(index[0]) if len(index) else None,
+        "last": _iso(index[-1]) if len(index) else None,
+    }
 
 
 def _iso(stamp: pd.Timestamp) -> str:

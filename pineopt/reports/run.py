@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pineopt.data.frame import fingerprint
 from pineopt.errors import PineOptError, PineRuntimeError
 from pineopt.fileio import atomic_write_text
 
@@ -73,7 +74,6 @@ HEADLINE_KEYS = (
     "buy_hold_return",
     "sharpe_ratio",
 )
-OHLCV = ("open", "high", "low", "close", "volume")
 _SAMPLE_NAME = re.compile(r"^(?P<symbol>[A-Za-z0-9.!]+)_(?P<timeframe>[0-9]*[A-Za-z]*)$")
 # exception names raised in the notebook that are the caller's mistake (CLI exit code 2)
 _USAGE_ERRORS = {"InputError", "StrategyConfigError"}
@@ -163,26 +163,6 @@ def load_data(
     if symbol is None:
         raise PineOptError("a report needs data (a sample name or a file) or a symbol")
     return load(symbol, timeframe, start, end, provider=provider or "sample")
-
-
-def fingerprint(frame: pd.DataFrame) -> dict[str, Any]:
-    """SHA-256 of the bars (UTC open times as int64 nanoseconds, then the OHLCV columns as
-    float64, column by column), with their count and first and last times."""
-    index = pd.DatetimeIndex(frame.index)
-    index = index.tz_convert("UTC") if index.tz is not None else index.tz_localize("UTC")
-    digest = hashlib.sha256()
-    digest.update(np.ascontiguousarray(index.as_unit("ns").asi8, dtype="<i8").tobytes())
-    for column in OHLCV:
-        digest.update(column.encode())
-        if column in frame.columns:
-            values = frame[column].to_numpy(dtype="<f8", na_value=np.nan)
-            digest.update(np.ascontiguousarray(values).tobytes())
-    return {
-        "sha256": digest.hexdigest(),
-        "bars": len(frame),
-        "first": _iso(index[0]) if len(index) else None,
-        "last": _iso(index[-1]) if len(index) else None,
-    }
 
 
 def monthly_returns(equity_df: pd.DataFrame, initial_capital: float | None = None) -> pd.DataFrame:

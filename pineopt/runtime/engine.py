@@ -9,6 +9,7 @@ comes from (the module's ``PINE_LINES`` table maps its Python lines to Pine line
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import time as _time
@@ -50,7 +51,12 @@ class Result:
     * ``drawings`` - the labels, lines, boxes, tables, polylines and linefills alive at the end;
     * ``alerts`` and ``logs`` - the events of the run, in order;
     * ``inputs`` - every input with the value used;
-    * ``diagnostics`` - the converter's warnings.
+    * ``diagnostics`` - the converter's warnings;
+    * strategies: ``trades`` (one row per trade), ``equity`` (per bar) and ``metrics``
+      (TradingView's Performance Summary);
+    * from :func:`pineopt.run`: ``source`` (the Pine text run) and ``chart`` (the
+      :class:`~pineopt.runtime.standalone.Chart`: bars, symbol, timeframe), which
+      ``data_fingerprint`` identifies and :meth:`pineopt.Store.record` files the run under.
     """
 
     plots: pd.DataFrame
@@ -66,10 +72,22 @@ class Result:
     equity: pd.DataFrame | None = None
     metrics: dict | None = None
     strategy: object = None
+    source: str | None = None
+    chart: object = None
 
     @property
     def bars(self) -> int:
         return len(self.plots)
+
+    @functools.cached_property
+    def data_fingerprint(self) -> dict | None:
+        """The fingerprint of the chart's bars (:func:`pineopt.data.frame.fingerprint`:
+        ``sha256``, ``bars``, ``first``, ``last``), computed on first use; None without a
+        chart."""
+        from pineopt.data.frame import fingerprint
+
+        frame = getattr(self.chart, "frame", None)
+        return None if frame is None else fingerprint(frame)
 
     def __repr__(self) -> str:
         title = self.declaration.get("title", "script")
@@ -560,6 +578,50 @@ def execute(
         seconds=seconds,
         **extra,
     )
+
+
+class _InputsDeclared(BaseException):
+    """Stops :func:`declared_inputs`' run once the script has declared every input (a signal,
+    not an error: no ``except Exception`` of the script path may swallow it)."""
+
+
+class _DeclaringInputs(Inputs):
+    def check(self) -> None:
+        raise _InputsDeclared
+
+
+def declared_inputs(module: ModuleType) -> list[InputSpec]:
+    """The inputs a converted module declares, in call order, each with its default as value.
+
+    A converted script declares every input before it reads a bar (then checks the overrides
+    against them): the script is started over one placeholder bar and stopped at that check, so
+    nothing of the bar loop runs. A failure before it raises as :func:`execute` would."""
+    declaration = dict(getattr(module, "DECLARATION", {}))
+    index = pd.DatetimeIndex([pd.Timestamp("2000-01-03", tz="UTC")], name="time")
+    frame = pd.DataFrame({name: [1.0] for name in _BAR_FIELDS}, index=index)
+    ctx = Context(
+        frame,
+        SymbolInfo(ticker="PLACEHOLDER"),
+        Timeframe.parse("1D"),
+        declaration=declaration,
+        version=int(declaration.get("version", 6)),
+    )
+    ctx.inputs = _DeclaringInputs()
+    if declaration.get("kind") == "strategy":
+        from pineopt.strategy.engine import make_broker
+
+        ctx.broker = make_broker(ctx, declaration, None, None)
+    try:
+        module.script(ctx)
+    except _InputsDeclared:
+        pass
+    except PineRuntimeError as exc:
+        raise _located(exc, module, ctx) from None
+    except PineOptError:
+        raise
+    except Exception as exc:
+        raise _located(PineRuntimeError(_explain(exc)), module, ctx) from exc
+    return ctx.inputs.specs
 
 
 def _explain(exc: BaseException) -> str:

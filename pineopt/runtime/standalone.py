@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import io
 import math
 import sys
@@ -66,6 +67,9 @@ class Chart:
     source_frame: pd.DataFrame | None = None
     """The whole ``--data`` feed, rows before ``start`` included: higher timeframes of the chart
     symbol are aggregated from it."""
+    provenance: dict = dataclasses.field(default_factory=dict)
+    """Where the bars came from (the Dataset's ``provenance``: ``provider``, ``path``, ``cache``
+    ...); empty for a bare DataFrame."""
 
 
 def prepare_from_args(args: Any) -> Chart:
@@ -126,10 +130,12 @@ def prepare(
     tf = _timeframe(timeframe)
     if isinstance(data, Dataset):
         frame, info, tf = data.frame, data.symbol, tf or data.timeframe
+        provenance = dict(data.provenance)
         if syminfo is not None and str(syminfo):
             info = SymbolInfo.from_toml(syminfo)
     elif _is_frame(data):
         frame = _contract_frame(data, "data")
+        provenance = {}
         if tf is None:
             tf = infer_timeframe(frame.index)
         if syminfo is not None and str(syminfo):
@@ -143,6 +149,7 @@ def prepare(
             data, tf, symbol if isinstance(symbol, SymbolInfo) else None, syminfo=syminfo
         )
         frame, info, tf = dataset.frame, dataset.symbol, dataset.timeframe
+        provenance = dict(dataset.provenance)
     else:
         raise DataError(
             f"data must be a DataFrame, a Dataset or a file path, not {type(data).__name__}"
@@ -166,7 +173,7 @@ def prepare(
             else ""
         )
         raise DataError(f"no bars to run on{span}")
-    return Chart(chart_frame, info, tf, htf_frames, frame)
+    return Chart(chart_frame, info, tf, htf_frames, frame, provenance)
 
 
 def _timeframe(value: Any) -> Timeframe | None:
