@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from pineopt.store.codec import diagnostic_dicts, json_safe
 from pineopt.store.errors import StoreError
@@ -324,6 +324,11 @@ def apply_script(row: Strategy, script: Script) -> None:
     row.validation_status = script.status
     row.validation = json_safe(script.validation)
     row.updated_at = utcnow()
+    session = object_session(row)
+    if session is not None and row.parameter_rows:
+        # the old rows must be deleted before the new ones (same positions) are inserted
+        row.parameter_rows.clear()
+        session.flush()
     row.parameter_rows = [
         StrategyParameter(
             position=position,
