@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import socket
 import sys
 
@@ -84,6 +85,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         format="%(levelname)s:     %(name)s: %(message)s",
     )
     sock = _bind(args.host, args.port)
+    # uvicorn handles SIGINT/SIGTERM while it serves (a graceful shutdown), then raises the
+    # signal again once its own handlers are gone: these make that a clean exit (0)
+    previous = {
+        number: signal.signal(number, _stopped) for number in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         from pineopt.server import create_app
 
@@ -91,6 +97,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return asyncio.run(_serve(app, sock, args))
     finally:
         sock.close()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _stopped(number: int, frame: object) -> None:
+    """The server was asked to stop and has stopped: nothing more to do."""
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -53,22 +53,16 @@ def create_app(store: Any = None, settings: Settings | None = None) -> Any:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-        # re-entrant: a second lifespan of the same app (a test harness beside a test client)
-        # shares the first one's runner instead of starting another
-        app.state.lifespans += 1
-        if app.state.lifespans == 1:
-            interrupted = await anyio.to_thread.run_sync(store.interrupt_running, INTERRUPTED)
-            if interrupted:
-                log.warning("%d backtest(s) left by a previous server marked failed", interrupted)
-            await anyio.to_thread.run_sync(runner.start)
+        interrupted = await anyio.to_thread.run_sync(store.interrupt_running, INTERRUPTED)
+        if interrupted:
+            log.warning("%d backtest(s) left by a previous server marked failed", interrupted)
+        await anyio.to_thread.run_sync(runner.start)
         try:
             yield
         finally:
-            app.state.lifespans -= 1
-            if app.state.lifespans == 0:
-                await anyio.to_thread.run_sync(runner.stop)
-                if owns_store:
-                    store.close()
+            await anyio.to_thread.run_sync(runner.stop)
+            if owns_store:
+                store.close()
 
     app = FastAPI(
         title="PineOpt",
@@ -82,7 +76,6 @@ def create_app(store: Any = None, settings: Settings | None = None) -> Any:
     app.state.store = store
     app.state.settings = settings
     app.state.runner = runner
-    app.state.lifespans = 0
     errors.install(app)
     for module in (convert, strategies, backtests, market, ai, health):
         app.include_router(module.router)

@@ -18,8 +18,8 @@ import pandas as pd
 
 def plain(value: Any) -> Any:
     """``value`` with every nested pandas/numpy object and non-finite float made plain."""
-    if value is None or isinstance(value, bool | str | int):
-        return value
+    if value is None or value is pd.NaT or isinstance(value, bool | str | int):
+        return None if value is pd.NaT else value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, np.bool_):
@@ -36,8 +36,6 @@ def plain(value: Any) -> Any:
         return stamp.to_pydatetime()
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    if value is pd.NaT:
-        return None
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset | np.ndarray | pd.Index):

@@ -6,8 +6,9 @@
   with the located ``diagnostics``;
 * a request that does not fit the schema is 422 with ``errors`` (where and why), unparsable
   JSON 400;
-* any other :class:`~pineopt.errors.PineOptError` (bad data, a bad input value) is 422 with its
-  message;
+* the store's errors: an unknown id 404, a name already taken 409, the database unreachable
+  503 (see :func:`classify`); any other :class:`~pineopt.errors.PineOptError` (bad data, a bad
+  input value) is 422 with its message;
 * anything else is a bug: it is logged with its traceback on the server and answered 500 with
   a plain message.
 """
@@ -80,11 +81,23 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no such path: {request.url.path} (the API is described at /docs)"
     elif exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
-        detail = f"{request.method} is not allowed on {request.url.path}" + (
-            f" (allowed: {allowed})" if allowed else ""
-        )
+        allowed = ", ".join(allowed_methods(request))
+        detail = f"{request.method} is not allowed on {request.url.path} (allowed: {allowed})"
+        return error_response(405, detail, headers={"Allow": allowed})
     return error_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every documented method of the routes whose path matches the request's (Starlette's
+    own 405 names the methods of the first such route only)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        regex = getattr(route, "path_regex", None)
+        documented = getattr(route, "include_in_schema", True) and getattr(route, "methods", None)
+        if documented and regex is not None and regex.match(request.url.path):
+            methods.update(route.methods)
+    methods.discard("HEAD")
+    return sorted(methods)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -121,14 +134,32 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def classify(exc: PineOptError) -> tuple[int, list[dict] | None]:
-    """The HTTP status of a PineOpt error and its located diagnostics, if any."""
+    """The HTTP status of a PineOpt error and its located diagnostics, if any.
+
+    Unknown id: 404. Invalid Pine: 422 with diagnostics. The store refusing a change (a name
+    already taken): 409. The database unreachable or locked: 503. A remote provider offline:
+    502. Any other bad input (data, input values, settings): 422."""
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
     from pineopt.api import ConversionError
     from pineopt.errors import NetworkUnavailable
+    from pineopt.store import InvalidScript, NotFound, StoreError
 
+    if isinstance(exc, NotFound):
+        return 404, None
+    if isinstance(exc, InvalidScript):
+        return 422, list(exc.diagnostics)
     if isinstance(exc, ConversionError):
         from pineopt.server.analysis import diagnostic_dicts
 
         return 422, diagnostic_dicts(exc.diagnostics)
+    if isinstance(exc, StoreError):
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, IntegrityError) or "already exists" in str(exc):
+            return 409, None
+        if isinstance(cause, SQLAlchemyError):
+            return 503, None
+        return 422, None
     if isinstance(exc, NetworkUnavailable):
         return 502, None
     return 422, None

@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 MAX_ID = 2**31 - 1
 """The largest id a path accepts (the store's ids are 32-bit integers)."""
@@ -37,18 +46,30 @@ Name = Annotated[
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
-Scalar = StrictBool | int | Finite | Annotated[str, Field(max_length=1000, pattern=NO_NUL)]
+Scalar = (
+    StrictBool
+    | StrictInt
+    | Annotated[StrictFloat, Field(allow_inf_nan=False)]
+    | Annotated[StrictStr, Field(max_length=1000, pattern=NO_NUL)]
+)
 """A value of an input or a strategy setting: ``14``, ``2.5``, ``true``, ``"close"``."""
 
 Ident = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+TIMEFRAME = r"^\s*([1-9][0-9]{0,5}\s*[SDWMsmhdw]?|[SDWM])\s*$"
+"""Pine notation (``15``, ``60``, ``1D``, ``D``, ``1W``, ``1M``, ``1S``) or an exchange spelling
+(``1m``, ``4h``, ``1d``)."""
+
+Timeframe = Annotated[str, Field(min_length=1, max_length=16, pattern=TIMEFRAME)]
 
 T = TypeVar("T")
 
 
 class Model(BaseModel):
-    """Base of the request bodies: unknown fields are refused, not silently dropped."""
+    """Base of the request bodies: unknown fields are refused, not silently dropped, and
+    values are taken as their JSON type says (``false`` is not ``0``, ``"5"`` is not ``5``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # ------------------------------------------------------------------ errors and diagnostics
@@ -235,9 +256,7 @@ class ProfileOut(BaseModel):
 class BacktestRun(Model):
     strategy_id: Ident
     symbol: Name = Field(description="a bundled sample or cached symbol, e.g. BTCUSDT")
-    timeframe: Annotated[str, Field(min_length=1, max_length=16, pattern=NO_NUL)] = Field(
-        description="Pine notation: 1, 15, 60, 240, 1D, 1W ..."
-    )
+    timeframe: Timeframe = Field(description="Pine notation: 1, 15, 60, 240, 1D, 1W ...")
     provider: Literal["sample", "cache", "ccxt", "tardis"] | None = Field(
         None, description="default: the bundled sample, else the cache (as pineopt.load)"
     )
@@ -268,10 +287,26 @@ class JobOut(BaseModel):
     status: Literal["queued", "running", "done", "failed"]
 
 
+class DataSessionOut(BaseModel):
+    """The bars a finished backtest ran on: where from, which range, their fingerprint."""
+
+    model_config = ConfigDict(extra="allow")
+
+    provider: str | None = None
+    exchange: str | None = None
+    symbol: str | None = None
+    timeframe: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    bars: int | None = None
+    fingerprint: Any = None
+
+
 class BacktestOut(BaseModel):
     id: int
     strategy_id: int | None
     strategy: str | None
+    conversion_id: int | None = None
     status: Literal["queued", "running", "done", "failed"]
     error: str | None
     symbol: str
@@ -293,6 +328,8 @@ class BacktestOut(BaseModel):
     metrics: dict[str, dict[str, float | int | None]] | None = Field(
         None, description="the performance summary once done: all, long, short"
     )
+    trades: int = Field(0, description="how many trades were recorded")
+    data: DataSessionOut | None = Field(None, description="the bars it ran on, once done")
 
 
 class BacktestSummary(BaseModel):
@@ -419,9 +456,20 @@ class MarketStatusOut(BaseModel):
 # ------------------------------------------------------------------ static analysis
 
 
-class AnalyzeIn(Model):
-    source: Text | None = Field(None, description="Pine text (or give strategy_id)")
-    strategy_id: Ident | None = None
+class SourceIn(Model):
+    """A script given by its text."""
+
+    source: Text = Field(description="Pine text")
+
+
+class StrategyRefIn(Model):
+    """A script given by a saved strategy's id."""
+
+    strategy_id: Ident
+
+
+AnalyzeIn = SourceIn | StrategyRefIn
+"""The script an analysis is about: ``{"source": ...}`` or ``{"strategy_id": ...}``."""
 
 
 class WidgetOut(BaseModel):

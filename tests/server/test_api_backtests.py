@@ -26,9 +26,12 @@ def test_a_backtest_runs_to_completion(client, sma):
     assert row["status"] == "done", row["error"]
     assert row["error"] is None
     assert (row["strategy_id"], row["strategy"]) == (sma["id"], "SMA cross")
-    assert (row["symbol"], row["timeframe"], row["provider"]) == ("BTCUSDT", "1h", "sample")
+    assert (row["symbol"], row["timeframe"], row["provider"]) == ("BTCUSDT", "60", "sample")
+    assert row["data"]["bars"] > 2000 and row["data"]["fingerprint"]
+    assert row["trades"] > 0
     assert row["initial_capital"] == 50_000
-    assert row["inputs"] == {"Fast length": 20}
+    assert row["inputs"]["Fast length"] == 20  # with every other input's value used
+    assert row["inputs"]["Slow length"] == 200
     assert row["started_at"] and row["finished_at"] and row["seconds"] >= 0
     stats = client.get(f"/api/backtests/{row['id']}/stats").json()
     assert set(stats["metrics"]) == {"all", "long", "short"}
@@ -43,6 +46,12 @@ def test_a_backtest_runs_to_completion(client, sma):
     first = trades["items"][0]
     assert first["trade"] == 1 and first["direction"] in ("long", "short")
     assert first["entry_time"] >= "2024-01-01"
+    last = client.get(
+        f"/api/backtests/{row['id']}/trades", params={"offset": trades["total"] - 1}
+    ).json()["items"]
+    assert len(last) == 1
+    if last[0]["is_open"]:  # a trade still open at the end has no exit
+        assert last[0]["exit_time"] is None and last[0]["exit_price"] is None
     chart = client.get(f"/api/backtests/{row['id']}/chart").json()
     assert len(chart["time"]) == len(chart["equity"]) == len(chart["drawdown"])
     assert chart["time"][0].startswith("2024-01-01T00:00:00")

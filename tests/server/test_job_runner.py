@@ -42,7 +42,12 @@ def test_stopping_the_server_fails_what_it_did_not_finish(store, make_client):
 def test_backtests_on_a_dask_cluster(store, make_client):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
     ) as cluster:
         client = make_client(dask_scheduler=cluster.scheduler_address)
         assert client.get("/api/health").json()["jobs"]["executor"].startswith("dask tcp://")

@@ -18,21 +18,22 @@ ERROR_TEXT = {
     400: "malformed request (the body is not valid JSON)",
     401: "missing or wrong API key (X-API-Key header)",
     404: "no such id",
-    409: "the backtest is not in a state that has this (still running, or failed)",
+    409: "conflict: a name already taken, or a backtest without results (queued, running, failed)",
     413: "the request body or upload is larger than the server's limit",
     422: "invalid request, invalid Pine (with located diagnostics) or unusable data",
     429: "too many requests: retry after the Retry-After header's seconds",
     500: "internal error of the server (logged there)",
     502: "a remote data provider could not be reached",
-    503: "a needed component is unavailable (the sandbox for uploaded Python)",
+    503: "a needed component is unavailable: the database, or the sandbox for uploaded Python",
 }
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` of a route: these codes plus 401, 422, 429 and 500, all ErrorOut."""
+    """The ``responses=`` of a route: these codes plus 401, 422, 429, 500 and 503, all
+    ErrorOut."""
     return {
         code: {"model": ErrorOut, "description": ERROR_TEXT[code]}
-        for code in sorted({*codes, 401, 422, 429, 500})
+        for code in sorted({*codes, 401, 422, 429, 500, 503})
     }
 
 

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from pineopt.server import analysis
-from pineopt.server.errors import ApiError
 from pineopt.server.routes import BODY_ERRORS, SettingsDep, StoreDep, errors
 from pineopt.server.routes.market import providers
 from pineopt.server.schemas import (
@@ -24,6 +23,7 @@ from pineopt.server.schemas import (
     AnalyzeOut,
     CapabilitiesOut,
     ProviderOut,
+    SourceIn,
     UiConfigOut,
 )
 
@@ -32,9 +32,7 @@ router = APIRouter(tags=["ai"])
 
 def _source(body: AnalyzeIn, store: Any) -> tuple[str, str, str]:
     """``(text, language, name)`` of the script the request names (its text or a strategy)."""
-    if (body.source is None) == (body.strategy_id is None):
-        raise ApiError(422, "give either source (Pine text) or strategy_id, not both or neither")
-    if body.source is not None:
+    if isinstance(body, SourceIn):
         return body.source, "pine", "<input>"
     row = store.strategy(body.strategy_id)
     return row["source"], row["language"], row["name"]

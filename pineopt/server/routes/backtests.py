@@ -25,6 +25,7 @@ from pineopt.server.routes import (
 from pineopt.server.schemas import (
     MAX_ID,
     NO_NUL,
+    TIMEFRAME,
     BacktestOut,
     BacktestRun,
     BacktestSummary,
@@ -64,6 +65,7 @@ def run_backtest(
     ``strategy()`` declaration, as does anything in ``settings``; ``inputs`` set input values
     by title or variable name."""
     strategy = store.strategy(body.strategy_id)
+    body = body.model_copy(update={"start": body.start or None, "end": body.end or None})
     _check_request(body, strategy, settings)
     overrides: dict[str, Any] = dict(body.settings)
     if body.capital is not None:
@@ -149,7 +151,7 @@ def _check_request(body: BacktestRun, strategy: dict[str, Any], settings: Any) -
 @router.get(
     "/api/backtests",
     response_model=Page[BacktestSummary],
-    responses=errors(),
+    responses=errors(404),
     summary="List backtests",
 )
 def list_backtests(
@@ -157,10 +159,10 @@ def list_backtests(
     paging: PagingDep,
     strategy_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     symbol: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-    timeframe: Annotated[str | None, Query(max_length=16, pattern=NO_NUL)] = None,
+    timeframe: Annotated[str | None, Query(max_length=16, pattern=TIMEFRAME)] = None,
     status: Annotated[str | None, Query(pattern="^(queued|running|done|failed)$")] = None,
 ) -> Page[BacktestSummary]:
-    """Newest first, with the headline metrics of finished ones."""
+    """Newest first, with the headline metrics of finished ones (404: no such strategy)."""
     filters = {"strategy": strategy_id, "symbol": symbol, "timeframe": timeframe, "status": status}
     total = store.count_backtests(**filters)
     frame = store.backtests(**filters, limit=paging.limit, offset=paging.offset)
@@ -186,7 +188,7 @@ def compare_backtests(body: CompareIn, store: StoreDep) -> CompareOut:
 
 
 @router.get(
-    "/api/backtests/latest/{strategy_id}",
+    "/api/backtests/latest/{strategy_id:int}",
     response_model=BacktestOut,
     responses=errors(404),
     summary="The newest finished backtest of a strategy",
@@ -202,7 +204,7 @@ def latest_backtest(
 
 
 @router.get(
-    "/api/backtests/{id}",
+    "/api/backtests/{id:int}",
     response_model=BacktestOut,
     responses=errors(404),
     summary="A backtest: its status, then its results",
@@ -212,7 +214,7 @@ def get_backtest(id: BacktestId, store: StoreDep) -> BacktestOut:
 
 
 @router.delete(
-    "/api/backtests/{id}",
+    "/api/backtests/{id:int}",
     status_code=204,
     response_class=Response,
     responses=errors(404),
@@ -237,7 +239,7 @@ def _done(store: Any, id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/api/backtests/{id}/stats",
+    "/api/backtests/{id:int}/stats",
     response_model=StatsOut,
     responses=errors(404, 409),
     summary="Performance summary",
@@ -250,7 +252,7 @@ def backtest_stats(id: BacktestId, store: StoreDep) -> StatsOut:
 
 
 @router.get(
-    "/api/backtests/{id}/chart",
+    "/api/backtests/{id:int}/chart",
     response_model=ChartOut,
     responses=errors(404, 409),
     summary="Equity and drawdown series",
@@ -287,7 +289,7 @@ def backtest_chart(
 
 
 @router.get(
-    "/api/backtests/{id}/trades",
+    "/api/backtests/{id:int}/trades",
     response_model=Page[TradeOut],
     responses=errors(404, 409),
     summary="The list of trades",

@@ -10,6 +10,7 @@ looks like a path as a file, and a caller must not name files on the server.
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -18,7 +19,15 @@ from pineopt.errors import DataError
 from pineopt.server.encode import plain
 from pineopt.server.errors import ApiError
 from pineopt.server.routes import SettingsDep, errors
-from pineopt.server.schemas import NO_NUL, Bar, DatasetOut, MarketStatusOut, OhlcvOut, ProviderOut
+from pineopt.server.schemas import (
+    NO_NUL,
+    TIMEFRAME,
+    Bar,
+    DatasetOut,
+    MarketStatusOut,
+    OhlcvOut,
+    ProviderOut,
+)
 from pineopt.server.worker import LOCAL_PROVIDERS
 
 router = APIRouter(tags=["market"])
@@ -47,6 +56,15 @@ def providers(settings: Any) -> list[dict[str, Any]]:
     return out
 
 
+@lru_cache(maxsize=16)
+def sample(symbol: str, timeframe: str) -> Any:
+    """A bundled sample, read once: it cannot change while the server runs (the cache and
+    remote providers are read on every request)."""
+    from pineopt.data import load
+
+    return load(symbol, timeframe, provider="sample")
+
+
 @router.get(
     "/api/market/ohlcv",
     response_model=OhlcvOut,
@@ -56,7 +74,7 @@ def providers(settings: Any) -> list[dict[str, Any]]:
 def ohlcv(
     settings: SettingsDep,
     symbol: Annotated[str, Query(min_length=1, max_length=200, pattern=NO_NUL)],
-    timeframe: Annotated[str, Query(min_length=1, max_length=16, pattern=NO_NUL)],
+    timeframe: Annotated[str, Query(min_length=1, max_length=16, pattern=TIMEFRAME)],
     start: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
     end: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
     provider: Literal["sample", "cache", "ccxt", "tardis"] | None = None,
@@ -85,8 +103,11 @@ def ohlcv(
     problems = []
     for name in [provider] if provider else list(LOCAL_PROVIDERS):
         try:
-            options = {"exchange": exchange} if exchange else {}
-            dataset = load(symbol, timeframe, lo, hi, name, **options)
+            if name == "sample":
+                dataset = sample(symbol, str(Timeframe.parse(timeframe))).between(lo, hi)
+            else:
+                options = {"exchange": exchange} if exchange else {}
+                dataset = load(symbol, timeframe, lo, hi, name, **options)
             used = name
             break
         except DataError as exc:

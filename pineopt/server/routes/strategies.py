@@ -4,7 +4,7 @@ update, delete, validate and profile.
 Pine is converted when saved: invalid Pine is refused with 422 and its located diagnostics.
 A ``.py`` upload (a converted module its author edited) is first checked statically
 (:mod:`pineopt.server.upload_check`: allowed imports only, no ``open``/``exec``/dunder access)
-and accepted only where the sandbox that will run it is available (503 otherwise, saying how
+and accepted only where the sandbox that will run it is available (422 otherwise, saying how
 to enable it).
 """
 
@@ -41,20 +41,39 @@ EXTENSIONS = {".pine": "pine", ".py": "python"}
 
 
 def check_python(text: str, filename: str = "strategy.py") -> dict[str, Any]:
-    """Check uploaded Python before it is saved: the sandbox must be there to run it (503
-    otherwise) and the module must pass the static checks (422 with each located problem).
-    Returns the validation the store records."""
+    """Check uploaded Python before it is saved: the sandbox must be there to run it and the
+    module must pass the static checks. Both refusals are 422 (a server without bubblewrap
+    cannot process the upload; the message says how to enable it). Returns the validation
+    the store records."""
+    require_sandbox()
+    return static_check(text, filename)
+
+
+def require_sandbox() -> None:
+    """422 unless uploaded Python can run here (the sandbox module and bubblewrap)."""
     try:
-        from pineopt.server import sandbox, upload_check
+        from pineopt.server import sandbox
     except ImportError:
         raise ApiError(
-            503,
+            422,
             "uploaded Python strategies need PineOpt's sandbox, which this installation lacks",
         ) from None
     try:
         sandbox.require()
     except sandbox.SandboxUnavailable as exc:
-        raise ApiError(503, str(exc)) from None
+        raise ApiError(422, str(exc)) from None
+
+
+def static_check(text: str, filename: str = "strategy.py") -> dict[str, Any]:
+    """The static checks of :mod:`pineopt.server.upload_check` (422 with each located problem
+    as a diagnostic), as the validation the store records: status, declaration, inputs."""
+    try:
+        from pineopt.server import upload_check
+    except ImportError:
+        raise ApiError(
+            422,
+            "uploaded Python strategies need PineOpt's sandbox, which this installation lacks",
+        ) from None
     try:
         info = upload_check.check_python_strategy(text, filename)
     except upload_check.UploadRejected as exc:
@@ -62,7 +81,8 @@ def check_python(text: str, filename: str = "strategy.py") -> dict[str, Any]:
     return {
         "status": "valid",
         "diagnostics": [],
-        "features": {"declaration": plain(info.declaration), "inputs": plain(info.inputs)},
+        "features": {"declaration": plain(info.declaration)},
+        "parameters": plain(info.inputs),
     }
 
 
@@ -239,7 +259,7 @@ def upload_strategy(
 
 
 @router.get(
-    "/api/strategies/{id}",
+    "/api/strategies/{id:int}",
     response_model=StrategyOut,
     responses=errors(404),
     summary="Read a strategy",
@@ -249,7 +269,7 @@ def get_strategy(id: StrategyId, store: StoreDep) -> StrategyOut:
 
 
 @router.put(
-    "/api/strategies/{id}",
+    "/api/strategies/{id:int}",
     response_model=StrategyOut,
     responses=errors(*BODY_ERRORS, 404, 409, 503),
     summary="Update a strategy",
@@ -272,7 +292,7 @@ def update_strategy(id: StrategyId, body: StrategyUpdate, store: StoreDep) -> St
 
 
 @router.delete(
-    "/api/strategies/{id}",
+    "/api/strategies/{id:int}",
     status_code=204,
     response_class=Response,
     responses=errors(404),
@@ -284,7 +304,7 @@ def delete_strategy(id: StrategyId, store: StoreDep) -> Response:
 
 
 @router.post(
-    "/api/strategies/{id}/validate",
+    "/api/strategies/{id:int}/validate",
     response_model=ValidationOut,
     responses=errors(404, 503),
     summary="Validate a strategy again",
@@ -301,13 +321,11 @@ def validate_strategy(id: StrategyId, store: StoreDep) -> ValidationOut:
 
 
 def _python_checker(source: str) -> dict[str, Any]:
-    """The checker ``store.validate_strategy`` calls for Python: the upload checks, with a
-    refusal reported as an invalid status rather than raised."""
+    """The checker ``store.validate_strategy`` calls for Python: the static upload checks,
+    with a refusal reported as an invalid status rather than raised."""
     try:
-        return check_python(source)
+        return static_check(source)
     except ApiError as exc:
-        if exc.status == 503:
-            raise
         return {
             "status": "invalid",
             "diagnostics": exc.diagnostics or [],
@@ -317,7 +335,7 @@ def _python_checker(source: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/api/strategies/{id}/profile",
+    "/api/strategies/{id:int}/profile",
     response_model=ProfileOut,
     responses=errors(404),
     summary="Feature and complexity report of a strategy",
