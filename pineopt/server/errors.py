@@ -88,16 +88,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every documented method of the routes whose path matches the request's (Starlette's
-    own 405 names the methods of the first such route only)."""
-    methods: set[str] = set()
-    for route in request.app.routes:
-        regex = getattr(route, "path_regex", None)
-        documented = getattr(route, "include_in_schema", True) and getattr(route, "methods", None)
-        if documented and regex is not None and regex.match(request.url.path):
-            methods.update(route.methods)
-    methods.discard("HEAD")
-    return sorted(methods)
+    """The methods some route answers at the request's path (Starlette's own 405 names the
+    methods of the first matching route only): each is tried against the app's routes."""
+    from starlette.routing import Match
+
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -110,7 +110,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     problems = [
         {
             "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
-            "message": str(e.get("msg", "invalid")),
+            "message": _message(e),
         }
         for e in errors
     ]
@@ -120,6 +120,22 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
     more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
     return error_response(422, f"invalid request: {shown}{more}", errors=problems)
+
+
+def _message(error: dict) -> str:
+    """pydantic's message, in words for the patterns of :mod:`.schemas`."""
+    from pineopt.server.schemas import NO_NUL, TIMEFRAME
+
+    if error.get("type") == "string_pattern_mismatch":
+        pattern = (error.get("ctx") or {}).get("pattern")
+        if pattern == TIMEFRAME:
+            return (
+                f"not a timeframe: {error.get('input')!r} (use Pine notation such as 1S, 15, "
+                "60, 240, 1D, 1W, 1M)"
+            )
+        if pattern == NO_NUL:
+            return "text must not contain the NUL character"
+    return str(error.get("msg", "invalid"))
 
 
 async def _pineopt_error(request: Request, exc: Exception) -> JSONResponse:

@@ -96,7 +96,10 @@ def test_inputs_and_settings_change_the_run(client, sma):
 def test_refused_at_once(client, sma):
     response = run(client, sma["id"], timeframe="fortnight")
     assert response.status_code == 422
-    assert response.json()["detail"].startswith("not a timeframe: 'fortnight'")
+    assert response.json()["detail"] == (
+        "invalid request: body.timeframe: not a timeframe: 'fortnight' (use Pine notation such "
+        "as 1S, 15, 60, 240, 1D, 1W, 1M)"
+    )
     response = run(client, sma["id"], start="2024-05-01", end="2024-04-01")
     assert (response.status_code, response.json()["detail"]) == (
         422,

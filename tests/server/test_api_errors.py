@@ -66,8 +66,14 @@ def test_unknown_path_and_method(client):
     }
     response = client.patch("/api/strategies")
     assert response.status_code == 405
-    assert response.json()["detail"].startswith("PATCH is not allowed on /api/strategies")
-    assert "GET" in response.headers["allow"]
+    assert response.json() == {
+        "detail": "PATCH is not allowed on /api/strategies (allowed: GET, POST)"
+    }
+    assert response.headers["allow"] == "GET, POST"
+    # a fixed path beside an id path: the id route does not swallow it
+    response = client.get("/api/backtests/compare")
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    assert client.put("/api/strategies/upload").headers["allow"] == "POST"
 
 
 def test_unknown_ids_are_404(client):
@@ -116,11 +122,15 @@ def test_a_body_outside_the_schema_is_422_with_where_and_why(client):
         ("body", "extra"),
     } <= where
     assert "Traceback" not in response.text
-    response = client.get("/api/strategies/abc")
+    response = client.get("/api/strategies/0")
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["path", "id"]
+    assert client.get("/api/strategies/abc").status_code == 404  # ids are numbers
     response = client.post("/api/convert-pine", json={"source": "a\x00b"})
     assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"loc": ["body", "source"], "message": "text must not contain the NUL character"}
+    ]
 
 
 def test_oversize_body_and_upload_are_413(make_client):

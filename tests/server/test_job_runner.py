@@ -57,7 +57,7 @@ def test_backtests_on_a_dask_cluster(store, make_client):
             for _ in range(2)
         ]
         rows = [wait_for(client, a.json()["id"]) for a in answers]
-        assert [r["status"] for r in rows] == ["done", "done"]
+        assert [r["status"] for r in rows] == ["done", "done"], rows
         assert rows[0]["metrics"] == rows[1]["metrics"]
         client.__exit__(None, None, None)
 
