@@ -75,6 +75,15 @@ def conversion_report(source: str, filename: str = "<input>") -> tuple[Any, dict
     }
 
 
+def converted(source: str, filename: str = "<input>") -> tuple[Any, dict[str, Any]]:
+    """:func:`conversion_report` with the Conversion stripped of its syntax tree, so that it
+    crosses from a worker process to the server (and is small)."""
+    import dataclasses
+
+    conversion, report = conversion_report(source, filename)
+    return dataclasses.replace(conversion, analysis=None), report
+
+
 def features_dict(report: Any) -> dict[str, Any]:
     """A :class:`~pineopt.lang.features.FeatureReport` as JSON, with what PineOpt refuses."""
     from pineopt.compiler.builtins_map import supported_names
@@ -416,6 +425,72 @@ def _python_depth(tree: ast.AST) -> int:
         deepest = max(deepest, level)
         stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
     return deepest
+
+
+# ------------------------------------------------------------------ the assistant's answers
+
+
+EMPTY_FEATURES = {"builtins": {}, "features": {}, "library_calls": {}, "unsupported": []}
+
+
+def script_inputs(source: str, language: str, name: str = "<input>") -> list[dict[str, Any]]:
+    """The inputs of a script: read from the module a Pine script converts to, or from the
+    Python module itself (never run)."""
+    if language == "python":
+        return inputs_from_code(source)
+    conversion, _ = conversion_report(source, f"{name}.pine")
+    return inputs_from_code(conversion.code) if conversion.ok and conversion.code else []
+
+
+def analyze(source: str, language: str = "pine", name: str = "<input>") -> dict[str, Any]:
+    """Everything ``POST /api/ai/analyze`` answers about one script."""
+    filename = f"{name}.pine" if language == "pine" else name
+    report = profile(source, language, filename)
+    if language == "python":
+        inputs = inputs_from_code(source)
+        diagnostics: list[dict[str, Any]] = []
+        features = EMPTY_FEATURES
+    else:
+        conversion, converted_report = conversion_report(source, filename)
+        inputs = inputs_from_code(conversion.code) if conversion.ok and conversion.code else []
+        diagnostics = converted_report["diagnostics"]
+        features = converted_report["features"]
+    declared = report["declaration"]
+    version = declared.get("version")
+    return {
+        "kind": declared.get("kind"),
+        "title": declared.get("title"),
+        "version": version if isinstance(version, int) else None,
+        "runs": report["runs"],
+        "problems": report["problems"],
+        "diagnostics": diagnostics,
+        "features": features,
+        "inputs": inputs,
+        "widgets": widgets(inputs),
+        "profile": report,
+    }
+
+
+def verdict(source: str, language: str = "pine", name: str = "<input>") -> dict[str, Any]:
+    """``POST /api/ai/validate``: would the script run? Counts, diagnostics, unsupported names."""
+    if language == "python":
+        problems = profile_python(source)["problems"]
+        return {
+            "valid": not problems,
+            "errors": len(problems),
+            "warnings": 0,
+            "diagnostics": [],
+            "unsupported": [],
+        }
+    conversion, report = conversion_report(source, f"{name}.pine")
+    errors = [d for d in report["diagnostics"] if d["severity"] == "error"]
+    return {
+        "valid": conversion.ok,
+        "errors": len(errors),
+        "warnings": len(report["diagnostics"]) - len(errors),
+        "diagnostics": report["diagnostics"],
+        "unsupported": report["features"].get("unsupported", []),
+    }
 
 
 # ------------------------------------------------------------------ capabilities

@@ -24,11 +24,16 @@ from pineopt.server import errors
 from pineopt.server.auth import HEADER, ApiKeyMiddleware, protected
 from pineopt.server.jobs import INTERRUPTED, JobRunner
 from pineopt.server.limits import BodyLimitMiddleware, RateLimitMiddleware
+from pineopt.server.processes import ProcessPool
 from pineopt.server.settings import Settings
 
 log = logging.getLogger("pineopt.server")
 
 UPLOAD_PATHS = ("/api/strategies/upload",)
+
+ANALYSIS_TIMEOUT = 120.0
+"""Seconds one conversion or analysis may take (the parser's own limits keep real ones far
+below: a megabyte of Pine parses in a few seconds)."""
 
 DESCRIPTION = """\
 PineOpt's REST shim: convert Pine Script, keep strategies, run backtests off the request path
@@ -50,6 +55,7 @@ def create_app(store: Any = None, settings: Settings | None = None) -> Any:
 
         store = Store(settings.database_url)
     runner = JobRunner(store, workers=settings.workers, dask_scheduler=settings.dask_scheduler)
+    analyses = ProcessPool(settings.analysis_workers, ANALYSIS_TIMEOUT, "the conversion")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -76,6 +82,7 @@ def create_app(store: Any = None, settings: Settings | None = None) -> Any:
     app.state.store = store
     app.state.settings = settings
     app.state.runner = runner
+    app.state.analyses = analyses
     errors.install(app)
     for module in (convert, strategies, backtests, market, ai, health):
         app.include_router(module.router)

@@ -153,12 +153,14 @@ def classify(exc: PineOptError) -> tuple[int, list[dict] | None]:
     """The HTTP status of a PineOpt error and its located diagnostics, if any.
 
     Unknown id: 404. Invalid Pine: 422 with diagnostics. The store refusing a change (a name
-    already taken): 409. The database unreachable or locked: 503. A remote provider offline:
-    502. Any other bad input (data, input values, settings): 422."""
+    already taken): 409. The database unreachable or locked, a conversion's worker process
+    past its time limit or dead: 503. A remote provider offline: 502. Any other bad input
+    (data, input values, settings): 422."""
     from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
     from pineopt.api import ConversionError
     from pineopt.errors import NetworkUnavailable
+    from pineopt.server.processes import WorkerFailed
     from pineopt.store import InvalidScript, NotFound, StoreError
 
     if isinstance(exc, NotFound):
@@ -178,4 +180,6 @@ def classify(exc: PineOptError) -> tuple[int, list[dict] | None]:
         return 422, None
     if isinstance(exc, NetworkUnavailable):
         return 502, None
+    if isinstance(exc, WorkerFailed):
+        return 503, None
     return 422, None

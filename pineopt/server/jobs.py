@@ -6,9 +6,9 @@ at once (202). Each of ``workers`` runner threads then takes jobs from the queue
 
 1. marks the backtest ``running`` in the store;
 2. runs it on an executor - :class:`ProcessExecutor` by default: a fresh process forked from a
-   forkserver that has PineOpt imported (so it starts warm), killed with everything it
-   started when it passes the run timeout; or :class:`DaskExecutor` when
-   ``PINEOPT_DASK_SCHEDULER`` names a Dask scheduler;
+   forkserver that has PineOpt imported (:mod:`pineopt.server.processes`: it starts warm),
+   killed with everything it started when it passes the run timeout; or :class:`DaskExecutor`
+   when ``PINEOPT_DASK_SCHEDULER`` names a Dask scheduler;
 3. records what came back: ``done`` with the Result (``store.finish_backtest``) or ``failed``
    with a one-line message (``store.fail_backtest``).
 
@@ -21,16 +21,13 @@ starts, whatever a previous server left queued or running is marked failed
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import multiprocessing
-import os
 import queue
-import signal
 import threading
 import uuid
 from typing import Any
 
+from pineopt.server.processes import ForkedCall, WorkerFailed
 from pineopt.server.settings import SettingsError
 from pineopt.server.worker import BacktestJob, Outcome
 
@@ -51,59 +48,36 @@ def timeout_message(seconds: float) -> str:
 
 
 class ProcessExecutor:
-    """Runs each job in a fresh process forked from a warm forkserver.
-
-    The worker sends its :class:`~pineopt.server.worker.Outcome` back through a pipe; a
-    process that passes the timeout is killed with its process group, one that dies is
-    reported with its exit code."""
+    """Runs each job in a fresh process forked from the warm forkserver
+    (:class:`~pineopt.server.processes.ForkedCall`): the worker returns its
+    :class:`~pineopt.server.worker.Outcome`; past the job's timeout it is killed with its
+    process group; one that dies is reported with how it died."""
 
     name = "processes"
 
     def __init__(self) -> None:
-        method = (
-            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        )
-        self.context = multiprocessing.get_context(method)
-        if method == "forkserver":
-            self.context.set_forkserver_preload(["pineopt.server.worker"])
-        self._running: dict[int, Any] = {}
+        self._running: dict[int, ForkedCall] = {}
         self._cancelled: set[int] = set()
         self._closed = False
         self._lock = threading.Lock()
 
     def run(self, job: BacktestJob) -> Outcome:
-        from pineopt.server.worker import child_main
+        from pineopt.server.worker import run_job
 
-        receiver, sender = self.context.Pipe(duplex=False)
-        process = self.context.Process(
-            target=child_main,
-            args=(job, sender),
-            name=f"pineopt-backtest-{job.backtest_id}",
-            daemon=True,
-        )
+        call = ForkedCall(run_job, (job,), name=f"pineopt-backtest-{job.backtest_id}")
         with self._lock:
             if self._closed or job.backtest_id in self._cancelled:
                 self._cancelled.discard(job.backtest_id)
                 return Outcome(error=CANCELLED)
-            self._running[job.backtest_id] = process
-            process.start()
-        sender.close()
+            self._running[job.backtest_id] = call
+            call.start()
         try:
-            if receiver.poll(job.timeout):
-                try:
-                    outcome = receiver.recv()
-                except (EOFError, OSError):
-                    process.join(5)
-                    outcome = Outcome(error=_died(process.exitcode))
-            else:
-                _kill(process)
-                outcome = Outcome(error=timeout_message(job.timeout))
+            outcome = call.result(job.timeout, "the backtest")
+        except WorkerFailed as exc:
+            outcome = Outcome(error=str(exc))
+        except RuntimeError as exc:
+            outcome = Outcome(error=str(exc))
         finally:
-            receiver.close()
-            process.join(5)
-            if process.is_alive():
-                _kill(process)
-                process.join(5)
             with self._lock:
                 self._running.pop(job.backtest_id, None)
                 cancelled = job.backtest_id in self._cancelled
@@ -113,47 +87,21 @@ class ProcessExecutor:
     def cancel(self, backtest_id: int) -> None:
         with self._lock:
             self._cancelled.add(backtest_id)
-            process = self._running.get(backtest_id)
-        if process is not None:
-            _kill(process)
+            call = self._running.get(backtest_id)
+        if call is not None:
+            call.kill()
 
     def cancel_all(self) -> None:
         """Kill every running worker (their jobs report CANCELLED)."""
         with self._lock:
             self._closed = True
-            processes = list(self._running.items())
-            self._cancelled.update(backtest_id for backtest_id, _ in processes)
-        for _, process in processes:
-            _kill(process)
+            calls = list(self._running.items())
+            self._cancelled.update(backtest_id for backtest_id, _ in calls)
+        for _, call in calls:
+            call.kill()
 
     def close(self) -> None:
         self.cancel_all()
-
-
-def _kill(process: Any) -> None:
-    """SIGKILL the worker's process group (it leads one), else the worker alone."""
-    pid = process.pid
-    if pid is None:
-        return
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, OSError):
-        with contextlib.suppress(Exception):  # already gone
-            process.kill()
-
-
-def _died(exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        reason = f"killed by {name}"
-        if exitcode == -signal.SIGKILL:
-            reason += " (out of memory?)"
-    else:
-        reason = f"exit code {exitcode}"
-    return f"the backtest's worker process stopped unexpectedly ({reason})"
 
 
 class DaskExecutor:

@@ -19,6 +19,8 @@ variable                   meaning                                              
 ``PINEOPT_PAGE_MAX``       largest page of a listing (``limit`` is clamped to it)        500
 ``PINEOPT_MAX_BARS``       most bars ``GET /api/market/ohlcv`` returns at once           10000
 ``PINEOPT_WORKERS``        backtests run at the same time (one process each)             2
+``PINEOPT_ANALYSIS_WORKERS`` conversions and analyses run at the same time (one process   CPUs
+                           each)
 ``PINEOPT_REMOTE_DATA``    ``0`` refuses providers that reach the network (ccxt, ...)    1
 ``PINEOPT_DASK_SCHEDULER`` address of a Dask scheduler: backtests run there instead      none
 ========================== =========================================================== ==========
@@ -31,7 +33,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pineopt.errors import PineOptError
 
@@ -56,6 +58,7 @@ class Settings:
     page_max: int = 500
     max_bars: int = 10_000
     workers: int = 2
+    analysis_workers: int = field(default_factory=lambda: os.cpu_count() or 2)
     remote_data: bool = True
     dask_scheduler: str | None = None
 
@@ -87,6 +90,9 @@ class Settings:
             "page_max": _int(env, "PINEOPT_PAGE_MAX", cls.page_max, minimum=1),
             "max_bars": _int(env, "PINEOPT_MAX_BARS", cls.max_bars, minimum=1),
             "workers": _int(env, "PINEOPT_WORKERS", cls.workers, minimum=1),
+            "analysis_workers": _int(
+                env, "PINEOPT_ANALYSIS_WORKERS", os.cpu_count() or 2, minimum=1
+            ),
             "remote_data": _bool(env, "PINEOPT_REMOTE_DATA", cls.remote_data),
             "dask_scheduler": env.get("PINEOPT_DASK_SCHEDULER", "").strip() or None,
         }

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,25 +177,14 @@ def _portable(result: Any) -> Any:
 # ------------------------------------------------------------------ worker process
 
 
-def child_main(job: BacktestJob, connection: Any) -> None:
-    """Entry point of a worker process: run ``job`` and send the Outcome back.
-
-    The process leads its own process group, so that a timeout kills what it started too
-    (the sandbox's bubblewrap)."""
-    with contextlib.suppress(OSError):
-        os.setpgrp()
+def run_job(job: BacktestJob) -> Outcome:
+    """Entry point of a backtest's worker process: take the server's environment and working
+    directory of the submission (the forkserver's date from its start), then run."""
     os.environ.update(job.env)
     if job.cwd:
         with contextlib.suppress(OSError):
             os.chdir(job.cwd)
-    outcome = run_backtest(job)
-    try:
-        connection.send(outcome)
-    except Exception as exc:  # the Result did not pickle: say so rather than vanish
-        connection.send(Outcome(error=f"the backtest's result could not be sent back: {exc}"))
-    finally:
-        connection.close()
-        sys.stdout.flush()
+    return run_backtest(job)
 
 
 def _warm_up() -> None:

@@ -2,8 +2,9 @@
 ``market``, ``ai``, ``health``), and what they share: access to the app's store, settings and
 job runner, the documented error answers, pagination.
 
-Routes are plain ``def`` functions: FastAPI runs them in its thread pool, so a conversion or a
-database call never blocks the event loop.
+Routes are plain ``def`` functions: FastAPI runs them in its thread pool, so a database call
+never blocks the event loop; conversions and analyses run in worker processes (``PoolDep``), so
+they do not hold the server's GIL either.
 """
 
 from __future__ import annotations
@@ -53,9 +54,15 @@ def runner(request: Request) -> Any:
     return request.app.state.runner
 
 
+def pool(request: Request) -> Any:
+    """The :class:`~pineopt.server.processes.ProcessPool` of conversions and analyses."""
+    return request.app.state.analyses
+
+
 StoreDep = Annotated[Any, Depends(store)]
 SettingsDep = Annotated[Any, Depends(settings)]
 RunnerDep = Annotated[Any, Depends(runner)]
+PoolDep = Annotated[Any, Depends(pool)]
 
 
 class Paging:

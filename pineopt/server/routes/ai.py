@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from pineopt.server import analysis
-from pineopt.server.routes import BODY_ERRORS, SettingsDep, StoreDep, errors
+from pineopt.server.routes import BODY_ERRORS, PoolDep, SettingsDep, StoreDep, errors
 from pineopt.server.routes.market import providers
 from pineopt.server.schemas import (
     MAX_ID,
@@ -38,49 +38,18 @@ def _source(body: AnalyzeIn, store: Any) -> tuple[str, str, str]:
     return row["source"], row["language"], row["name"]
 
 
-def _inputs(source: str, language: str, conversion: Any = None) -> list[dict[str, Any]]:
-    if language == "python":
-        return analysis.inputs_from_code(source)
-    if conversion is not None and conversion.ok and conversion.code:
-        return analysis.inputs_from_code(conversion.code)
-    return []
-
-
 @router.post(
     "/api/ai/analyze",
     response_model=AnalyzeOut,
     responses=errors(*BODY_ERRORS, 404),
     summary="Static analysis of a script",
 )
-def analyze(body: AnalyzeIn, store: StoreDep) -> AnalyzeOut:
+def analyze(body: AnalyzeIn, store: StoreDep, pool: PoolDep) -> AnalyzeOut:
     """Declaration, whether PineOpt runs the script (and why not), diagnostics, features,
     inputs and their widgets, and the complexity profile - for Pine ``source`` or a saved
     strategy (``strategy_id``)."""
     text, language, name = _source(body, store)
-    profile = analysis.profile(text, language, f"{name}.pine" if language == "pine" else name)
-    if language == "python":
-        inputs = analysis.inputs_from_code(text)
-        diagnostics: list[dict[str, Any]] = []
-        features = {"builtins": {}, "features": {}, "library_calls": {}, "unsupported": []}
-    else:
-        conversion, report = analysis.conversion_report(text, f"{name}.pine")
-        inputs = _inputs(text, language, conversion)
-        diagnostics = report["diagnostics"]
-        features = report["features"]
-    declaration = profile["declaration"]
-    version = declaration.get("version")
-    return AnalyzeOut(
-        kind=declaration.get("kind"),
-        title=declaration.get("title"),
-        version=version if isinstance(version, int) else None,
-        runs=profile["runs"],
-        problems=profile["problems"],
-        diagnostics=diagnostics,
-        features=features,
-        inputs=inputs,
-        widgets=analysis.widgets(inputs),
-        profile=profile,
-    )
+    return AnalyzeOut.model_validate(pool.run(analysis.analyze, text, language, name))
 
 
 @router.post(
@@ -89,30 +58,12 @@ def analyze(body: AnalyzeIn, store: StoreDep) -> AnalyzeOut:
     responses=errors(*BODY_ERRORS, 404),
     summary="Would this script run?",
 )
-def validate(body: AnalyzeIn, store: StoreDep) -> AiValidateOut:
+def validate(body: AnalyzeIn, store: StoreDep, pool: PoolDep) -> AiValidateOut:
     """Converts the script and reports: ``valid``, error and warning counts, the located
     diagnostics and every unsupported name. Always 200 for a readable request: the verdict
     is the answer (``POST /api/convert-pine`` is the call that refuses invalid Pine)."""
     text, language, name = _source(body, store)
-    if language == "python":
-        profile = analysis.profile_python(text)
-        problems = profile["problems"]
-        return AiValidateOut(
-            valid=not problems,
-            errors=len(problems),
-            warnings=0,
-            diagnostics=[],
-            unsupported=[],
-        )
-    conversion, report = analysis.conversion_report(text, f"{name}.pine")
-    errors_ = [d for d in report["diagnostics"] if d["severity"] == "error"]
-    return AiValidateOut(
-        valid=conversion.ok,
-        errors=len(errors_),
-        warnings=len(report["diagnostics"]) - len(errors_),
-        diagnostics=report["diagnostics"],
-        unsupported=report["features"].get("unsupported", []),
-    )
+    return AiValidateOut.model_validate(pool.run(analysis.verdict, text, language, name))
 
 
 @router.get(
@@ -123,6 +74,7 @@ def validate(body: AnalyzeIn, store: StoreDep) -> AiValidateOut:
 )
 def ui_config(
     store: StoreDep,
+    pool: PoolDep,
     strategy_id: Annotated[int, Query(ge=1, le=MAX_ID, description="a saved strategy")],
 ) -> UiConfigOut:
     """One widget per input of the strategy, as TradingView's settings dialog shows them:
@@ -130,17 +82,12 @@ def ui_config(
     colour pickers, text boxes. Send the values back as ``inputs`` of a backtest, keyed by
     ``key``."""
     row = store.strategy(strategy_id)
-    parameters = row.get("parameters") or _inputs(
-        row["source"], row["language"], _converted(row) if row["language"] == "pine" else None
+    parameters = row.get("parameters") or pool.run(
+        analysis.script_inputs, row["source"], row["language"], row["name"]
     )
     return UiConfigOut(
         strategy_id=strategy_id, title=row["name"], widgets=analysis.widgets(parameters)
     )
-
-
-def _converted(row: dict[str, Any]) -> Any:
-    conversion, _ = analysis.conversion_report(row["source"], f"{row['name']}.pine")
-    return conversion
 
 
 @router.get(

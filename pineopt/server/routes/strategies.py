@@ -17,7 +17,14 @@ from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from pineopt.server import analysis
 from pineopt.server.encode import plain, records
 from pineopt.server.errors import ApiError
-from pineopt.server.routes import BODY_ERRORS, PagingDep, SettingsDep, StoreDep, errors
+from pineopt.server.routes import (
+    BODY_ERRORS,
+    PagingDep,
+    PoolDep,
+    SettingsDep,
+    StoreDep,
+    errors,
+)
 from pineopt.server.schemas import (
     MAX_ID,
     NO_NUL,
@@ -340,9 +347,9 @@ def _python_checker(source: str) -> dict[str, Any]:
     responses=errors(404),
     summary="Feature and complexity report of a strategy",
 )
-def profile_strategy(id: StrategyId, store: StoreDep) -> ProfileOut:
+def profile_strategy(id: StrategyId, store: StoreDep, pool: PoolDep) -> ProfileOut:
     """Static: what the script uses, how big and how deep it is, which Pine lines the
     converted code computes over the whole history at once and which it runs bar by bar."""
     row = store.strategy(id)
-    report = analysis.profile(row["source"], row["language"], f"{row['name']}.pine")
+    report = pool.run(analysis.profile, row["source"], row["language"], f"{row['name']}.pine")
     return ProfileOut.model_validate(report)
