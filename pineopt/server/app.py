@@ -4,8 +4,9 @@ the limits and the routes together.
 Layers of a request, outermost first: the API key check (401), the rate limit (429), the body
 size limit (413), then the route; errors anywhere become JSON (:mod:`.errors`). The app's
 lifespan marks backtests a previous server left queued or running as failed, starts the job
-runner, and on shutdown stops it (killing running backtests and marking them failed) and
-closes the store it opened.
+runner and a first analysis worker (so the forkserver, which imports PineOpt once, is up before
+the first request), and on shutdown stops them (killing running backtests and marking them
+failed) and closes the store it opened.
 """
 
 from __future__ import annotations
@@ -63,10 +64,12 @@ def create_app(store: Any = None, settings: Settings | None = None) -> Any:
         if interrupted:
             log.warning("%d backtest(s) left by a previous server marked failed", interrupted)
         await anyio.to_thread.run_sync(runner.start)
+        await anyio.to_thread.run_sync(analyses.warm)
         try:
             yield
         finally:
             await anyio.to_thread.run_sync(runner.stop)
+            analyses.close()
             if owns_store:
                 store.close()
 
