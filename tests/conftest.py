@@ -1,10 +1,15 @@
-"""Shared fixtures: paths to test data, and an isolated cache root for every test."""
+"""Shared fixtures: paths to test data, an isolated cache root and database for every test,
+and ``database_url``: a fresh empty database on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import json
+import os
 import socket
+import sys
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +20,7 @@ from pineopt.data.frame import to_ohlcv
 
 TESTS = Path(__file__).parent
 FILES = TESTS / "data" / "files"
+TOOLS = TESTS.parent / "tools"
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +28,69 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     """No test reads or writes the developer's outputs/datasets or user cache."""
     monkeypatch.setenv("PINEOPT_DATA_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_database(tmp_path_factory, monkeypatch):
+    """No test writes the developer's outputs/pineopt.db: the default store is a fresh file."""
+    folder = tmp_path_factory.mktemp("database")
+    monkeypatch.setenv("PINEOPT_DATABASE_URL", f"sqlite:///{folder / 'pineopt.db'}")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory):
+    """A PostgreSQL superuser URL: ``$PINEOPT_TEST_POSTGRES_URL``, else a throwaway cluster
+    started for this session (tools/pg_throwaway.py; stopped by its PID at the end). Without
+    either the PostgreSQL tests are skipped, or fail when ``PINEOPT_REQUIRE_POSTGRES=1`` (CI)."""
+    given = os.environ.get("PINEOPT_TEST_POSTGRES_URL", "").strip()
+    if given:
+        yield given
+        return
+    throwaway = _pg_throwaway()
+    if throwaway.find_bin("initdb") is None:
+        message = "no PostgreSQL: set PINEOPT_TEST_POSTGRES_URL or install Debian's postgresql"
+        if os.environ.get("PINEOPT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    cluster = throwaway.start()
+    try:
+        yield cluster.url
+    finally:
+        throwaway.stop(cluster.folder)
+
+
+def _pg_throwaway():
+    """tools/pg_throwaway.py as a module (tools/ is not a package)."""
+    if "pg_throwaway" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("pg_throwaway", TOOLS / "pg_throwaway.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["pg_throwaway"] = module  # before running it: its dataclass looks itself up
+        spec.loader.exec_module(module)
+    return sys.modules["pg_throwaway"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """The URL of a fresh, empty database: a SQLite file, or a new database on the PostgreSQL
+    server of :func:`postgres_admin_url` (dropped after the test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'pineopt.db'}"
+        return
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    admin = sa.make_url(request.getfixturevalue("postgres_admin_url"))
+    admin = admin.set(drivername="postgresql+psycopg")
+    name = f"pineopt_test_{uuid.uuid4().hex[:16]}"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield admin.set(database=name).render_as_string(hide_password=False)
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(autouse=True)

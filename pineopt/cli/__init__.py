@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     from pineopt.cli.report import add_report_commands
     from pineopt.cli.run import add_run_commands
     from pineopt.cli.serve import add_serve_commands
+    from pineopt.cli.store import add_store_commands
     from pineopt.cli.strategy import add_strategy_commands
 
     add_conformance_commands(commands)
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_commands(commands)
     add_run_commands(commands)
     add_serve_commands(commands)
+    add_store_commands(commands)
     add_strategy_commands(commands)
     return parser
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from pineopt.compiler.builtins_map import supported_names
 from pineopt.compiler.codegen import CodeGen, CompileError
+from pineopt.compiler.pyast import AST_LOCK
 from pineopt.compiler.refusals import refused_settings
 from pineopt.lang.analyzer import Analysis, analyze
 from pineopt.lang.diagnostics import Diagnostic, Severity, format_diagnostics
@@ -54,7 +55,13 @@ class Conversion:
 
 
 def convert(source: str | bytes, filename: str = "<input>") -> Conversion:
-    """Convert Pine ``source`` to Python (see :class:`Conversion`)."""
+    """Convert Pine ``source`` to Python (see :class:`Conversion`). Thread-safe: conversions
+    run one at a time (see :data:`pineopt.compiler.pyast.AST_LOCK`)."""
+    with AST_LOCK:
+        return _convert(source, filename)
+
+
+def _convert(source: str | bytes, filename: str) -> Conversion:
     parsed = parse(source, filename)
     analysis = analyze(parsed, filename=filename)
     text = parsed.source

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 import ast
 import math
+import threading
+
+#: Held by everything in PineOpt that turns Python text into an ``ast`` tree or compiles one.
+#: CPython 3.11's conversion between its internal syntax trees and :mod:`ast` objects counts
+#: its recursion depth per interpreter rather than per call, so two threads doing it at once
+#: can fail with ``SystemError: AST constructor recursion depth mismatch`` (CPython issue
+#: gh-106905; seen with eight threads saving strategies at once).
+AST_LOCK = threading.RLock()
 
 
 def name(id: str, store: bool = False) -> ast.Name:

@@ -134,7 +134,8 @@ class BacktestsMixin:
         ``queued``). ``symbol`` may carry its exchange (``BINANCE:BTCUSDT``); ``timeframe`` is
         Pine notation or ``1h``/``4h``/``1d``; ``start``/``end`` are ISO 8601 or datetimes
         (UTC when naive); ``capital``, ``commission`` and ``slippage`` the run's account
-        settings, ``settings`` other ``strategy()`` overrides and ``inputs`` input values."""
+        settings, ``settings`` other ``strategy()`` overrides and ``inputs`` input overrides
+        (by title or variable; once done, the value of every input as it ran)."""
         fields = _request(
             symbol, timeframe, provider, exchange, start, end, capital, commission, slippage
         )
@@ -233,8 +234,9 @@ class BacktestsMixin:
         source, the strategy is updated to it (its earlier backtests keep their conversion,
         which holds the hash of the text they ran). ``symbol``, ``exchange``, ``timeframe`` and
         ``provider`` default to the chart's; ``data`` gives the bars when the Result has no
-        chart. ``settings`` and ``inputs`` are what the run was asked (the inputs' values used
-        are recorded as well)."""
+        chart. ``settings`` are the ``strategy()`` overrides the run was given; the inputs
+        recorded are the value of every input as it ran (``inputs`` only when the Result lists
+        none)."""
         outcome = outcome_of(result, data, provider)
         text = source if source is not None else getattr(result, "source", None)
         declared = (getattr(result, "declaration", None) or {}).get("title")
@@ -246,11 +248,13 @@ class BacktestsMixin:
         if strategy is None:
             strategy = check_name(declared, argument="strategy")
         script = self._script_to_save(strategy, text)
+        if symbol is None:
+            symbol, exchange = outcome.symbol, exchange or outcome.exchange
         fields = _request(
-            symbol if symbol is not None else outcome.symbol,
+            symbol,
             timeframe if timeframe is not None else outcome.timeframe,
             provider if provider is not None else outcome.provider,
-            exchange if exchange is not None else outcome.exchange,
+            exchange,
             start,
             end,
             None,
@@ -300,8 +304,8 @@ class BacktestsMixin:
         else:
             row = session.scalar(sa.select(Strategy).where(Strategy.name == strategy))
         if row is None and script is not None:
-            new = Strategy(name=strategy, description="", author="")
-            apply_script(new, script)
+            new = Strategy(name=strategy, description="", author="", created_at=utcnow())
+            apply_script(session, new, script)
             try:
                 with session.begin_nested():  # another process may save it meanwhile
                     session.add(new)
@@ -311,7 +315,7 @@ class BacktestsMixin:
                 record_checks(session, new, script)
                 return new
         if script is not None and row.source_sha256 != script.sha256:
-            apply_script(row, script)
+            apply_script(session, row, script)
             flush_named(session, row.name)
             record_checks(session, row, script)
         return row
@@ -525,9 +529,9 @@ def _request(
     slippage: Any,
 ) -> dict[str, Any]:
     """The columns of a backtest request, checked."""
+    ticker, exchange = split_symbol(symbol, exchange)
     if timeframe is None:
         raise StoreError("a backtest needs a timeframe")
-    ticker, exchange = split_symbol(symbol, exchange)
     first, last = utc_time(start, "start"), utc_time(end, "end")
     if first is not None and last is not None and last < first:
         raise StoreError(f"the backtest's end ({last.isoformat()}) is before its start")

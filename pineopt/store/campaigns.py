@@ -98,14 +98,15 @@ class CampaignsMixin:
                 backtest = value.get("backtest_id")
                 if backtest is not None and session.get(Backtest, backtest) is None:
                     raise StoreError(f"iteration {value['number']}: no backtest with id {backtest}")
-            added = [OptimizationIteration(campaign_id=campaign.id, **value) for value in values]
+            identity = campaign.id  # the row expires if the flush fails
+            added = [OptimizationIteration(campaign_id=identity, **value) for value in values]
             session.add_all(added)
             try:
                 session.flush()
             except IntegrityError:
                 numbers = ", ".join(str(v["number"]) for v in values)
                 raise StoreError(
-                    f"campaign {campaign.id} already has an iteration numbered among {numbers}"
+                    f"campaign {identity} already has an iteration numbered among {numbers}"
                 ) from None
             return [row.id for row in added]
 

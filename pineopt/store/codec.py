@@ -34,6 +34,8 @@ def json_safe(value: Any) -> Any:
     keys become text."""
     if value is None or isinstance(value, bool | str | int):
         return value
+    if value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, np.bool_):

@@ -65,7 +65,7 @@ def parse_url(url: str | URL | os.PathLike[str] | None) -> URL:
         return sa.make_url(f"sqlite:///{Path(text).expanduser().resolve()}")
     try:
         parsed = sa.make_url(url)
-    except exc.ArgumentError:
+    except (exc.ArgumentError, ValueError):
         raise StoreError(f"not a database URL: {_mask_text(str(url))}") from None
     backend = parsed.get_backend_name()
     if backend in ("postgresql", "postgres"):

@@ -72,9 +72,11 @@ class Outcome:
 
 
 def outcome_of(result: Any, data: Any, provider: str | None) -> Outcome:
+    """The :class:`Outcome` of ``result``; its bars are ``data`` (a Dataset or an OHLCV frame)
+    when given, else the chart it ran on; ``provider`` names where they came from."""
     if not hasattr(result, "plots"):
         raise StoreError(f"a run's Result is needed, not {type(result).__name__}")
-    bars = bars_of(data) if data is not None else chartbars_of(getattr(result, "chart", None))
+    bars = bars_of(data) if data is not None else chart_bars(result)
     if bars is not None and provider is not None:
         bars.provider = provider
     config = getattr(getattr(result, "strategy", None), "config", None)
@@ -92,14 +94,14 @@ def outcome_of(result: Any, data: Any, provider: str | None) -> Outcome:
     )
 
 
-def chartbars_of(chart: Any) -> Bars | None:
+def chart_bars(result: Any) -> Bars | None:
+    """The :class:`Bars` of the chart a Result ran on (None when it has no chart)."""
+    chart = getattr(result, "chart", None)
     if chart is None or getattr(chart, "frame", None) is None:
         return None
-    from pineopt.data.frame import fingerprint
-
     provenance = getattr(chart, "provenance", None) or {}
     return Bars(
-        fingerprint=fingerprint(chart.frame),
+        fingerprint=result.data_fingerprint,
         provider=provenance.get("provider"),
         cache_path=cache_path_of(provenance),
         symbol=chart.symbol.ticker,
@@ -130,11 +132,15 @@ def bars_of(data: Any) -> Bars:
 
 
 def cache_path_of(provenance: Mapping[str, Any]) -> str | None:
+    """The file the bars were read from (a cache file or the user's), when known."""
     where = provenance.get("cache") or provenance.get("path")
     return None if where is None else str(where)
 
 
 def finish(session: Session, row: Backtest, outcome: Outcome, report_path: str | None) -> None:
+    """Write ``outcome`` into the backtest ``row``: status ``done``, timings, what the run used
+    (account settings where the request left them open, every input's value, the bars' range and
+    data session), its results row and its trades."""
     now = utcnow()
     if row.started_at is not None:
         row.seconds = (now - row.started_at).total_seconds()
@@ -151,7 +157,7 @@ def finish(session: Session, row: Backtest, outcome: Outcome, report_path: str |
         row.commission = outcome.commission
     if row.slippage is None:
         row.slippage = outcome.slippage
-    row.inputs = {**(row.inputs or {}), **outcome.inputs}
+    row.inputs = outcome.inputs or row.inputs  # every input by title, overrides included
     if outcome.bars is not None:
         bars = outcome.bars
         row.data_session_id = data_session(

@@ -85,8 +85,11 @@ def _decode(data: bytes, what: str) -> str:
 def infer_language(text: str) -> str:
     """``python`` for a converted module's layout (a top-level ``DECLARATION = ...`` and
     ``def script(ctx)``), else ``pine``."""
+    from pineopt.compiler.pyast import AST_LOCK
+
     try:
-        tree = ast.parse(text)
+        with AST_LOCK:
+            tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return "pine"
     return "python" if _declaration_node(tree) and _script_function(tree) else "pine"
@@ -167,8 +170,11 @@ def pine_script(conversion: Any, seconds: float) -> Script:
 
 
 def _python(text: str, filename: str, validation: Mapping[str, Any] | None) -> Script:
+    from pineopt.compiler.pyast import AST_LOCK
+
     try:
-        tree = ast.parse(text, filename)
+        with AST_LOCK:
+            tree = ast.parse(text, filename)
     except SyntaxError as error:
         line, col = error.lineno or 1, error.offset or 1
         raise InvalidScript(

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from pineopt.store.codec import diagnostic_dicts, json_safe
 from pineopt.store.errors import StoreError
@@ -96,13 +96,13 @@ class StrategiesMixin:
             row = session.scalar(sa.select(Strategy).where(Strategy.name == name))
             if row is not None and not replace:
                 raise StoreError(
-                    f"a strategy named {name!r} already exists (id {row.id}): pass replace=True "
-                    "to replace its source, or choose another name"
+                    f"a strategy named {name!r} already exists (id {row.id}): replace its "
+                    "source (replace=True, `--replace`) or choose another name"
                 )
             if row is None:
-                row = Strategy(name=name, description="", author="")
+                row = Strategy(name=name, description="", author="", created_at=utcnow())
                 session.add(row)
-            apply_script(row, script)
+            apply_script(session, row, script)
             if description is not None:
                 row.description = str(description)
             if author is not None:
@@ -200,7 +200,7 @@ class StrategiesMixin:
         with self._write() as session:
             row = strategy_row(session, ref)
             if script is not None:
-                apply_script(row, script)
+                apply_script(session, row, script)
             if name is not None:
                 row.name = check_name(name, "")
             if description is not None:
@@ -265,7 +265,7 @@ class StrategiesMixin:
         with self._write() as session:
             row = strategy_row(session, strategy_id)
             if script is not None:
-                apply_script(row, script)
+                apply_script(session, row, script)
                 record_checks(session, row, script)
             else:
                 row.validation_status = outcome["status"]
@@ -314,7 +314,7 @@ def flush_named(session: Session, name: str) -> None:
         raise StoreError(f"a strategy named {name!r} already exists") from None
 
 
-def apply_script(row: Strategy, script: Script) -> None:
+def apply_script(session: Session, row: Strategy, script: Script) -> None:
     """Set the strategy's source and what was learnt from it."""
     row.language = script.language
     row.source = script.source
@@ -324,9 +324,7 @@ def apply_script(row: Strategy, script: Script) -> None:
     row.validation_status = script.status
     row.validation = json_safe(script.validation)
     row.updated_at = utcnow()
-    session = object_session(row)
-    if session is not None and row.parameter_rows:
-        # the old rows must be deleted before the new ones (same positions) are inserted
+    if row.parameter_rows:  # the old rows go first: positions are unique per strategy
         row.parameter_rows.clear()
         session.flush()
     row.parameter_rows = [

@@ -14,12 +14,6 @@ TEST_SETTINGS = {"rate_limit": 0, "remote_data": False, "workers": 2, "run_timeo
 
 
 @pytest.fixture
-def database_url(tmp_path):
-    """Until the store's shared fixture lands: a fresh SQLite file per test."""
-    return f"sqlite:///{tmp_path / 'pineopt.db'}"
-
-
-@pytest.fixture
 def store(database_url):
     from pineopt.store import Store
 
