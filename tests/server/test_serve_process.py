@@ -22,7 +22,9 @@ from api_helpers import EXAMPLES
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_pineopt_serve_upload_run_poll_read(tmp_path, database_url):
+def test_pineopt_serve_upload_run_poll_read(tmp_path):
+    """One process, on a SQLite file (the in-process tests cover PostgreSQL)."""
+    database_url = f"sqlite:///{tmp_path / 'served.db'}"
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
@@ -69,7 +71,7 @@ def test_pineopt_serve_upload_run_poll_read(tmp_path, database_url):
                     "strategy_id": strategy_id,
                     "symbol": "BTCUSDT",
                     "timeframe": "1h",
-                    "start": "2023-06-01",
+                    "start": "2024-01-01",
                 },
             )
             assert queued.status_code == 202
@@ -87,7 +89,7 @@ def test_pineopt_serve_upload_run_poll_read(tmp_path, database_url):
             closed = stats["metrics"]["all"]["total_closed_trades"]
             assert closed > 0
             assert trades["total"] == closed + stats["metrics"]["all"]["total_open_trades"]
-            assert trades["items"][0]["entry_time"] >= "2023-06-01"
+            assert trades["items"][0]["entry_time"] >= "2024-01-01"
             assert http.get("/docs").status_code == 200
     finally:
         os.kill(server.pid, signal.SIGTERM)
