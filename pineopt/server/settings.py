@@ -33,7 +33,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from pineopt.errors import PineOptError
 
@@ -70,10 +70,6 @@ class Settings:
     def page_default(self) -> int:
         """The page size of a listing called without ``limit``."""
         return min(50, self.page_max)
-
-    def with_(self, **changes: object) -> Settings:
-        """A copy with some fields changed (``settings.with_(workers=4)``)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

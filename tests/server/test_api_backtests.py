@@ -182,3 +182,12 @@ def test_delete_a_backtest(client, sma):
     assert client.delete(f"/api/backtests/{long['id']}").status_code == 204
     assert client.get(f"/api/backtests/{long['id']}").status_code == 404
     assert client.get("/api/health").json()["jobs"]["running"] in (0, 1)
+
+
+def test_deleting_a_strategy_stops_its_backtests(client, sma):
+    long = client.post(
+        "/api/backtests/run", json={"strategy_id": sma["id"], "symbol": "BTCUSDT", "timeframe": "1"}
+    ).json()
+    assert client.delete(f"/api/strategies/{sma['id']}").status_code == 204
+    assert client.get(f"/api/backtests/{long['id']}").status_code == 404
+    assert client.get("/api/backtests").json()["total"] == 0

@@ -21,6 +21,7 @@ from pineopt.server.routes import (
     BODY_ERRORS,
     PagingDep,
     PoolDep,
+    RunnerDep,
     SettingsDep,
     StoreDep,
     errors,
@@ -305,7 +306,11 @@ def update_strategy(id: StrategyId, body: StrategyUpdate, store: StoreDep) -> St
     responses=errors(404),
     summary="Delete a strategy and its backtests",
 )
-def delete_strategy(id: StrategyId, store: StoreDep) -> Response:
+def delete_strategy(id: StrategyId, store: StoreDep, runner: RunnerDep) -> Response:
+    """Its backtests go too; those queued or running are stopped first."""
+    for status in ("queued", "running"):
+        for backtest_id in store.backtests(strategy=id, status=status)["id"]:
+            runner.cancel(int(backtest_id))
     store.delete_strategy(id)
     return Response(status_code=204)
 
