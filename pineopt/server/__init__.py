@@ -6,8 +6,10 @@
 Modules, one concern each: :mod:`.settings` (limits from the environment), :mod:`.app` (the
 factory), :mod:`.routes` (one module per group of paths), :mod:`.schemas` (the pydantic
 bodies, hence the OpenAPI schema), :mod:`.errors` (JSON errors), :mod:`.auth` and
-:mod:`.limits` (API key, body size, rate limit), :mod:`.jobs` and :mod:`.worker` (backtests
-in worker processes), :mod:`.analysis` (the static analysis behind ``/api/ai``). The server
+:mod:`.limits` (API key, body size, rate limit), :mod:`.jobs`, :mod:`.worker` and
+:mod:`.processes` (backtests, conversions and analyses in worker processes), :mod:`.analysis`
+(the static analysis behind ``/api/ai``), :mod:`.upload_check` and :mod:`.sandbox` (uploaded
+Python: checked statically, run only inside bubblewrap). The server
 holds no logic of its own beyond HTTP: it calls :mod:`pineopt`'s API and
 :class:`pineopt.store.Store`.
 """
