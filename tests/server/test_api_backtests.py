@@ -191,3 +191,20 @@ def test_deleting_a_strategy_stops_its_backtests(client, sma):
     assert client.delete(f"/api/strategies/{sma['id']}").status_code == 204
     assert client.get(f"/api/backtests/{long['id']}").status_code == 404
     assert client.get("/api/backtests").json()["total"] == 0
+
+
+def test_an_uploaded_python_strategy_runs_in_the_sandbox(client, sma):
+    """The module ``pineopt convert`` writes, uploaded as .py, runs inside bubblewrap and
+    gives the Pine strategy's own result."""
+    from pineopt.compiler import convert
+    from pineopt.server import sandbox
+
+    if not sandbox.available():
+        pytest.skip("bubblewrap cannot run here")
+    module = convert(SMA_CROSS, "sma_cross_strategy.pine").code
+    uploaded = upload(client, module, filename="sma_cross.py", name="py cross").json()
+    pine = wait_for(client, run(client, sma["id"]).json()["id"])
+    python = wait_for(client, run(client, uploaded["id"]).json()["id"])
+    assert python["status"] == "done", python["error"]
+    assert python["metrics"] == pine["metrics"]
+    assert python["trades"] == pine["trades"]

@@ -82,7 +82,8 @@ def test_capabilities_come_from_the_runtime_tables(client):
     assert "calc_on_order_fills" in body["refused_settings"]
     assert body["limits"]["loop_seconds_per_bar"] == 0.5
     assert {p["name"] for p in body["data_providers"]} >= {"sample", "cache"}
-    assert set(body["python_uploads"]) == {"enabled", "reason"}
+    assert {"enabled", "reason", "modules", "builtins"} <= set(body["python_uploads"])
+    assert "pineopt.runtime" in body["python_uploads"]["modules"]
 
 
 def test_analyze_pine_text(client):

@@ -163,46 +163,49 @@ def test_validate_and_profile(client):
     assert profile["features"]["builtins"]["strategy.entry"] == 2
 
 
-PYTHON_MODULE = '''\
-"""A converted strategy."""
-from pineopt.runtime import NA, ops, ta_vector
-DECLARATION = {'kind': 'strategy', 'version': 6, 'title': 'Py cross'}
-
-def script(ctx):
-    broker = ctx.broker
-    fast = ctx.input('int', 10, 'Fast', minval=1, name='fast')
-    ctx.inputs.check()
-    close = ctx.series('close')
-    up = ta_vector.crossover(ta_vector.sma(close, fast), ta_vector.sma(close, 30)).tolist()
-    for bar_index in range(ctx.bar_count):
-        broker.begin_bar(bar_index)
-        if up[bar_index]:
-            broker.entry('Long', 'strategy.long')
-        broker.end_bar(bar_index)
-'''
-
-
 def test_python_uploads_need_the_sandbox(client):
-    try:
-        from pineopt.server import sandbox
-    except ImportError:  # an installation without the sandbox module
-        sandbox = None
-    response = upload(client, PYTHON_MODULE, filename="py_cross.py")
-    if sandbox is None or not sandbox.available():
+    """A .py upload is the module ``pineopt convert`` writes; where bubblewrap cannot run,
+    it is refused with the way to enable it."""
+    from pineopt.compiler import convert
+    from pineopt.server import sandbox
+
+    module = convert(SMA_CROSS, "sma_cross_strategy.pine").code
+    response = upload(client, module, filename="sma_cross.py", name="py cross")
+    if not sandbox.available():
         assert response.status_code == 422
-        assert "sandbox" in response.json()["detail"] or "bubblewrap" in response.json()["detail"]
+        assert "bubblewrap" in response.json()["detail"]
         return
     assert response.status_code == 201, response.text
     body = response.json()
     assert (body["language"], body["name"], body["validation_status"]) == (
         "python",
-        "Py cross",
+        "py cross",
         "valid",
     )
-    evil = PYTHON_MODULE.replace("from pineopt.runtime", "import os\nfrom pineopt.runtime")
-    response = upload(client, evil, filename="evil.py", name="evil")
+    assert [p["name"] for p in body["parameters"]] == [
+        "fastLength",
+        "slowLength",
+        "useStop",
+        "atrMult",
+    ]
+    validated = client.post(f"/api/strategies/{body['id']}/validate").json()
+    assert validated["status"] == "valid"
+    profile = client.post(f"/api/strategies/{body['id']}/profile").json()
+    assert profile["language"] == "python" and profile["runs"] is True
+
+
+def test_python_uploads_are_checked(client):
+    from pineopt.compiler import convert
+
+    module = convert(SMA_CROSS, "sma_cross_strategy.pine").code
+    evil = module.replace("def script(ctx):", "import os\n\ndef script(ctx):", 1)
+    response = upload(client, evil, filename="evil.py")
     assert response.status_code == 422
-    assert "os" in response.json()["detail"]
+    body = response.json()
+    assert "evil.py:" in body["detail"] and "'os'" in body["detail"]
+    assert body["diagnostics"][0]["severity"] == "error"
+    assert body["diagnostics"][0]["line"] == evil.splitlines().index("import os") + 1
+    assert client.get("/api/strategies").json()["total"] == 0
 
 
 @pytest.mark.parametrize("field", ["name", "author", "description"])

@@ -109,13 +109,16 @@ def capabilities(settings: SettingsDep) -> CapabilitiesOut:
 
 
 def python_uploads() -> dict[str, Any]:
-    """Whether this server accepts uploaded Python, and why not when it does not."""
+    """Whether this server accepts uploaded Python (and why not when it does not), and what
+    an upload may import and call (the upload check's own lists)."""
     try:
-        from pineopt.server import sandbox
+        from pineopt.server import sandbox, upload_check
     except ImportError:
         return {"enabled": False, "reason": "this installation has no sandbox module"}
+    policy = upload_check.runtime_policy()
+    allowed = {"modules": policy.get("modules", []), "builtins": policy.get("builtins", [])}
     try:
         sandbox.require()
-    except Exception as exc:  # SandboxUnavailable: its message says how to enable it
-        return {"enabled": False, "reason": str(exc)}
-    return {"enabled": True, "reason": None}
+    except sandbox.SandboxUnavailable as exc:  # its message says how to enable it
+        return {"enabled": False, "reason": str(exc), **allowed}
+    return {"enabled": True, "reason": None, **allowed}

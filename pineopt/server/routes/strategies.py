@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 
 from pineopt.server import analysis
+from pineopt.server.analysis import diagnostic_dicts
 from pineopt.server.encode import plain, records
 from pineopt.server.errors import ApiError
 from pineopt.server.routes import (
@@ -85,40 +86,13 @@ def static_check(text: str, filename: str = "strategy.py") -> dict[str, Any]:
     try:
         info = upload_check.check_python_strategy(text, filename)
     except upload_check.UploadRejected as exc:
-        raise ApiError(422, str(exc), diagnostics=_problems(exc)) from None
+        raise ApiError(422, str(exc), diagnostics=diagnostic_dicts(exc.diagnostics)) from None
     return {
         "status": "valid",
         "diagnostics": [],
         "features": {"declaration": plain(info.declaration)},
         "parameters": plain(info.inputs),
     }
-
-
-def _problems(exc: Exception) -> list[dict[str, Any]] | None:
-    """The located problems of an upload check, as diagnostics (when it gives them)."""
-    problems = getattr(exc, "problems", None) or getattr(exc, "diagnostics", None)
-    if not problems:
-        return None
-    out = []
-    for problem in problems:
-        if isinstance(problem, dict):
-            line, col = problem.get("line", 1), problem.get("col", problem.get("column", 1))
-            message = problem.get("message", str(problem))
-        else:
-            line = getattr(problem, "line", 1)
-            col = getattr(problem, "col", getattr(problem, "column", 1))
-            message = getattr(problem, "message", str(problem))
-        out.append(
-            {
-                "line": int(line or 1),
-                "col": int(col or 1),
-                "end_line": int(line or 1),
-                "end_col": int(col or 1) + 1,
-                "severity": "error",
-                "message": str(message),
-            }
-        )
-    return out
 
 
 def looks_like_python(text: str) -> bool:
