@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     from pineopt.cli.lang import add_lang_commands
     from pineopt.cli.report import add_report_commands
     from pineopt.cli.run import add_run_commands
+    from pineopt.cli.serve import add_serve_commands
     from pineopt.cli.store import add_store_commands
     from pineopt.cli.strategy import add_strategy_commands
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_lang_commands(commands)
     add_report_commands(commands)
     add_run_commands(commands)
+    add_serve_commands(commands)
     add_store_commands(commands)
     add_strategy_commands(commands)
     return parser

@@ -93,6 +93,12 @@ def provider_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def provider_class(name: str) -> type[Provider] | None:
+    """The class registered as ``name`` (its ``description`` and ``remote`` flag, without
+    building an instance, which may import a heavy client), or None."""
+    return _REGISTRY.get(name)
+
+
 def provider_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
     """Remove from ``options`` and return those the provider's constructor takes (``cache=``,
     ``progress=``, …); what stays are request options."""
