@@ -28,7 +28,8 @@ __all__ = ["CompileError", "Conversion", "convert", "load"]
 @dataclass
 class Conversion:
     """What :func:`convert` produced: the Python ``code`` (None when there are errors), every
-    diagnostic, and the feature report of the script."""
+    diagnostic, the feature report of the script and its ``kind`` (``strategy``,
+    ``indicator`` or ``library``; empty when the script has no declaration)."""
 
     code: str | None
     diagnostics: tuple[Diagnostic, ...]
@@ -37,6 +38,7 @@ class Conversion:
     filename: str = "<input>"
     pine_lines: dict[int, int] = field(default_factory=dict)
     analysis: Analysis | None = field(default=None, repr=False)
+    kind: str = ""
 
     @property
     def ok(self) -> bool:
@@ -84,8 +86,9 @@ def convert(source: str | bytes, filename: str = "<input>") -> Conversion:
             None, _sorted(diagnostics), analysis.features, text, filename, analysis=analysis
         )
     code, pine_lines = _print(module, generator.lines, generator.loop_lines)
+    kind = getattr(getattr(analysis.script.declaration, "func", None), "id", None) or ""
     return Conversion(
-        code, _sorted(diagnostics), analysis.features, text, filename, pine_lines, analysis
+        code, _sorted(diagnostics), analysis.features, text, filename, pine_lines, analysis, kind
     )
 
 
