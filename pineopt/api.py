@@ -106,9 +106,9 @@ def _module(script: Any) -> tuple[Conversion, ModuleType]:
         _modules.move_to_end(cache_key)
         return hit
     if conversion is None:
-        from pineopt.compiler import convert as compile_source
+        from pineopt.compiler.cache import convert_for_run
 
-        conversion = compile_source(text, name)
+        conversion = convert_for_run(text, name)
     if not conversion.ok:
         raise ConversionError(conversion)
     module = load(conversion)

@@ -172,14 +172,17 @@ def _read_script(path: Path) -> bytes | None:
         return None
 
 
-def _convert(path: Path):  # type: ignore[no-untyped-def]
-    """The Conversion of ``path`` (diagnostics printed), or None when it cannot be read."""
+def _convert(path: Path, *, for_run: bool = False):  # type: ignore[no-untyped-def]
+    """The Conversion of ``path`` (diagnostics printed), or None when it cannot be read;
+    ``for_run``: one kept from an earlier run when there is one
+    (:mod:`pineopt.compiler.cache`)."""
     from pineopt.api import convert
+    from pineopt.compiler.cache import convert_for_run
 
     source = _read_script(path)
     if source is None:
         return None
-    conversion = convert(source, str(path))
+    conversion = (convert_for_run if for_run else convert)(source, str(path))
     if conversion.diagnostics:
         print(conversion.format_diagnostics(), file=sys.stderr)
     return conversion
@@ -213,7 +216,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.save is not None:
         # the store keeps where the bars came from: an absolute path is one a re-run can find
         args.data = args.data.resolve()
-    conversion = _convert(args.file)
+    conversion = _convert(args.file, for_run=True)
     if conversion is None:
         return 2
     if not conversion.ok:

@@ -29,7 +29,8 @@ __all__ = ["CompileError", "Conversion", "convert", "load"]
 @dataclass
 class Conversion:
     """What :func:`convert` produced: the Python ``code`` (None when there are errors), every
-    diagnostic, and the feature report of the script."""
+    diagnostic, the feature report of the script and its ``kind`` (``strategy``,
+    ``indicator`` or ``library``; empty when the script has no declaration)."""
 
     code: str | None
     diagnostics: tuple[Diagnostic, ...]
@@ -38,18 +39,11 @@ class Conversion:
     filename: str = "<input>"
     pine_lines: dict[int, int] = field(default_factory=dict)
     analysis: Analysis | None = field(default=None, repr=False)
+    kind: str = ""
 
     @property
     def ok(self) -> bool:
         return self.code is not None and not any(d.is_error for d in self.diagnostics)
-
-    @property
-    def kind(self) -> str | None:
-        """What the script declares: ``"indicator"``, ``"strategy"`` or ``"library"`` (None
-        when it has no declaration, as a script with errors may not)."""
-        script = getattr(self.analysis, "script", None)
-        declaration = getattr(script, "declaration", None)
-        return getattr(getattr(declaration, "func", None), "id", None)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -99,8 +93,9 @@ def _convert(source: str | bytes, filename: str) -> Conversion:
             None, _sorted(diagnostics), analysis.features, text, filename, analysis=analysis
         )
     code, pine_lines = _print(module, generator.lines, generator.loop_lines)
+    kind = getattr(getattr(analysis.script.declaration, "func", None), "id", None) or ""
     return Conversion(
-        code, _sorted(diagnostics), analysis.features, text, filename, pine_lines, analysis
+        code, _sorted(diagnostics), analysis.features, text, filename, pine_lines, analysis, kind
     )
 
 

@@ -5,7 +5,9 @@
 :mod:`~pineopt.strategy.price_path` (fills along the bar's price path),
 :mod:`~pineopt.strategy.trades` (fills turned into trades, and the results),
 :mod:`~pineopt.strategy.sizing` (sizes, commission, margin), :mod:`~pineopt.strategy.risk`
-(``strategy.risk.*``) and :mod:`~pineopt.strategy.values` (the ``strategy.*`` values). This
+(``strategy.risk.*``), :mod:`~pineopt.strategy.values` (the ``strategy.*`` values),
+:mod:`~pineopt.strategy.quiet` (bars with nothing pending, a stretch at a time) and
+:mod:`~pineopt.strategy.equity` (equity and drawdowns at each close, written lazily). This
 module holds the state they share and the bar cycle.
 
 A converted strategy drives one :class:`Broker` through its bar loop::
@@ -86,16 +88,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pineopt.strategy.config import StrategyConfig
+from pineopt.strategy.equity import EquityBook
 from pineopt.strategy.orders import ENTRY, NA, Order, OrderBook
 from pineopt.strategy.price_path import PricePath, tick_decimals
+from pineopt.strategy.quiet import QuietBars
 from pineopt.strategy.risk import RiskDesk, RiskRules
 from pineopt.strategy.sizing import Sizing
 from pineopt.strategy.trades import ClosedTrade, OpenTrade, TradeBook
 from pineopt.strategy.values import StrategyValues
 
 
-class Broker(OrderBook, PricePath, TradeBook, Sizing, RiskDesk, StrategyValues):
+class Broker(
+    OrderBook, PricePath, QuietBars, TradeBook, Sizing, RiskDesk, StrategyValues, EquityBook
+):
     """The emulator for one run (see the module docstring)."""
+
+    #: Skip the work that cannot change anything, or do it a stretch of bars at a time: a bar
+    #: with nothing pending (:mod:`pineopt.strategy.quiet`) or none of whose pending orders the
+    #: price path can reach (:meth:`PricePath._run_path`) only moves the trades' extremes and
+    #: checks the margin; the equity at each close is written when the position next changes
+    #: (:mod:`pineopt.strategy.equity`). False takes the full path on every bar: a private
+    #: switch, for the tests that hold the two together (same results, bit for bit).
+    _fast_path = True
 
     def __init__(
         self,
@@ -128,23 +142,19 @@ class Broker(OrderBook, PricePath, TradeBook, Sizing, RiskDesk, StrategyValues):
         self.pending: list[Order] = []
         self._cache: list[tuple[Order, str, int, float]] | None = None
         self._cache_state: tuple = ()
+        self._cache_active = False  # whether the cached levels came with active orders
+        self._cache_reach = (NA, NA)  # (floor, ceiling) of the cached levels: see _reach
         self._qty_changes = 0  # partial closes change a trade without replacing it
         self.open_trades: list[OpenTrade] = []
         self.closed: list[ClosedTrade] = []
         self.realized = 0.0
         self.commission_paid = 0.0
         self.risk = RiskRules()
-        n = len(closes)
-        self.equity_curve = [NA] * n
-        self.position_curve = [0.0] * n
-        self.equity_low_curve = [NA] * n
-        self.equity_high_curve = [NA] * n
         self.margin_calls = 0
-        self.max_contracts = {1: 0.0, -1: 0.0}
-        self._peak_equity = config.initial_capital
-        self._trough_equity = config.initial_capital
-        self.max_drawdown = 0.0
-        self.max_runup = 0.0
+        self._position = 0.0  # the size of the open trades (kept by TradeBook at each change)
+        self._avg_entry = NA  # and their average entry price
+        self._init_equity(len(closes))
+        self._init_quiet()
         self._day = None
         self._day_start_equity = config.initial_capital
         self._day_fills = 0
@@ -167,6 +177,11 @@ class Broker(OrderBook, PricePath, TradeBook, Sizing, RiskDesk, StrategyValues):
                 or o.created_bar >= bar
                 or sum(1 for t in self.open_trades if t.side == o.side) < self.config.max_entries
             ]
+        if not self.pending and self._fast_path and self.intrabars is None:
+            if self.open_trades:
+                self._quiet_bar(bar)
+            return
+        self._sync_extremes()
         if self.pending or self.open_trades:
             if self.intrabars is not None and self.intrabars[bar]:
                 for o, h, lo, c in self.intrabars[bar]:
@@ -197,33 +212,4 @@ class Broker(OrderBook, PricePath, TradeBook, Sizing, RiskDesk, StrategyValues):
         risk = self.risk
         if risk.max_intraday_loss is not None or risk.max_drawdown is not None:
             self._check_risk(bar)
-        price = self.closes[bar]
-        size = 0.0
-        open_profit = 0.0
-        for t in self.open_trades:  # one pass: position size and open profit at the close
-            size += t.qty * t.side
-            open_profit += (price - t.entry_price) * t.qty * t.side * self.pointvalue
-            open_profit -= t.commission
-        equity = self.config.initial_capital + self.realized + open_profit
-        self.equity_curve[bar] = equity
-        self.position_curve[bar] = size
-        if size:  # the equity at the bar's extremes with the position held at its close
-            swing_low = (self.lows[bar] - price) * size * self.pointvalue
-            swing_high = (self.highs[bar] - price) * size * self.pointvalue
-            self.equity_low_curve[bar] = equity + min(swing_low, swing_high)
-            self.equity_high_curve[bar] = equity + max(swing_low, swing_high)
-        else:
-            self.equity_low_curve[bar] = self.equity_high_curve[bar] = equity
-        if size:
-            side = 1 if size > 0 else -1
-            if abs(size) > self.max_contracts[side]:
-                self.max_contracts[side] = abs(size)
-        # peak, trough, max drawdown and run-up with the equity at this bar's close
-        if equity > self._peak_equity:
-            self._peak_equity = equity
-        elif self._peak_equity - equity > self.max_drawdown:
-            self.max_drawdown = self._peak_equity - equity
-        if equity < self._trough_equity:
-            self._trough_equity = equity
-        elif equity - self._trough_equity > self.max_runup:
-            self.max_runup = equity - self._trough_equity
+        self._close_bar(bar)

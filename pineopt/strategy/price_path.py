@@ -34,13 +34,14 @@ def _offset(entry: float, ticks: float, direction: int, tick: float) -> float:
     return entry + direction * ticks * tick
 
 
-def _first_reached(levels: list[float], direction: int) -> float:
-    """Of a relative and an absolute level, the one the price reaches first moving in
-    ``direction`` (+1 up: the lower one; -1 down: the higher one)."""
-    values = [x for x in levels if not is_na(x)]
-    if not values:
-        return NA
-    return min(values) if direction > 0 else max(values)
+def _first_reached(a: float, b: float, direction: int) -> float:
+    """Of two levels (an absolute and a relative one, either may be na), the one the price
+    reaches first moving in ``direction`` (+1 up: the lower one; -1 down: the higher one)."""
+    if is_na(a):
+        return NA if is_na(b) else b
+    if is_na(b):
+        return a
+    return min(a, b) if direction > 0 else max(a, b)
 
 
 class PricePath:
@@ -61,16 +62,25 @@ class PricePath:
                     self._execute(order, o, bar, market=True)
         if self._cache is not None and self._cache_state != self._state():
             self._cache = None  # orders or trades changed since the levels were computed
-        if not self._active_levels(bar) and not self._active(bar):
+        if not self._active_levels(bar) and not self._cache_active:
             if self._count_reached:
                 self._tick_done(bar, o)
             # nothing left that the path could fill: only the open trades' extremes move
             self._track_extremes_at(h)
             self._track_extremes_at(lo)
             return
-        self._track_extremes_at(o)
         high_first = (h - o) < (o - lo)
         path = (o, h, lo, c) if high_first else (o, lo, h, c)
+        if self._fast_path and not self._count_reached and self._out_of_reach(h, lo):
+            # no level within the bar's range and no trailing stop to move: walking the path
+            # would only move the extremes, to the bar's high and low when it has the open and
+            # close between them (as on any sane bar)
+            if lo <= o <= h and lo <= c <= h:
+                path = (h, lo)
+            for price in path:
+                self._track_extremes_at(price)
+            return
+        self._track_extremes_at(o)
         self._gapped(bar, o)
         self._advance_trailing(bar, o)
         if self._count_reached:
@@ -104,14 +114,49 @@ class PricePath:
         stop-limit or a moved trailing stop changes them."""
         cache = self._cache
         if cache is None:
+            active = self._active(bar, at_close)
             cache = [
                 (order, kind, side, level)
-                for order in self._active(bar, at_close)
+                for order in active
                 for kind, side, level in self._levels(order)
             ]
             self._cache = cache
             self._cache_state = self._state()
+            self._cache_active = bool(active)  # active orders without a level: exits not due
+            self._cache_reach = self._reach(cache)
         return cache
+
+    def _reach(self, levels: list[tuple[Order, str, int, float]]) -> tuple[float, float]:
+        """(floor, ceiling): the bar's path fills or activates nothing of ``levels`` while its
+        low stays above the floor and its high below the ceiling (a NaN level gives a NaN
+        bound: never out of reach). A buy stop, a sell limit (``through`` ticks past it) and
+        a long's trailing activation wait above the price; a sell stop, a buy limit and a
+        short's activation below it. With an active trailing stop, which moves with every
+        new extreme, nothing is out of reach (no bounds)."""
+        if any(o.kind == EXIT and not is_na(o.trail_best) for o in self.pending):
+            return NA, NA
+        through = self.config.backtest_fill_limits_assumption * self.mintick
+        floor, ceiling = -math.inf, math.inf
+        for _, kind, side, level in levels:
+            if kind == "limit":
+                up = side < 0
+                trigger = level + through if up else level - through
+            else:  # a stop, or a trailing stop's activation (on the side the trade gains)
+                up = side > 0 if kind == "stop" else side < 0
+                trigger = level
+            if trigger != trigger:
+                return NA, NA
+            if up and trigger < ceiling:
+                ceiling = trigger
+            elif not up and trigger > floor:
+                floor = trigger
+        return floor, ceiling
+
+    def _out_of_reach(self, high: float, low: float) -> bool:
+        """Whether the bar from ``low`` to ``high`` reaches none of the active levels (see
+        :meth:`_reach`; the levels are current)."""
+        floor, ceiling = self._cache_reach
+        return floor < low and high < ceiling
 
     def _state(self) -> tuple:
         """What the levels depend on besides fills (which reset the cache themselves): the
@@ -218,7 +263,8 @@ class PricePath:
         if not trades or not self._exit_qty(order, trades) > 0:
             return []
         side = -trades[0].side
-        entry = self._avg_price(trades)
+        relative = not (is_na(order.profit) and is_na(order.loss) and is_na(order.trail_points))
+        entry = self._avg_price(trades) if relative else NA  # levels in ticks from the entry
         tick = self.mintick
         levels = []
         relative_take = _offset(entry, order.profit, -side, tick)
@@ -226,18 +272,18 @@ class PricePath:
         if self.version < 6:  # v5: an absolute level replaces the relative one
             relative_take = NA if not is_na(order.limit) else relative_take
             relative_loss = NA if not is_na(order.stop) else relative_loss
-        take = _first_reached([order.limit, relative_take], -side)
+        take = _first_reached(order.limit, relative_take, -side)
         if not is_na(take):
             levels.append(("limit", side, take))
         stops = []
-        loss = _first_reached([order.stop, relative_loss], side)
+        loss = _first_reached(order.stop, relative_loss, side)
         if not is_na(loss):
             stops.append(loss)
         if is_na(order.trail_price) and is_na(order.trail_points):
             pass  # no trailing stop
         elif is_na(order.trail_best):
             activation = _first_reached(
-                [order.trail_price, _offset(entry, order.trail_points, -side, tick)], -side
+                order.trail_price, _offset(entry, order.trail_points, -side, tick), -side
             )
             if not is_na(activation):
                 levels.append((ACTIVATE, side, activation))
@@ -282,9 +328,11 @@ class PricePath:
         this bar activates when the close is already past its activation level (it fills from
         the next bar on)."""
         for order in self.pending:
-            if order.kind != EXIT or not is_na(order.trail_best) or order.created_bar != bar:
+            if order.kind != EXIT or order.created_bar != bar:
                 continue
             if is_na(order.trail_price) and is_na(order.trail_points):
+                continue
+            if not is_na(order.trail_best):
                 continue
             price = self._ohlc_grid[3][bar]
             for kind, side, level in self._levels(order):

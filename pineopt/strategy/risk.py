@@ -72,6 +72,7 @@ class RiskDesk:
         risk = self.risk
         if risk.halted:
             return
+        self._settle()  # the peak equity so far
         rule = risk.max_intraday_loss
         if rule is not None and self.trading_days is not None:
             value, kind = rule

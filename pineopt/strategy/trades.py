@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from pineopt.strategy.config import (
@@ -28,6 +27,7 @@ from pineopt.strategy.orders import (
     Order,
     is_na,
 )
+from pineopt.strategy.quiet import MARGIN_AHEAD
 
 
 @dataclass(slots=True)
@@ -192,6 +192,8 @@ class TradeBook:
     def _open(self, order: Order, side: int, qty: float, price: float, bar: int) -> None:
         if not self._affordable(side, qty, price):
             return
+        self._settle()  # the bars so far are booked with the position they had
+        self._sync_extremes()
         commission = self._commission(qty, price)
         self.commission_paid += commission
         trade = OpenTrade(
@@ -208,6 +210,7 @@ class TradeBook:
             order.created_bar,
         )
         self.open_trades.append(trade)
+        self._position_changed()
         self._executions += 1
         self._last_open_bar = bar
 
@@ -270,6 +273,8 @@ class TradeBook:
         comment: str,
     ) -> None:
         """Close ``qty`` of ``trades``, oldest first (or the given trades in order)."""
+        self._settle()  # the bars so far are booked with the position they had
+        self._sync_extremes()
         remaining = qty
         exit_commission_total = self._commission(qty, price)
         self.commission_paid += exit_commission_total
@@ -314,6 +319,16 @@ class TradeBook:
             self._qty_changes += 1
             if trade.qty <= 1e-12:
                 self.open_trades.remove(trade)
+        self._position_changed()
+
+    def _position_changed(self) -> None:
+        """Keep ``strategy.position_size`` and ``position_avg_price`` after a change of the open
+        trades (they are read on most bars and change only here)."""
+        trades = self.open_trades
+        self._position = sum(t.qty * t.side for t in trades)
+        self._avg_entry = self._avg_price(trades) if trades else NA
+        self._margin_ok_until = -1  # the margin checked ahead was for the old position
+        self._margin_span = MARGIN_AHEAD
 
     def _oca(self, order: Order, qty: float) -> None:
         if not order.oca_name:
@@ -345,6 +360,8 @@ class TradeBook:
     def result(self, index: pd.DatetimeIndex) -> StrategyResult:
         """The trades (closed ones, then those still open, valued at the last close) and the
         per-bar equity."""
+        self._settle()
+        self._sync_extremes()
         rows = []
         cumulative = 0.0
         times = pd.DatetimeIndex(index)
@@ -407,13 +424,13 @@ class TradeBook:
         trades = pd.DataFrame(rows, columns=TRADE_COLUMNS)
         equity = pd.DataFrame(
             {
-                "equity": np.asarray(self.equity_curve, dtype=np.float64),
-                "position_size": self.position_curve,
+                "equity": self.equity_curve.copy(),
+                "position_size": self.position_curve.copy(),
             },
             index=times,
         )
-        equity["equity_low"] = np.asarray(self.equity_low_curve, dtype=np.float64)
-        equity["equity_high"] = np.asarray(self.equity_high_curve, dtype=np.float64)
+        equity["equity_low"] = self.equity_low_curve.copy()
+        equity["equity_high"] = self.equity_high_curve.copy()
         peak = equity["equity"].cummax()
         equity["drawdown"] = equity["equity"] - peak
         equity["drawdown_pct"] = equity["drawdown"] / peak * 100

@@ -18,11 +18,11 @@ class StrategyValues:
 
     @property
     def position_size(self) -> float:
-        return sum(t.qty * t.side for t in self.open_trades)
+        return self._position
 
     @property
     def position_avg_price(self) -> float:
-        return self._avg_price(self.open_trades) if self.open_trades else NA
+        return self._avg_entry
 
     @property
     def position_entry_name(self) -> str:
@@ -80,6 +80,7 @@ class StrategyValues:
 
     def value(self, name: str) -> object:
         """``strategy.<name>`` for the names without a property of their own."""
+        self._settle()  # the drawdowns and contracts held include every bar closed so far
         closed = self.closed
         capital = self.config.initial_capital
         wins = [t.profit for t in closed if t.profit > 0]
@@ -165,6 +166,7 @@ class StrategyValues:
         """``strategy.opentrades.<field>(trade_num)``."""
         if is_na(trade_num) or not 0 <= int(trade_num) < len(self.open_trades):
             return NA if field_name not in ("entry_id", "entry_comment") else None
+        self._sync_extremes()  # the quiet bars so far count for the run-up and drawdown
         t = self.open_trades[int(trade_num)]
         price = self.closes[self.bar] if self.bar >= 0 else t.entry_price
         profit = (price - t.entry_price) * t.qty * t.side * self.pointvalue - t.commission

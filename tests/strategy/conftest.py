@@ -12,6 +12,7 @@ from pineopt.data.frame import to_ohlcv
 from pineopt.data.symbol import SymbolInfo
 from pineopt.data.timeframe import Timeframe
 from pineopt.runtime.engine import execute
+from pineopt.strategy.broker import Broker
 
 
 def bars_frame(bars, start="2024-01-01"):
@@ -24,20 +25,34 @@ def bars_frame(bars, start="2024-01-01"):
 
 
 @pytest.fixture
-def run_strategy():
+def run_strategy(monkeypatch):
     """``run_strategy(source, bars, **overrides)``: convert and run a Pine strategy over the
     ``(open, high, low, close)`` tuples ``bars`` on symbol T (mintick 0.01, point value 1),
-    hourly, with ``overrides`` of its ``strategy()`` parameters."""
+    hourly, with ``overrides`` of its ``strategy()`` parameters.
+
+    Every run is made twice, with the broker's fast path and with its full path
+    (``Broker._fast_path``), and the two must give the same trades and equity to the bit."""
 
     def run(source, bars, *, mintick=0.01, mincontract=0.0, **overrides):
         module = load(convert(textwrap.dedent(source).strip() + "\n", "t.pine"))
         symbol = SymbolInfo(ticker="T", mintick=mintick, mincontract=mincontract)
-        return execute(
-            module,
-            bars_frame(bars),
-            symbol,
-            Timeframe.parse("60"),
-            strategy=overrides or None,
-        )
+
+        def once():
+            return execute(
+                module,
+                bars_frame(bars),
+                symbol,
+                Timeframe.parse("60"),
+                strategy=overrides or None,
+            )
+
+        result = once()
+        with monkeypatch.context() as patch:
+            patch.setattr(Broker, "_fast_path", False)
+            full = once()
+        if result.trades is not None:
+            pd.testing.assert_frame_equal(result.trades, full.trades, check_exact=True)
+            pd.testing.assert_frame_equal(result.equity, full.equity, check_exact=True)
+        return result
 
     return run
