@@ -389,9 +389,9 @@ def _command(bwrap: str, limits: Limits, *, uid: int, binds: list[str], code: st
     command += ["--die-with-parent", "--new-session", "--clearenv"]
     for name, value in _ENVIRONMENT.items():
         command += ["--setenv", name, value]
+    command += ["--perms", "1777", "--size", str(limits.file_bytes), "--tmpfs", "/tmp"]
     command += _filesystem()
     command += binds
-    command += ["--perms", "1777", "--size", str(limits.file_bytes), "--tmpfs", "/tmp"]
     command += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", "/tmp"]
     python = [sys.executable, "-I", "-B", "-c", code]
     if not root:
@@ -405,10 +405,11 @@ def _command(bwrap: str, limits: Limits, *, uid: int, binds: list[str], code: st
 
 
 def _filesystem() -> list[str]:
-    """System directories, the Python installation and the package, read-only; /proc and
-    /dev. Parent directories of the binds are made 0755 (bwrap makes them 0700, which the
-    unprivileged user could not cross); the command then makes the root and /dev read-only
-    (in a user namespace they belong to the sandbox's user, and their tmpfs has no size)."""
+    """System directories, the Python installation and the package, read-only (over the
+    private /tmp, should Python live there); /proc and /dev. Parent directories of the binds
+    are made 0755 (bwrap makes them 0700, which the unprivileged user could not cross); the
+    command then makes the root and /dev read-only (in a user namespace they belong to the
+    sandbox's user, and their tmpfs has no size)."""
     args: list[str] = []
     for top in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/", top)
@@ -418,16 +419,14 @@ def _filesystem() -> list[str]:
             args += ["--ro-bind", str(path), str(path)]
     args += ["--perms", "0755", "--dir", "/etc"]
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    made: set[Path] = {Path("/"), Path("/etc")}
+    made: set[Path] = {Path("/"), Path("/etc"), Path("/tmp")}
     binds = [(p, p) for p in _python_dirs()] + [(_package_dir(), _PACKAGE / "pineopt")]
-    binds += [(None, _INSIDE / "job"), (None, _INSIDE / "out")]
     for source, target in binds:
         for parent in reversed(target.parents):
             if parent not in made:
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
-        if source is not None:
-            args += ["--ro-bind", str(source), str(target)]
+        args += ["--ro-bind", str(source), str(target)]
     args += ["--proc", "/proc", "--dev", "/dev"]
     return args
 

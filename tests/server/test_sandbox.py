@@ -131,7 +131,7 @@ def test_a_bad_input_override_is_named(needs_sandbox, few, sma_code):
     assert "no input named 'nope'" in str(error)
 
 
-def test_a_rejected_upload_never_reaches_the_sandbox(few):
+def test_a_rejected_upload_never_reaches_the_sandbox(needs_sandbox, few):
     with pytest.raises(UploadRejected, match="import of 'os' is not allowed"):
         sandbox.run_python_strategy("import os\n", few)
 
