@@ -245,8 +245,9 @@ def run_python_strategy(
     ``data``, ``symbol`` and ``timeframe`` are read as :func:`pineopt.run` reads them (a
     contract OHLCV DataFrame or a Dataset, a ticker or SymbolInfo, Pine notation); ``inputs``
     and ``strategy`` override inputs and ``strategy()`` settings (plain JSON values). Returns
-    the Result (plots, trades, equity, metrics, declaration, inputs, logs, alerts; drawings
-    stay in the sandbox). Raises :class:`SandboxUnavailable`,
+    the Result (plots, trades, equity, metrics, declaration, inputs, logs, alerts, and the
+    ``source`` and ``chart`` that :meth:`pineopt.Store.record` files it under; drawings stay
+    in the sandbox). Raises :class:`SandboxUnavailable`,
     :class:`~pineopt.server.upload_check.UploadRejected` for a module that may not run,
     :class:`SandboxError` when the run fails, and the data layer's errors for bad data.
     """
@@ -520,7 +521,7 @@ def _outcome(
         said = [line for line in stderr.splitlines() if line.startswith("bwrap:")]
         detail = f": {said[-1]}" if said else f" (exit status {status})"
         raise SandboxError(f"the sandbox failed{detail}", reason="crashed")
-    return _result(out_dir, chart, limits)
+    return _result(out_dir, chart, limits, source)
 
 
 def _limit_message(reason: str, limits: Limits) -> str:
@@ -616,8 +617,9 @@ def _read_frame(out_dir: Path, name: str, limits: Limits) -> pd.DataFrame:
         ) from None
 
 
-def _result(out_dir: Path, chart: Chart, limits: Limits) -> Result:
-    """Rebuild the Result from the output files, checking each against what it must be."""
+def _result(out_dir: Path, chart: Chart, limits: Limits, source: str) -> Result:
+    """Rebuild the Result from the output files, checking each against what it must be; it
+    keeps the module's ``source`` and the ``chart``, as :func:`pineopt.run`'s does."""
     import pandas as pd
 
     from pineopt.runtime.engine import Log, Result
@@ -663,6 +665,8 @@ def _result(out_dir: Path, chart: Chart, limits: Limits) -> Result:
         trades=trades,
         equity=equity,
         metrics=metrics,
+        source=source,
+        chart=chart,
     )
 
 

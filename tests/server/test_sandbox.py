@@ -108,6 +108,8 @@ def test_a_converted_strategy_gives_what_it_gives_in_process(needs_sandbox, btc,
             assert mine == value or (math.isnan(mine) and math.isnan(value)), (side, key)
     assert ours.declaration == theirs.declaration
     assert [(i.name, i.value) for i in ours.inputs] == [(i.name, i.value) for i in theirs.inputs]
+    assert ours.source == sma_code
+    assert ours.data_fingerprint == theirs.data_fingerprint
 
 
 def test_a_script_error_points_at_the_upload_line(needs_sandbox, few, sma_code):
