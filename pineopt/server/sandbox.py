@@ -245,8 +245,9 @@ def run_python_strategy(
     ``data``, ``symbol`` and ``timeframe`` are read as :func:`pineopt.run` reads them (a
     contract OHLCV DataFrame or a Dataset, a ticker or SymbolInfo, Pine notation); ``inputs``
     and ``strategy`` override inputs and ``strategy()`` settings (plain JSON values). Returns
-    the Result (plots, trades, equity, metrics, declaration, inputs, logs, alerts; drawings
-    stay in the sandbox). Raises :class:`SandboxUnavailable`,
+    the Result (plots, trades, equity, metrics, declaration, inputs, logs, alerts, and the
+    ``source`` and ``chart`` that :meth:`pineopt.Store.record` files it under; drawings stay
+    in the sandbox). Raises :class:`SandboxUnavailable`,
     :class:`~pineopt.server.upload_check.UploadRejected` for a module that may not run,
     :class:`SandboxError` when the run fails, and the data layer's errors for bad data.
     """
@@ -389,9 +390,9 @@ def _command(bwrap: str, limits: Limits, *, uid: int, binds: list[str], code: st
     command += ["--die-with-parent", "--new-session", "--clearenv"]
     for name, value in _ENVIRONMENT.items():
         command += ["--setenv", name, value]
+    command += ["--perms", "1777", "--size", str(limits.file_bytes), "--tmpfs", "/tmp"]
     command += _filesystem()
     command += binds
-    command += ["--perms", "1777", "--size", str(limits.file_bytes), "--tmpfs", "/tmp"]
     command += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", "/tmp"]
     python = [sys.executable, "-I", "-B", "-c", code]
     if not root:
@@ -405,10 +406,11 @@ def _command(bwrap: str, limits: Limits, *, uid: int, binds: list[str], code: st
 
 
 def _filesystem() -> list[str]:
-    """System directories, the Python installation and the package, read-only; /proc and
-    /dev. Parent directories of the binds are made 0755 (bwrap makes them 0700, which the
-    unprivileged user could not cross); the command then makes the root and /dev read-only
-    (in a user namespace they belong to the sandbox's user, and their tmpfs has no size)."""
+    """System directories, the Python installation and the package, read-only (over the
+    private /tmp, should Python live there); /proc and /dev. Parent directories of the binds
+    are made 0755 (bwrap makes them 0700, which the unprivileged user could not cross); the
+    command then makes the root and /dev read-only (in a user namespace they belong to the
+    sandbox's user, and their tmpfs has no size)."""
     args: list[str] = []
     for top in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/", top)
@@ -418,16 +420,14 @@ def _filesystem() -> list[str]:
             args += ["--ro-bind", str(path), str(path)]
     args += ["--perms", "0755", "--dir", "/etc"]
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    made: set[Path] = {Path("/"), Path("/etc")}
+    made: set[Path] = {Path("/"), Path("/etc"), Path("/tmp")}
     binds = [(p, p) for p in _python_dirs()] + [(_package_dir(), _PACKAGE / "pineopt")]
-    binds += [(None, _INSIDE / "job"), (None, _INSIDE / "out")]
     for source, target in binds:
         for parent in reversed(target.parents):
             if parent not in made:
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
-        if source is not None:
-            args += ["--ro-bind", str(source), str(target)]
+        args += ["--ro-bind", str(source), str(target)]
     args += ["--proc", "/proc", "--dev", "/dev"]
     return args
 
@@ -521,7 +521,7 @@ def _outcome(
         said = [line for line in stderr.splitlines() if line.startswith("bwrap:")]
         detail = f": {said[-1]}" if said else f" (exit status {status})"
         raise SandboxError(f"the sandbox failed{detail}", reason="crashed")
-    return _result(out_dir, chart, limits)
+    return _result(out_dir, chart, limits, source)
 
 
 def _limit_message(reason: str, limits: Limits) -> str:
@@ -617,8 +617,9 @@ def _read_frame(out_dir: Path, name: str, limits: Limits) -> pd.DataFrame:
         ) from None
 
 
-def _result(out_dir: Path, chart: Chart, limits: Limits) -> Result:
-    """Rebuild the Result from the output files, checking each against what it must be."""
+def _result(out_dir: Path, chart: Chart, limits: Limits, source: str) -> Result:
+    """Rebuild the Result from the output files, checking each against what it must be; it
+    keeps the module's ``source`` and the ``chart``, as :func:`pineopt.run`'s does."""
     import pandas as pd
 
     from pineopt.runtime.engine import Log, Result
@@ -664,6 +665,8 @@ def _result(out_dir: Path, chart: Chart, limits: Limits) -> Result:
         trades=trades,
         equity=equity,
         metrics=metrics,
+        source=source,
+        chart=chart,
     )
 
 

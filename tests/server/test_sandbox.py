@@ -108,6 +108,8 @@ def test_a_converted_strategy_gives_what_it_gives_in_process(needs_sandbox, btc,
             assert mine == value or (math.isnan(mine) and math.isnan(value)), (side, key)
     assert ours.declaration == theirs.declaration
     assert [(i.name, i.value) for i in ours.inputs] == [(i.name, i.value) for i in theirs.inputs]
+    assert ours.source == sma_code
+    assert ours.data_fingerprint == theirs.data_fingerprint
 
 
 def test_a_script_error_points_at_the_upload_line(needs_sandbox, few, sma_code):
@@ -131,7 +133,7 @@ def test_a_bad_input_override_is_named(needs_sandbox, few, sma_code):
     assert "no input named 'nope'" in str(error)
 
 
-def test_a_rejected_upload_never_reaches_the_sandbox(few):
+def test_a_rejected_upload_never_reaches_the_sandbox(needs_sandbox, few):
     with pytest.raises(UploadRejected, match="import of 'os' is not allowed"):
         sandbox.run_python_strategy("import os\n", few)
 
