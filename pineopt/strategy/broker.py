@@ -143,7 +143,7 @@ class Broker(
         self._cache: list[tuple[Order, str, int, float]] | None = None
         self._cache_state: tuple = ()
         self._cache_active = False  # whether the cached levels came with active orders
-        self._cache_reach = (NA, NA)  # (floor, ceiling) of the cached levels: see _reach
+        self._cache_reach: tuple[float, float] | None = None  # see _reach (None: to compute)
         self._qty_changes = 0  # partial closes change a trade without replacing it
         self.open_trades: list[OpenTrade] = []
         self.closed: list[ClosedTrade] = []
@@ -151,8 +151,8 @@ class Broker(
         self.commission_paid = 0.0
         self.risk = RiskRules()
         self.margin_calls = 0
-        self._position = 0.0  # the size of the open trades (kept by TradeBook at each change)
-        self._avg_entry = NA  # and their average entry price
+        self._position: float | None = 0.0  # the size of the open trades (None: to compute)
+        self._avg_entry: float | None = NA  # and their average entry price
         self._init_equity(len(closes))
         self._init_quiet()
         self._day = None

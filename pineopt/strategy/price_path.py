@@ -123,7 +123,7 @@ class PricePath:
             self._cache = cache
             self._cache_state = self._state()
             self._cache_active = bool(active)  # active orders without a level: exits not due
-            self._cache_reach = self._reach(cache)
+            self._cache_reach = None  # computed when first needed
         return cache
 
     def _reach(self, levels: list[tuple[Order, str, int, float]]) -> tuple[float, float]:
@@ -155,6 +155,8 @@ class PricePath:
     def _out_of_reach(self, high: float, low: float) -> bool:
         """Whether the bar from ``low`` to ``high`` reaches none of the active levels (see
         :meth:`_reach`; the levels are current)."""
+        if self._cache_reach is None:
+            self._cache_reach = self._reach(self._cache)
         floor, ceiling = self._cache_reach
         return floor < low and high < ceiling
 

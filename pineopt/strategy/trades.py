@@ -322,11 +322,10 @@ class TradeBook:
         self._position_changed()
 
     def _position_changed(self) -> None:
-        """Keep ``strategy.position_size`` and ``position_avg_price`` after a change of the open
-        trades (they are read on most bars and change only here)."""
-        trades = self.open_trades
-        self._position = sum(t.qty * t.side for t in trades)
-        self._avg_entry = self._avg_price(trades) if trades else NA
+        """The open trades have changed: ``strategy.position_size`` and ``position_avg_price``
+        are computed again when next read (they are read on most bars, and change only here)."""
+        self._position = None
+        self._avg_entry = None
         self._margin_ok_until = -1  # the margin checked ahead was for the old position
         self._margin_span = MARGIN_AHEAD
 

@@ -18,10 +18,15 @@ class StrategyValues:
 
     @property
     def position_size(self) -> float:
+        if self._position is None:  # kept until the open trades change
+            self._position = sum(t.qty * t.side for t in self.open_trades)
         return self._position
 
     @property
     def position_avg_price(self) -> float:
+        if self._avg_entry is None:  # kept until the open trades change
+            trades = self.open_trades
+            self._avg_entry = self._avg_price(trades) if trades else NA
         return self._avg_entry
 
     @property
