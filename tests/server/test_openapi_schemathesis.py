@@ -34,7 +34,7 @@ from pineopt.server.settings import Settings
 from pineopt.store import Store
 
 REPORT_DIR = Path(__file__).resolve().parents[2] / "outputs" / "schemathesis"
-MAX_EXAMPLES = 5
+MAX_EXAMPLES = 3
 SEED = 20261207
 
 

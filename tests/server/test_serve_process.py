@@ -71,7 +71,7 @@ def test_pineopt_serve_upload_run_poll_read(tmp_path):
                     "strategy_id": strategy_id,
                     "symbol": "BTCUSDT",
                     "timeframe": "1h",
-                    "start": "2024-01-01",
+                    "start": "2024-03-01",
                 },
             )
             assert queued.status_code == 202
@@ -89,7 +89,7 @@ def test_pineopt_serve_upload_run_poll_read(tmp_path):
             closed = stats["metrics"]["all"]["total_closed_trades"]
             assert closed > 0
             assert trades["total"] == closed + stats["metrics"]["all"]["total_open_trades"]
-            assert trades["items"][0]["entry_time"] >= "2024-01-01"
+            assert trades["items"][0]["entry_time"] >= "2024-03-01"
             assert http.get("/docs").status_code == 200
     finally:
         os.kill(server.pid, signal.SIGTERM)
