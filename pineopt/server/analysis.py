@@ -289,6 +289,19 @@ def _line_counts(source: str, comment: str) -> tuple[int, int]:
     return len(lines), len(code)
 
 
+def _construct_counts(nodes: Any, kinds: dict[type, str], statement: type) -> Counter[str]:
+    """How many of each construct ``nodes`` hold: ``kinds`` maps a node class to the name it
+    is counted under; every instance of ``statement`` also counts as one of ``statements``."""
+    counts: Counter[str] = Counter()
+    for node in nodes:
+        if isinstance(node, statement):
+            counts["statements"] += 1
+        name = kinds.get(type(node))
+        if name:
+            counts[name] += 1
+    return counts
+
+
 def profile(source: str, language: str = "pine", filename: str = "<input>") -> dict[str, Any]:
     """The feature and complexity report of a script (see :class:`~.schemas.ProfileOut`)."""
     if language == "python":
@@ -321,12 +334,9 @@ def profile_pine(source: str, filename: str = "<input>") -> dict[str, Any]:
             n.VarDecl: "declarations",
             n.TupleDecl: "declarations",
         }
-        for node in n.walk(script):
-            if isinstance(node, n.Stmt):
-                counts["statements"] += 1
-            name = kinds.get(type(node))
-            if name:
-                counts[name] += 1
+        nodes = list(n.walk(script))
+        counts = _construct_counts(nodes, kinds, n.Stmt)
+        for node in nodes:
             if isinstance(node, n.FunctionDef) and node.is_method:
                 counts["methods"] += 1
                 counts["functions"] -= 1
@@ -386,12 +396,7 @@ def profile_python(source: str) -> dict[str, Any]:
             ast.Import: "imports",
             ast.ImportFrom: "imports",
         }
-        for node in ast.walk(tree):
-            if isinstance(node, ast.stmt):
-                counts["statements"] += 1
-            name = kinds.get(type(node))
-            if name:
-                counts[name] += 1
+        counts = _construct_counts(ast.walk(tree), kinds, ast.stmt)
         depth = _python_depth(tree)
         names = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)} | {
             t.id
