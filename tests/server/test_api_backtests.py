@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from api_helpers import BOLLINGER, SHORT, SMA_CROSS, upload, wait_for
+from api_helpers import BOLLINGER, SHORT, SLOW, SMA_CROSS, upload, wait_for
 
 
 @pytest.fixture
@@ -156,11 +156,8 @@ def test_eight_backtests_at_once_are_all_recorded(client, sma, store):
 
 def test_a_backtest_past_the_time_limit_is_stopped(make_client, store):
     client = make_client(run_timeout=1.0, workers=1)
-    strategy = upload(client).json()
-    response = client.post(
-        "/api/backtests/run",
-        json={"strategy_id": strategy["id"], "symbol": "BTCUSDT", "timeframe": "1"},
-    )
+    strategy = upload(client, SLOW, "slow.pine").json()
+    response = client.post("/api/backtests/run", json={"strategy_id": strategy["id"], **SHORT})
     row = wait_for(client, response.json()["id"])
     assert row["status"] == "failed"
     assert row["error"] == "the backtest exceeded its time limit of 1 s and was stopped"
@@ -176,19 +173,17 @@ def test_delete_a_backtest(client, sma):
     assert client.delete(f"/api/backtests/{row['id']}").status_code == 204
     assert client.get(f"/api/backtests/{row['id']}").status_code == 404
     # deleting a running one stops it
-    long = client.post(
-        "/api/backtests/run", json={"strategy_id": sma["id"], "symbol": "BTCUSDT", "timeframe": "1"}
-    ).json()
+    slow = upload(client, SLOW, "slow.pine").json()
+    long = client.post("/api/backtests/run", json={"strategy_id": slow["id"], **SHORT}).json()
     assert client.delete(f"/api/backtests/{long['id']}").status_code == 204
     assert client.get(f"/api/backtests/{long['id']}").status_code == 404
     assert client.get("/api/health").json()["jobs"]["running"] in (0, 1)
 
 
-def test_deleting_a_strategy_stops_its_backtests(client, sma):
-    long = client.post(
-        "/api/backtests/run", json={"strategy_id": sma["id"], "symbol": "BTCUSDT", "timeframe": "1"}
-    ).json()
-    assert client.delete(f"/api/strategies/{sma['id']}").status_code == 204
+def test_deleting_a_strategy_stops_its_backtests(client):
+    slow = upload(client, SLOW, "slow.pine").json()
+    long = client.post("/api/backtests/run", json={"strategy_id": slow["id"], **SHORT}).json()
+    assert client.delete(f"/api/strategies/{slow['id']}").status_code == 204
     assert client.get(f"/api/backtests/{long['id']}").status_code == 404
     assert client.get("/api/backtests").json()["total"] == 0
 
