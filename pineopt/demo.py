@@ -33,12 +33,13 @@ def run(
     progress: bool = True,
 ):
     """Run the report and print its headline; returns the :class:`ReportRun`."""
-    from pineopt.reports.run import load_data, run_report
+    from pineopt.data.resolver import resolve_data
+    from pineopt.reports.run import run_report
 
     started = time.perf_counter()
     start = None
     if bars:
-        frame = load_data(data).frame
+        frame = resolve_data(data).frame
         start = frame.index[max(0, len(frame) - bars)].strftime("%Y-%m-%dT%H:%M:%SZ")
     print(f"PineOpt demo: {Path(script).name} on {data}" + (f" (last {bars} bars)" if bars else ""))
     report = run_report(script, data, start=start, out=out_dir, progress=progress)

@@ -21,8 +21,7 @@ backtest whose ``report_path`` is the run folder: the script is run once more in
 on the same bars (the notebook runs in its own kernel, and the engine is deterministic, so the
 recorded trades and metrics are the report's).
 
-The notebook's helpers live here too: :func:`load_data` (what ``data=``/``symbol=`` mean),
-:func:`fingerprint`, :func:`monthly_returns` and :func:`headline`.
+The notebook's helpers live here too: :func:`fingerprint`, :func:`monthly_returns` and :func:`headline`.
 """
 
 from __future__ import annotations
@@ -45,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from pineopt.data.frame import fingerprint
+from pineopt.data.resolver import resolve_data
 from pineopt.errors import PineOptError, PineRuntimeError
 from pineopt.fileio import atomic_write_text
 
@@ -54,7 +54,6 @@ __all__ = [
     "ReportRun",
     "fingerprint",
     "headline",
-    "load_data",
     "monthly_returns",
     "run_report",
 ]
@@ -79,7 +78,6 @@ HEADLINE_KEYS = (
     "buy_hold_return",
     "sharpe_ratio",
 )
-_SAMPLE_NAME = re.compile(r"^(?P<symbol>[A-Za-z0-9.!]+)_(?P<timeframe>[0-9]*[A-Za-z]*)$")
 # exception names raised in the notebook that are the caller's mistake (CLI exit code 2)
 _USAGE_ERRORS = {"InputError", "StrategyConfigError"}
 _REMOTE_SCRIPT = re.compile(r"<script\s+src=\"https?://[^\"]*\"\s*>\s*</script>", re.IGNORECASE)
@@ -129,47 +127,6 @@ class ReportRun:
 
 
 # ---------------------------------------------------------------------------- notebook helpers
-
-
-def load_data(
-    data: Any = None,
-    *,
-    symbol: str | None = None,
-    provider: str | None = None,
-    timeframe: Any = None,
-    start: Any = None,
-    end: Any = None,
-):
-    """The bars a report runs on, as a :class:`~pineopt.data.dataset.Dataset`.
-
-    ``data`` is a bundled sample named ``SYMBOL_TF`` (``"BTCUSDT_1h"``, ``"ETHUSDT_1D"``), the
-    path of a CSV or Parquet file, or a Dataset; otherwise ``symbol`` is loaded from
-    ``provider`` (default ``"sample"``) at ``timeframe``. ``start`` and ``end`` bound the bars
-    (inclusive).
-    """
-    from pineopt.data import Dataset, load
-
-    if isinstance(data, Dataset):
-        return data.between(start, end) if (start is not None or end is not None) else data
-    if data is not None and not isinstance(data, str | Path):
-        raise PineOptError(f"data is a sample name, a file path or a Dataset, not {type(data)}")
-    if data is not None and symbol is not None:
-        raise PineOptError("give data or symbol, not both")
-    if data is not None:
-        text = str(data)
-        path = Path(text).expanduser()
-        if path.is_file():  # absolute: a saved run's bars must be found from anywhere
-            return load(str(path.resolve()), timeframe, start, end, provider="file")
-        match = _SAMPLE_NAME.match(text)
-        if match and not path.suffix:
-            tf = timeframe or match["timeframe"]
-            return load(match["symbol"], tf, start, end, provider=provider or "sample")
-        raise PineOptError(
-            f"no such data file or sample: {text} (samples are named like BTCUSDT_1h)"
-        )
-    if symbol is None:
-        raise PineOptError("a report needs data (a sample name or a file) or a symbol")
-    return load(symbol, timeframe, start, end, provider=provider or "sample")
 
 
 def monthly_returns(equity_df: pd.DataFrame, initial_capital: float | None = None) -> pd.DataFrame:
@@ -234,7 +191,7 @@ def run_report(
     """Execute the report notebook for ``script`` over the bars and return the :class:`ReportRun`.
 
     ``script`` is a ``.pine`` path (or Pine text); ``data``/``symbol``/``provider``/
-    ``timeframe``/``start``/``end`` choose the bars as in :func:`load_data` (``data`` may also
+    ``timeframe``/``start``/``end`` choose the bars as in :func:`~pineopt.data.resolver.resolve_data` (``data`` may also
     be a DataFrame); ``inputs`` and ``strategy`` override inputs and ``strategy()`` parameters;
     ``out`` is the folder the run folder goes in (default ``outputs/reports``); ``progress``
     shows papermill's cell progress bar; ``chart_bars`` limits the candlestick chart to the last
@@ -282,7 +239,7 @@ def run_report(
         data_source = "<DataFrame>"
         symbol_name, timeframe_name = symbol, timeframe
     else:
-        dataset = load_data(
+        dataset = resolve_data(
             data, symbol=symbol, provider=provider, timeframe=timeframe, start=start, end=end
         )
         bars = dataset.frame
