@@ -21,7 +21,8 @@ backtest whose ``report_path`` is the run folder: the script is run once more in
 on the same bars (the notebook runs in its own kernel, and the engine is deterministic, so the
 recorded trades and metrics are the report's).
 
-The notebook's helpers live here too: :func:`fingerprint`, :func:`monthly_returns` and :func:`headline`.
+The notebook's helpers live here too: :func:`fingerprint`, :func:`monthly_returns` and
+:func:`headline`.
 """
 
 from __future__ import annotations
@@ -191,11 +192,11 @@ def run_report(
     """Execute the report notebook for ``script`` over the bars and return the :class:`ReportRun`.
 
     ``script`` is a ``.pine`` path (or Pine text); ``data``/``symbol``/``provider``/
-    ``timeframe``/``start``/``end`` choose the bars as in :func:`~pineopt.data.resolver.resolve_data` (``data`` may also
-    be a DataFrame); ``inputs`` and ``strategy`` override inputs and ``strategy()`` parameters;
-    ``out`` is the folder the run folder goes in (default ``outputs/reports``); ``progress``
-    shows papermill's cell progress bar; ``chart_bars`` limits the candlestick chart to the last
-    bars (0: all).
+    ``timeframe``/``start``/``end`` choose the bars as in
+    :func:`~pineopt.data.resolver.resolve_data` (``data`` may also be a DataFrame); ``inputs``
+    and ``strategy`` override inputs and ``strategy()`` parameters; ``out`` is the folder the
+    run folder goes in (default ``outputs/reports``); ``progress`` shows papermill's cell
+    progress bar; ``chart_bars`` limits the candlestick chart to the last bars (0: all).
 
     ``save`` records the run of a strategy in the store (``True``: the strategy under its title;
     text: under that name) as a backtest whose ``report_path`` is the run folder; its id is

@@ -11,9 +11,9 @@ import pytest
 
 import pineopt
 from pineopt.api import ConversionError
+from pineopt.data.resolver import resolve_data as load_data
 from pineopt.errors import PineOptError, PineRuntimeError
 from pineopt.reports import run as report_run
-from pineopt.data.resolver import resolve_data as load_data
 from pineopt.reports.run import ReportError, fingerprint, monthly_returns, run_report
 from pineopt.store import Store, StoreError
 from pineopt.strategy.compare import write_trades_csv
