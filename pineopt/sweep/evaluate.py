@@ -29,6 +29,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pineopt.errors import PineOptError
@@ -118,7 +119,7 @@ def window_chart(chart: Any, start: pd.Timestamp | None, end: pd.Timestamp | Non
     if start is None and end is None:
         return chart
     index = chart.frame.index
-    mask = pd.Series(True, index=index).to_numpy()
+    mask = np.ones(len(index), dtype=bool)
     if start is not None:
         mask &= index >= start
     if end is not None:
