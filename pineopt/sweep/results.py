@@ -48,7 +48,8 @@ def results_frame(
     frame = pd.DataFrame.from_records(records, columns=columns)
     for key in [*metric_keys, "objective", "seconds"]:
         frame[key] = pd.to_numeric(frame[key], errors="coerce").astype("float64")
-    frame["error"] = frame["error"].astype(object)
+    errors = frame["error"].astype(object)
+    frame["error"] = errors.where(errors.notna(), None)
     frame = rank(frame, objective)
     frame.attrs["objective"] = objective.name
     frame.attrs["maximize"] = objective.maximize
