@@ -131,7 +131,7 @@ def test_usage_errors_exit_2(extra, message, capsys):
     try:
         code = main([*BASE, *extra, *workers, "--no-progress"])
     except SystemExit as stopped:  # argparse's own refusals
-        code = stopped.value.code
+        code = stopped.code
     err = capsys.readouterr().err
     assert code == 2, err
     assert message in err
