@@ -145,6 +145,13 @@ class DaskRunner:
                     attempts[retry.key] = (batch, attempt + 1)
                     stream.add(retry)
                     continue
+                except PineOptError:
+                    raise
+                except Exception as exc:  # e.g. a worker without PineOpt cannot unpickle
+                    raise PineOptError(
+                        f"batch {batch.number} of the sweep failed on its Dask worker: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
                 finally:
                     future.release()
                 yield rows

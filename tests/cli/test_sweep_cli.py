@@ -148,3 +148,38 @@ def test_unknown_sample_is_a_data_error(capsys):
     code = main(["sweep", SCRIPT, "--data", "NOPE_1h", *FAST, "--workers", "0"])
     assert code == 1
     assert "no bundled sample 'NOPE'" in capsys.readouterr().err
+
+
+def test_every_set_failing_exits_1(tmp_path, capsys):
+    script = tmp_path / "fails.pine"
+    script.write_text(
+        "//@version=6\n"
+        'strategy("fails")\n'
+        'n = input.int(3, "N")\n'
+        "s = ta.sma(close, n - 3)\n"
+        "if close > s\n"
+        '    strategy.entry("L", strategy.long)\n'
+    )
+    code = main(
+        [
+            "sweep",
+            str(script),
+            "--data",
+            "BTCUSDT_1h",
+            "--start",
+            "2024-01-01",
+            "--end",
+            "2024-01-03",
+            "--param",
+            "N=2,3",
+            "--workers",
+            "0",
+            "--no-progress",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    printed = capsys.readouterr()
+    assert code == 1
+    assert "2 of 2 rows failed; the first: line 4: ta.sma: invalid length argument" in printed.out
+    assert (tmp_path / "out" / "results.csv").is_file()
