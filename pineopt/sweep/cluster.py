@@ -16,7 +16,8 @@ On a cluster the bars of every dataset are sent once to every worker
 once per worker, and a batch is one Dask task. Results stream back as batches finish
 (``as_completed``) and only this process writes files or the store. When a worker dies, the
 scheduler runs its unfinished batches again elsewhere; a batch that keeps killing workers is
-resubmitted (:data:`RESUBMITS` times) before the campaign fails, and every row is kept once
+resubmitted (:data:`RESUBMITS` times; also a batch whose finished result was lost with its
+worker and dropped by the scheduler) before the campaign fails, and every row is kept once
 (by dataset, window and set id), so a set is never counted twice. Ctrl-C cancels what is
 queued, closes what was started here and re-raises.
 """
@@ -125,7 +126,12 @@ class DaskRunner:
     def run(self, batches: Iterable[Batch]) -> Iterator[list[dict]]:
         """The rows of each batch as it finishes (any order)."""
         from distributed import as_completed
+        from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
+
+        # what a batch gets when the workers it ran on died: KilledWorker after repeated
+        # deaths, or a cancellation when the scheduler dropped a result lost with its worker
+        lost = (KilledWorker, FutureCancelledError)
 
         attempts: dict[str, tuple[Batch, int]] = {}
         pending = []
@@ -139,11 +145,11 @@ class DaskRunner:
                 batch, attempt = attempts.pop(future.key)
                 try:
                     rows = future.result()
-                except KilledWorker:
+                except lost as exc:
                     if attempt >= RESUBMITS:
                         raise PineOptError(
-                            f"batch {batch.number} of the sweep killed its Dask workers "
-                            f"{attempt + 1} times; giving up"
+                            f"batch {batch.number} of the sweep was lost with its Dask workers "
+                            f"{attempt + 1} times ({type(exc).__name__}); giving up"
                         ) from None
                     retry = self._submit(batch, attempt + 1)
                     attempts[retry.key] = (batch, attempt + 1)
