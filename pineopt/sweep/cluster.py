@@ -12,13 +12,17 @@
   pure Python and threads would share one interpreter lock.
 
 On a cluster the bars of every dataset are sent once to every worker
-(``scatter(..., broadcast=True)``), the script's text goes with each batch and is converted
-once per worker, and a batch is one Dask task. Results stream back as batches finish
-(``as_completed``) and only this process writes files or the store. When a worker dies, the
-scheduler runs its unfinished batches again elsewhere; a batch that keeps killing workers is
-resubmitted (:data:`RESUBMITS` times; also a batch whose finished result was lost with its
-worker and dropped by the scheduler) before the campaign fails, and every row is kept once
-(by dataset, window and set id), so a set is never counted twice. Ctrl-C cancels what is
+(``scatter(..., broadcast=True)``; Dask's active memory manager may later keep fewer copies,
+and workers fetch them from each other), the script's text goes with each batch and is
+converted once per worker, and a batch is one Dask task. Results stream back as batches
+finish (``as_completed``) and only this process writes files or the store.
+
+When a worker dies, the scheduler runs its unfinished batches again elsewhere. Two losses it
+cannot repair come back to this process as failed batches, which are resubmitted (at most
+:data:`RESUBMITS` times each) before the campaign fails: a batch that keeps killing workers
+(``KilledWorker``), and batches cancelled because the last copy of the bars died with the
+worker (scattered data cannot be recomputed: the bars are then sent again). Every row is kept
+once (by dataset, window and set id), so a set is never counted twice. Ctrl-C cancels what is
 queued, closes what was started here and re-raises.
 """
 
@@ -105,9 +109,18 @@ class DaskRunner:
             else f"Dask LocalCluster of {len(cluster.workers)} worker processes"
         )
         self.dashboard = getattr(client, "dashboard_link", None)
+        self.data = dict(charts)
         names = list(charts)
         futures = client.scatter([charts[n] for n in names], broadcast=True)
         self.charts = dict(zip(names, futures, strict=True))
+
+    def _rescatter(self, name: str) -> None:
+        """Send the bars of ``name`` again when the cluster lost every copy (scattered data
+        cannot be recomputed: the tasks that needed it are then cancelled)."""
+        if self.charts[name].status == "finished":
+            return
+        (fresh,) = self.client.scatter([self.data[name]], broadcast=True, hash=False)
+        self.charts[name] = fresh
 
     @property
     def workers(self) -> int:
@@ -129,8 +142,8 @@ class DaskRunner:
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
 
-        # what a batch gets when the workers it ran on died: KilledWorker after repeated
-        # deaths, or a cancellation when the scheduler dropped a result lost with its worker
+        # what a batch gets when its workers died: KilledWorker after repeated deaths, or a
+        # cancellation when the bars it needs were lost with a worker (see the docstring)
         lost = (KilledWorker, FutureCancelledError)
 
         attempts: dict[str, tuple[Batch, int]] = {}
@@ -151,6 +164,7 @@ class DaskRunner:
                             f"batch {batch.number} of the sweep was lost with its Dask workers "
                             f"{attempt + 1} times ({type(exc).__name__}); giving up"
                         ) from None
+                    self._rescatter(batch.dataset)
                     retry = self._submit(batch, attempt + 1)
                     attempts[retry.key] = (batch, attempt + 1)
                     stream.add(retry)
