@@ -39,11 +39,7 @@ class CacheProvider(Provider):
 
     def load(self, request: DataRequest) -> Dataset:
         symbol = request.symbol.split(":")[-1]
-        entries = [
-            e
-            for e in self.cache.find(symbol)
-            if request.exchange is None or e.key.exchange.lower() == request.exchange.lower()
-        ]
+        entries = self.cache.find(symbol, exchange=request.exchange)
         if not entries:
             raise DataError(
                 f"nothing cached for {request.symbol!r} under {self.cache.root} "
