@@ -5,8 +5,8 @@ with the source line and a caret; exit 0 ran, 1 a script or data error, 2 a usag
 unknown flag, a missing file, a ``--data`` name that names nothing, a malformed
 ``NAME=VALUE``, an unknown input or a value of the wrong type). ``--data`` and the other feeds
 take what :func:`pineopt.data.resolver.resolve_data` reads: a file, a bundled sample
-(``BTCUSDT_1D``) or a series of the Parquet cache. The compiler, the runtime and pandas are imported inside the commands, so that
-``pineopt --help`` and usage errors stay quick.
+(``BTCUSDT_1D``) or a series of the Parquet cache. The compiler, the runtime and pandas are
+imported inside the commands, so that ``pineopt --help`` and usage errors stay quick.
 
 ``pineopt run ... --save [NAME]`` also records the run in the store (:class:`pineopt.Store`, the
 database of ``--database URL``, else ``$PINEOPT_DATABASE_URL``, else ``outputs/pineopt.db``):

@@ -197,7 +197,7 @@ class ParquetCache:
             except DataError:
                 continue
 
-    def keys(self) -> Iterator[CacheKey]:
+    def series_keys(self) -> Iterator[CacheKey]:
         """Which series the root holds, from the files' metadata alone (no bars are read;
         unreadable files are skipped)."""
         for _, key in self._listing():

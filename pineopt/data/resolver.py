@@ -219,7 +219,7 @@ def _look_up(
     store = store or ParquetCache()
     cached = [
         key
-        for key in store.keys()
+        for key in store.series_keys()
         if same_symbol(key.symbol, bare)
         and (exchange is None or key.exchange.lower() == exchange.lower())
     ]

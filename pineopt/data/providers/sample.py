@@ -126,7 +126,6 @@ class SampleProvider(Provider):
         return dataset.between(request.start, request.end)
 
 
-
 def _base(wanted: Timeframe, series: dict) -> Timeframe | None:
     """The largest stored timeframe that nests in ``wanted`` (None: none does)."""
 
