@@ -165,12 +165,13 @@ def resolve_data(
                 raise PineOptError(f"{text}: file paths are not offered here; name a symbol")
             return _from_file(text, provider, wanted, start, end, syminfo)
         name, named_tf = parse_name(text)
-        label, file_tried = text, files
+        label = text if named_tf or wanted is None else f"{text} {timeframe}"
+        file_name = text if files else None
         wanted = wanted or named_tf
     elif symbol is not None and str(symbol).strip():
         name = str(symbol).strip()
         label = f"{name} {timeframe}" if wanted is not None else name
-        file_tried = False
+        file_name = None
     else:
         raise DataNotFound(
             f"no data: give a sample name, a cached series or a file (samples: {_listed()})"
@@ -181,7 +182,7 @@ def resolve_data(
         options: dict[str, Any] = {"cache": store} if store is not None else {}
         dataset = _load(name, wanted, start, end, provider, exchange, options)
     else:
-        dataset = _look_up(name, wanted, start, end, exchange, store, label, file_tried)
+        dataset = _look_up(name, wanted, start, end, exchange, store, label, file_name)
     return _with_syminfo(dataset, syminfo)
 
 
@@ -204,7 +205,7 @@ def _look_up(
     exchange: str | None,
     store: ParquetCache | None,
     label: str,
-    file_tried: bool,
+    file_name: str | None,
 ) -> Dataset:
     """Load ``name`` from the bundled samples or the cache, whichever holds it (see the
     module's description for the order)."""
@@ -237,7 +238,7 @@ def _look_up(
             options = {"cache": store} if source == "cache" else {}
             return _load(bare, timeframe, start, end, source, exchange, options)
 
-    tried = [f"no file {label!r}"] if file_tried and prefix is None else []
+    tried = [f"no file {file_name!r}"] if file_name and prefix is None else []
     if not series:
         tried.append(f"no bundled sample {bare!r}")
     elif not is_sample:
