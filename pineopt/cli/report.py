@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pineopt.cli import existing_path
+from pineopt.cli import data_argument, existing_path
 
 #: what a grid may vary; ``input.NAME`` and ``strategy.KEY`` are accepted too
 GRID_KEYS = ("data", "symbol", "provider", "timeframe", "start", "end")
@@ -55,10 +55,16 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
     report.add_argument("file", type=existing_path, metavar="FILE.pine", help="the Pine script")
     data = report.add_argument_group("data")
     data.add_argument(
-        "--data", metavar="NAME|PATH", help="a bundled sample (BTCUSDT_1h) or a CSV/Parquet file"
+        "--data",
+        type=data_argument,
+        metavar="NAME|PATH",
+        help="a bundled sample (BTCUSDT_1h), a series in the Parquet cache "
+        "([EXCHANGE:]SYMBOL_TF, as `pineopt data list` shows) or a CSV/Parquet file",
     )
-    data.add_argument("--symbol", metavar="S", help="a symbol to load from --provider instead")
-    data.add_argument("--provider", metavar="P", help="data provider (default: sample)")
+    data.add_argument("--symbol", metavar="S", help="a symbol to load (with --timeframe) instead")
+    data.add_argument(
+        "--provider", metavar="P", help="data provider (default: the samples, then the cache)"
+    )
     data.add_argument("--timeframe", metavar="TF", help="Pine notation: 1h, 240, 1D")
     data.add_argument("--start", metavar="ISO", help="first bar")
     data.add_argument("--end", metavar="ISO", help="last bar")

@@ -2,8 +2,8 @@
 
 Both follow ../shared/CLI-CONTRACT.md: diagnostics on stderr as ``FILE:LINE:COL: error: ...``
 with the source line and a caret; exit 0 ran, 1 a script or data error, 2 a usage error (an
-unknown flag, a missing file, a ``--data`` name that names nothing, a malformed
-``NAME=VALUE``, an unknown input or a value of the wrong type). ``--data`` and the other feeds
+unknown flag, a missing file, a malformed ``NAME=VALUE``, an unknown input or a value of the
+wrong type; a ``--data`` name that names nothing is a data error). ``--data`` and the feeds
 take what :func:`pineopt.data.resolver.resolve_data` reads: a file, a bundled sample
 (``BTCUSDT_1D``) or a series of the Parquet cache. The compiler, the runtime and pandas are
 imported inside the commands, so that ``pineopt --help`` and usage errors stay quick.
@@ -237,7 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 1
 
     from pineopt.api import run
-    from pineopt.errors import DataNotFound, PineOptError, PineRuntimeError
+    from pineopt.errors import PineOptError, PineRuntimeError
     from pineopt.runtime.inputs import InputError
     from pineopt.runtime.standalone import (
         prepare_from_args,
@@ -257,7 +257,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             strategy=dict(args.strategy) or None,
             magnifier_data=args.magnifier_data,
         )
-    except (InputError, StrategyConfigError, DataNotFound) as exc:
+    except (InputError, StrategyConfigError) as exc:
         print(f"pineopt run: error: {exc}", file=sys.stderr)
         return 2
     except PineRuntimeError as exc:

@@ -555,11 +555,10 @@ def run_standalone(
             print(_tail(result, args.rows))
         return 0
     except PineOptError as exc:
-        from pineopt.errors import DataNotFound
         from pineopt.runtime.inputs import InputError
 
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, InputError | DataNotFound) else 1
+        return 2 if isinstance(exc, InputError) else 1
     except BrokenPipeError:  # pragma: no cover - output piped into head
         return 0
 
