@@ -27,7 +27,6 @@ Instead of ``data``, ``symbol`` and ``timeframe`` name the same things separatel
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +45,6 @@ __all__ = [
     "parse_name",
     "resolve_data",
     "sample_names",
-    "split_exchange",
 ]
 
 FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".gz")
@@ -54,8 +52,6 @@ FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".gz")
 
 FILE_PROVIDERS = ("file", "tradingview")
 """Providers whose symbol is the path of a file."""
-
-_EXCHANGE = re.compile(r"^(?P<exchange>[A-Za-z][A-Za-z0-9_.-]*):(?P<symbol>.+)$")
 
 
 def looks_like_path(text: str | Path) -> bool:
@@ -67,15 +63,6 @@ def looks_like_path(text: str | Path) -> bool:
     return Path(text).suffix.lower() in FILE_SUFFIXES or text.startswith(
         ("/", "./", "../", "~", ".\\", "..\\")
     )
-
-
-def split_exchange(symbol: str) -> tuple[str | None, str]:
-    """``"binance:BTC/USDT"`` → ``("binance", "BTC/USDT")``; a symbol without an exchange
-    (including ccxt's ``BTC/USDT:USDT``) comes back whole with ``None``."""
-    match = _EXCHANGE.match(symbol.strip())
-    if match:
-        return match["exchange"], match["symbol"].strip()
-    return None, symbol.strip()
 
 
 def parse_name(name: str) -> tuple[str, Timeframe | None]:
@@ -211,8 +198,9 @@ def _look_up(
     module's description for the order)."""
     from pineopt.data.cache import ParquetCache, same_symbol
     from pineopt.data.providers import sample
+    from pineopt.data.providers.remote import split_prefix
 
-    prefix, bare = split_exchange(name)
+    prefix, bare = split_prefix(name)
     exchange = exchange or prefix
     series = sample.stored_series(bare)
     sample_exchange = next(iter(series.values()), {}).get("symbol", {}).get("prefix", "")

@@ -16,7 +16,6 @@ from pineopt.data.resolver import (
     parse_name,
     resolve_data,
     sample_names,
-    split_exchange,
 )
 from pineopt.data.timeframe import Timeframe
 from pineopt.errors import DataError, DataNotFound, PineOptError
@@ -231,15 +230,13 @@ def test_files_can_be_refused(tmp_path):
 # ------------------------------------------------------------------ the name's parts
 
 
-def test_parse_name_and_split_exchange():
+def test_parse_name():
     assert parse_name("binance:BTCUSDT_4h") == ("binance:BTCUSDT", Timeframe(240, ""))
     assert parse_name("BTC/USDT:USDT_1D") == ("BTC/USDT:USDT", Timeframe(1, "D"))
     assert parse_name("BTC_USDT") == ("BTC_USDT", None)
     assert parse_name("BTCUSDT") == ("BTCUSDT", None)
     assert parse_name("BTCUSDT_1M") == ("BTCUSDT", Timeframe(1, "M"))
-    assert split_exchange("binance:BTC/USDT:USDT") == ("binance", "BTC/USDT:USDT")
-    assert split_exchange("BTC/USDT:USDT") == (None, "BTC/USDT:USDT")
-    assert split_exchange("USI:ADVN.NY") == ("USI", "ADVN.NY")
+    assert parse_name("USI:ADVN.NY") == ("USI:ADVN.NY", None)
 
 
 def test_names_as_listed():
