@@ -147,7 +147,7 @@ def resolve_data(
         text = str(data).strip()
         if not text:
             raise DataNotFound(f"no data: the name is empty (samples: {_listed()})")
-        if looks_like_path(data) or provider in FILE_PROVIDERS or Path(text).expanduser().is_file():
+        if looks_like_path(data) or provider in FILE_PROVIDERS or _is_file(text):
             if not files:
                 raise PineOptError(f"{text}: file paths are not offered here; name a symbol")
             return _from_file(text, provider, wanted, start, end, syminfo)
@@ -177,7 +177,7 @@ def _from_file(
     text: str, provider: str | None, timeframe: Timeframe | None, start, end, syminfo
 ) -> Dataset:
     path = Path(text).expanduser()
-    if not path.is_file():
+    if not _is_file(text):
         raise DataNotFound(f"no such file: {text}")
     options = {"syminfo": syminfo} if syminfo is not None and str(syminfo) else {}
     # absolute: a saved run's bars must be found again from anywhere
@@ -257,6 +257,14 @@ def _load(
     from pineopt.data import load
 
     return load(symbol, timeframe, start, end, provider=provider, exchange=exchange, **options)
+
+
+def _is_file(text: str) -> bool:
+    """Whether ``text`` names an existing file (a name too long or with a NUL names none)."""
+    try:
+        return Path(text).expanduser().is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _cache(cache: ParquetCache | str | Path | None) -> ParquetCache | None:

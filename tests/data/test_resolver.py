@@ -207,6 +207,8 @@ def test_a_sample_in_several_timeframes_needs_one():
         ({"data": "BTCUSDT", "timeframe": "fortnight"}, "not a timeframe: 'fortnight'"),
         ({"data": "BTCUSDT_1D", "start": "2024-02-01", "end": "2024-01-01"}, "is before start"),
         ({"data": "BTCUSDT_1D", "provider": "nosuch"}, "unknown provider 'nosuch'"),
+        ({"data": "X" * 5000}, "no bars for XXX"),
+        ({"data": "BTC\x00USDT_1D"}, "no bundled sample"),
     ],
 )
 def test_bad_arguments(arguments, message):
