@@ -77,7 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bars", type=int, help="only the last N bars")
     parser.add_argument("--out", type=Path, default=OUT, help="folder of the run folders")
     parser.add_argument("--script", type=Path, default=SCRIPT, help="the Pine strategy")
-    parser.add_argument("--data", default=DATA, help="a bundled sample or a CSV/Parquet file")
+    parser.add_argument(
+        "--data", default=DATA, help="a bundled sample, a cached series or a CSV/Parquet file"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     try:
