@@ -108,6 +108,7 @@ def run_campaign_report(
             "database": None,
             "top": int(top),
             "title": title,
+            "origin": data.origin,
             "out_dir": ".",
         }
         executed = _execute(

@@ -215,7 +215,7 @@ def stability_chart(stability: pd.DataFrame, name: str, *, objective: str, best_
         x_axis_label=name,
         y_axis_label=objective,
         height=240,
-        width=420,
+        width=520,
         tools="hover,save",
         tooltips=[(name, "@value"), ("min", "@low"), ("median", "@median"), ("max", "@high")],
     )
@@ -229,8 +229,9 @@ def stability_chart(stability: pd.DataFrame, name: str, *, objective: str, best_
     if best_value is not None:
         fig.add_layout(Span(location=float(best_value), dimension="height",
                             line_color="#2e7d32", line_width=2))  # fmt: skip
-    fig.legend.location = "top_left"
-    fig.legend.label_text_font_size = "8pt"
+    legend = fig.legend[0]
+    legend.label_text_font_size = "8pt"
+    fig.add_layout(legend, "right")
     return fig
 
 
