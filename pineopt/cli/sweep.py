@@ -7,8 +7,9 @@ the files are; progress and the Dask dashboard's address go to stderr. The folde
 ``results.csv`` and ``manifest.json``, and after ``--walk-forward`` also ``walk_forward.csv``
 and ``oos_equity.parquet``. ``--save [NAME]`` records the campaign in the store.
 
-Exit codes: 0 done; 1 a script or data error; 2 a usage error (an unknown flag, input,
-objective or method, a malformed range, constraint or walk-forward spec).
+Exit codes: 0 done; 1 a script or data error (also when every set failed); 2 a usage error
+(an unknown flag, input, objective or method, a malformed range, constraint or walk-forward
+spec).
 """
 
 from __future__ import annotations
@@ -210,6 +211,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"pineopt sweep: error: {exc}", file=sys.stderr)
         return 1
     _report(args, results, outcome, folder)
+    if len(results) and results["error"].notna().all():
+        return 1  # every set failed: the script or the data is at fault (errors printed)
     return 0
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from pineopt.errors import PineOptError
-from pineopt.sweep.cluster import batch_size, open_runner, row_key
+from pineopt.sweep.cluster import batch_size, check_placement, open_runner, row_key
 from pineopt.sweep.constraints import parse_constraints
 from pineopt.sweep.errors import SweepUsageError
 from pineopt.sweep.evaluate import Batch, Script, Settings
@@ -81,6 +81,7 @@ class Campaign:
         self.title = module.DECLARATION.get("title") or Path(self.script.filename).stem
         self.specs = declared_inputs(module)
         self.method = check_method(method, trials)
+        check_placement(scheduler, workers)
         self.trials = trials
         self.objective = find_objective(objective)
         self.space = parse_space(self.specs, params)
@@ -94,8 +95,6 @@ class Campaign:
         }
         self.datasets = load_datasets(data, timeframe=timeframe, start=start, end=end)
         self.settings = Settings(self.inputs, self.strategy, self.objective)
-        if scheduler and workers == 0:
-            raise SweepUsageError("--workers 0 runs in this process: it takes no --scheduler")
         self.scheduler = scheduler
         self.workers = workers
         self.progress_enabled = progress

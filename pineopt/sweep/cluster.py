@@ -4,8 +4,9 @@
 
 * ``workers=0``: in this process, one set after another (debugging, tiny sweeps, and the
   reference a cluster's results are tested against);
-* ``scheduler="tcp://HOST:8786"`` (or ``$DASK_SCHEDULER_ADDRESS``): the Dask cluster behind
-  that scheduler, started by someone else (``dask scheduler`` and ``dask worker ADDRESS``);
+* ``scheduler="tcp://HOST:8786"`` (or ``$DASK_SCHEDULER_ADDRESS`` when ``workers`` is not
+  given): the Dask cluster behind that scheduler, started by someone else (``dask scheduler``
+  and ``dask worker ADDRESS``);
 * otherwise a :class:`distributed.LocalCluster` started for the campaign and closed after it:
   one single-threaded worker process per core (``workers=N`` to choose), since a Pine run is
   pure Python and threads would share one interpreter lock.
@@ -32,6 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pineopt.errors import PineOptError
+from pineopt.sweep.errors import SweepUsageError
 from pineopt.sweep.evaluate import Batch, Script, Settings, evaluate_batch
 
 #: times a batch whose workers died is submitted again before the campaign fails
@@ -143,6 +145,13 @@ class DaskRunner:
                     attempts[retry.key] = (batch, attempt + 1)
                     stream.add(retry)
                     continue
+                except PineOptError:
+                    raise
+                except Exception as exc:  # e.g. a worker without PineOpt cannot unpickle
+                    raise PineOptError(
+                        f"batch {batch.number} of the sweep failed on its Dask worker: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
                 finally:
                     future.release()
                 yield rows
@@ -161,6 +170,17 @@ class DaskRunner:
             self.cluster.close()
 
 
+def check_placement(scheduler: str | None, workers: int | None) -> None:
+    """Refuse ``workers`` below 0, or given together with ``scheduler``."""
+    if workers is not None and workers < 0:
+        raise SweepUsageError(f"workers must be 0 (in-process) or more, not {workers}")
+    if scheduler and workers is not None:
+        raise SweepUsageError(
+            "--workers runs the sets here (0) or on a local cluster of N processes; it takes "
+            "no --scheduler, whose cluster has its own workers"
+        )
+
+
 def open_runner(
     script: Script,
     settings: Settings,
@@ -172,11 +192,11 @@ def open_runner(
 ) -> SerialRunner | DaskRunner:
     """The runner for a campaign (see the module docstring); ``announce`` prints the Dask
     dashboard's address on stderr."""
-    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    if workers is not None and workers < 0:
-        raise PineOptError(f"workers must be 0 (in-process) or more, not {workers}")
-    if workers == 0 and not scheduler:
+    check_placement(scheduler, workers)
+    if workers == 0:
         return SerialRunner(script, settings, charts)
+    # $DASK_SCHEDULER_ADDRESS stands in for --scheduler unless --workers asks for a local run
+    address = scheduler or (os.environ.get("DASK_SCHEDULER_ADDRESS") if workers is None else None)
     from distributed import Client, LocalCluster
 
     cluster = None

@@ -286,6 +286,7 @@ def walk_forward(
     equity = _stitch(curves, _initial_capital(campaign))
     outcome = WalkForward(windows_frame, equity, results)
     manifest = manifest_of(campaign, results, {"pruned": pruned}, runner)
+    manifest["best"] = _latest_choice(windows_frame, campaign.space.names)
     manifest["walk_forward"] = {
         "spec": parsed.text,
         "anchored": parsed.anchored,
@@ -353,6 +354,23 @@ def _window_rows(
         row["error"] = None if test is None else test.get("error")
         rows.append(row)
     return rows
+
+
+def _latest_choice(table: pd.DataFrame, parameters: Sequence[str]) -> dict[str, Any] | None:
+    """The set chosen on the last window that chose one: what one would trade next (the
+    campaign's best iteration when saved)."""
+    chosen = table.dropna(subset=["set"]) if len(table) else table
+    if not len(chosen):
+        return None
+    last = chosen.iloc[-1]
+    picked = {"set": int(last["set"]), "window": int(last["window"])}
+    picked.update({name: _plain(last[name]) for name in parameters})
+    picked["objective"] = _plain(last["in_sample"])
+    return picked
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
 
 
 def _stitch(

@@ -127,3 +127,50 @@ def test_a_worker_killed_mid_campaign(dask_cluster):
         SCRIPT, DATA, KILL_PARAMS, start=START, end=KILL_END, workers=0, progress=False
     )
     pd.testing.assert_frame_equal(_comparable(results), _comparable(reference))
+
+
+def test_ctrl_c_cancels_and_stops_the_local_cluster(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+    from sweep_helpers import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable,
+        "-m",
+        "pineopt",
+        "sweep",
+        str(SCRIPT),
+        "--data",
+        DATA,
+        "--param",
+        "Fast length=2:60",
+        "--param",
+        "Slow length=100,200",
+        "--workers",
+        "1",
+        "--no-progress",
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in process.stderr:
+            if line.startswith("dask dashboard: "):
+                break
+        children = psutil.Process(process.pid).children(recursive=True)
+        assert children, "the local cluster has no worker process"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=120) == 130
+        assert "pineopt: interrupted" in process.stderr.read()
+        _, alive = psutil.wait_procs(children, timeout=60)
+        assert not alive, f"left running: {alive}"
+        assert not (tmp_path / "out" / "results.parquet").exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -15,6 +15,10 @@ def test_inclusive_arithmetic_range(specs):
     assert space.dimensions[0].values() == (5, 10, 15, 20, 25, 30, 35, 40, 45, 50)
 
 
+def test_an_int_range_without_step_steps_by_one(specs):
+    assert parse_space(specs, ["Fast length=5:8"]).dimensions[0].values() == (5, 6, 7, 8)
+
+
 def test_float_range_has_no_binary_noise(specs):
     space = parse_space(specs, {"ATR multiple": "0.1:0.5:0.1"})
     assert space.dimensions[0].values() == (0.1, 0.2, 0.3, 0.4, 0.5)

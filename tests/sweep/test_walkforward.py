@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -164,6 +165,12 @@ def test_walk_forward_run(tmp_path):
     ):
         assert (tmp_path / name).is_file()
     assert len(pd.read_parquet(tmp_path / "oos_equity.parquet")) == len(curve)
+    # the manifest's best is what the last window chose: the parameters to trade next
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    last = table.iloc[-1]
+    assert manifest["best"]["set"] == last["set"] and manifest["best"]["window"] == 3
+    assert manifest["walk_forward"]["spec"] == "train=3W test=1W"
+    assert len(manifest["walk_forward"]["windows"]) == 3
 
 
 def test_walk_forward_with_optuna_and_pruning():

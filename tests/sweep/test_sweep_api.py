@@ -203,7 +203,8 @@ def test_a_failing_set_is_a_row_with_its_error():
         ({"inputs": {"ATR multiple": "x"}}, "'x' is not a valid float"),
         ({"strategy": {"bogus": 1}}, "unknown strategy parameter 'bogus'"),
         ({"constraints": ["Fast length < Slowest"]}, "no input named 'Slowest'"),
-        ({"scheduler": "tcp://127.0.0.1:1", "workers": 0}, "takes no --scheduler"),
+        ({"scheduler": "tcp://127.0.0.1:1", "workers": 0}, "it takes no --scheduler"),
+        ({"scheduler": "tcp://127.0.0.1:1", "workers": 2}, "it takes no --scheduler"),
     ],
 )
 def test_usage_errors(kwargs, message):
