@@ -421,14 +421,9 @@ def campaign_bars(entry: dict[str, Any], notes: list[str]):  # type: ignore[no-u
 
 
 def best_params(data: CampaignData) -> dict[str, Any] | None:
-    """The best parameter set: the manifest's best (ranked on the objective pooled over the
-    datasets); for a walk-forward, the set chosen on its last training window (what one would
-    trade next)."""
-    if data.is_walk_forward:
-        chosen = data.windows.dropna(subset=["set"]) if len(data.windows) else data.windows
-        if not len(chosen):
-            return None
-        return _chosen(chosen.iloc[-1], data.parameters)
+    """The best parameter set as the campaign names it: ranked on the objective pooled over
+    the datasets; for a walk-forward, the set chosen on its last training window (what one
+    would trade next). None when no set has an objective."""
     best = data.manifest.get("best")
     if not best:
         return None
