@@ -64,7 +64,8 @@ class CampaignData:
 
     * ``manifest``: the sweep's manifest (script, data, method, objective, space, constraints,
       fixed inputs, ``strategy()`` overrides, counts, timings, best set; ``walk_forward`` for a
-      walk-forward; ``campaign`` with the store's id, name and status when it was saved);
+      walk-forward; ``campaign``, the store's id, when it was saved; read from the store,
+      also ``stored``: its id, name, status and times);
     * ``results``: one row per parameter set × dataset (``window`` too for a walk-forward's
       in-sample rows), as :func:`pineopt.sweep` returns them;
     * ``windows`` and ``equity``: a walk-forward's windows table and stitched out-of-sample
@@ -255,7 +256,8 @@ def _from_store(store: Any, campaign_id: int) -> CampaignData:
         "best": None
         if best is None
         else {"set": best["number"], **best["parameters"], "objective": best["objective"]},
-        "campaign": {
+        "campaign": row["id"],
+        "stored": {
             "id": row["id"],
             "name": row["name"],
             "status": row["status"],

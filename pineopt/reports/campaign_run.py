@@ -136,7 +136,7 @@ def run_campaign_report(
             "run_id": run_id,
             "campaign": {
                 "origin": data.origin,
-                "store": data.manifest.get("campaign"),
+                "store_id": data.manifest.get("campaign"),
                 "title": data.title,
                 "method": data.manifest.get("method"),
                 "objective": data.manifest.get("objective"),
