@@ -14,6 +14,10 @@ training windows), missing when any of them failed. Then:
   the objective over every combination with that value (min, median, max) beside the slice
   through the best set; and :func:`neighbours`: the sets one step away from the best along
   one input, the others unchanged, with their objective relative to the best's.
+
+Random and Optuna searches draw values from continuous ranges: there, an input with more than
+:data:`MAX_VALUES` distinct values is shown in :data:`BINS` equal ranges (the heatmap labels
+them ``LOW–HIGH``, the stability view by their midpoints).
 """
 
 from __future__ import annotations
@@ -34,6 +38,27 @@ __all__ = [
     "stability_chart",
     "stability_table",
 ]
+
+
+#: an input with more distinct values than this is shown in ranges (random and Optuna)
+MAX_VALUES = 15
+#: how many equal ranges it is cut into
+BINS = 10
+
+
+def _axis(values: pd.Series, *, labels: bool) -> pd.Series:
+    """``values`` as they are, or, with more than :data:`MAX_VALUES` distinct ones, the range
+    of :data:`BINS` equal ranges each falls in: labelled ``LOW–HIGH`` (``labels``) or its
+    midpoint."""
+    if values.nunique(dropna=True) <= MAX_VALUES or not pd.api.types.is_numeric_dtype(values):
+        return values
+    binned = pd.cut(values.astype(float), bins=BINS)
+    categories = binned.cat.categories
+    if labels:
+        names = [f"{iv.left:.4g}–{iv.right:.4g}" for iv in categories]
+    else:
+        names = [float(f"{iv.mid:.4g}") for iv in categories]
+    return binned.cat.rename_categories(names)
 
 
 def combinations(results: pd.DataFrame, parameters: list[str], maximize: bool) -> pd.DataFrame:
@@ -89,21 +114,29 @@ def heatmap_table(
     """The objective with ``y`` values as rows and ``x`` values as columns (see
     :func:`heatmap_note`); combinations never evaluated are NaN."""
     others = [p for p in parameters if p not in (x, y)]
-    rows = table
-    if method == "grid" and others and len(table) and pd.notna(table["objective"].iloc[0]):
-        best = table.iloc[0]
-        mask = np.ones(len(table), dtype=bool)
-        for name in others:
-            mask &= (table[name] == best[name]).to_numpy()
-        rows = table.loc[mask]
-        reduce = "first"
-    else:
-        reduce = "max" if maximize else "min"
-    pivot = rows.pivot_table(index=y, columns=x, values="objective", aggfunc=reduce, dropna=False)
-    pivot = pivot.reindex(
-        index=sorted(table[y].dropna().unique()), columns=sorted(table[x].dropna().unique())
+    if method == "grid":
+        rows = table
+        if others and len(table) and pd.notna(table["objective"].iloc[0]):
+            best = table.iloc[0]
+            mask = np.ones(len(table), dtype=bool)
+            for name in others:
+                mask &= (table[name] == best[name]).to_numpy()
+            rows = table.loc[mask]
+        pivot = rows.pivot_table(
+            index=y, columns=x, values="objective", aggfunc="first", dropna=False
+        )
+        return pivot.reindex(
+            index=sorted(table[y].dropna().unique()), columns=sorted(table[x].dropna().unique())
+        )
+    rows = table.assign(**{x: _axis(table[x], labels=True), y: _axis(table[y], labels=True)})
+    return rows.pivot_table(
+        index=y,
+        columns=x,
+        values="objective",
+        aggfunc="max" if maximize else "min",
+        dropna=False,
+        observed=False,
     )
-    return pivot
 
 
 def heatmap_chart(pivot: pd.DataFrame, *, objective: str, maximize: bool, title: str = ""):
@@ -157,7 +190,8 @@ def heatmap_chart(pivot: pd.DataFrame, *, objective: str, maximize: bool, title:
     )
     fig.grid.grid_line_color = None
     fig.axis.major_tick_line_color = None
-    fig.xaxis.major_label_orientation = 0.8 if len(xs) > 12 else 0
+    long = len(xs) > 12 or max((len(label) for label in xs), default=0) > 5
+    fig.xaxis.major_label_orientation = 0.8 if long else 0
     bar = ColorBar(color_mapper=mapper, ticker=BasicTicker(desired_num_ticks=7), width=10)
     fig.add_layout(bar, "right")
     return fig
@@ -173,8 +207,11 @@ def stability_table(table: pd.DataFrame, parameters: list[str], *, method: str) 
     for name in parameters:
         if table[name].nunique(dropna=True) < 2:
             continue
-        stats = table.groupby(name, dropna=True)["objective"].agg(
-            min="min", median="median", max="max", sets="size"
+        axis = table[name] if method == "grid" else _axis(table[name], labels=False)
+        stats = (
+            table.assign(**{name: axis})
+            .groupby(name, dropna=True, observed=True)["objective"]
+            .agg(min="min", median="median", max="max", sets="size")
         )
         others = [p for p in parameters if p != name]
         if method == "grid" and best is not None:
