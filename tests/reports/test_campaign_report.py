@@ -149,6 +149,27 @@ def test_heatmap_stability_and_neighbours(campaigns):
         assert abs(row["step"]) == 1
 
 
+def test_many_drawn_values_are_shown_in_ranges():
+    """Random and Optuna draw from continuous ranges: more than 15 distinct values of an input
+    become ten equal ranges in the heatmap (best per cell) and midpoints in the stability view."""
+    table = pd.DataFrame(
+        {
+            "a": [float(v) for v in range(40)],
+            "b": [1.0, 2.0] * 20,
+            "objective": [float(v % 7) for v in range(40)],
+        }
+    )
+    pivot = views.heatmap_table(table, "a", "b", ["a", "b"], method="random", maximize=True)
+    assert list(pivot.index) == [1.0, 2.0]
+    assert len(pivot.columns) == views.BINS and str(pivot.columns[0]).startswith("-0.039–")
+    first = table[(table["a"] < 3.9) & (table["b"] == 1.0)]["objective"].max()
+    assert pivot.iloc[0, 0] == first
+    stability = views.stability_table(table, ["a", "b"], method="random")
+    assert len(stability.xs("a", level="input")) == views.BINS
+    assert stability.xs("a", level="input")["sets"].sum() == 40
+    assert stability["best_slice"].isna().all()
+
+
 def test_best_runs_match_the_sweep(campaigns):
     data = load_campaign(campaigns["grid_id"], database=campaigns["database"])
     runs = best_runs(data)
