@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pineopt.cli import print_json
-from pineopt.lang import Analysis, FeatureReport, ParseResult, analyze, parse, to_dict, unparse
-from pineopt.lang.parser import MAX_SOURCE_CHARS
+
+if TYPE_CHECKING:  # the front end is imported by the commands that use it, not by the parser
+    from pineopt.lang import Analysis, FeatureReport, ParseResult
 
 
 def add_lang_commands(commands: argparse._SubParsersAction) -> None:
@@ -49,6 +51,8 @@ def add_lang_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from pineopt.lang import analyze, parse
+
     sources = _read_all(args.files)
     if sources is None:
         return 2
@@ -93,6 +97,8 @@ def _feature_text(path: str, report: FeatureReport, supported: set[str]) -> str:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    from pineopt.lang import parse, to_dict, unparse
+
     sources = _read_all([args.file])
     if sources is None:
         return 2
@@ -111,6 +117,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def _read_all(paths: list[Path]) -> list[tuple[Path, bytes]] | None:
     """The bytes of every file, or None (after saying why) when one cannot be read. Reading
     stops one byte past the size limit: enough for the parser to refuse the file."""
+    from pineopt.lang.limits import MAX_SOURCE_CHARS
+
     sources = []
     for path in paths:
         try:

@@ -162,7 +162,7 @@ def _feed(flag: str):  # type: ignore[no-untyped-def]
 
 
 def _read_script(path: Path) -> bytes | None:
-    from pineopt.lang.parser import MAX_SOURCE_CHARS
+    from pineopt.lang.limits import MAX_SOURCE_CHARS
 
     try:
         with path.open("rb") as file:

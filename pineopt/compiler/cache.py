@@ -43,7 +43,7 @@ _PACKAGES = ("lang", "compiler")  # the converter: its files make the fingerprin
 def convert_for_run(source: str | bytes, filename: str = "<input>"):  # type: ignore[no-untyped-def]
     """:func:`pineopt.compiler.convert` of ``source``, read from the cache when this converter
     has converted it before (see the module docstring)."""
-    from pineopt.compiler import Conversion, convert
+    from pineopt.compiler import Conversion
 
     path = _entry_path(source, filename)
     if path is not None:
@@ -60,6 +60,8 @@ def convert_for_run(source: str | bytes, filename: str = "<input>"):  # type: ig
                 pine_lines={int(k): v for k, v in entry["pine_lines"].items()},
                 kind=entry["kind"],
             )
+    from pineopt.compiler import convert  # the converter itself only on a miss
+
     conversion = convert(source, filename)
     if path is not None and conversion.ok:
         _write(path, conversion)

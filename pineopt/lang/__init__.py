@@ -14,6 +14,7 @@ The tree is made of the dataclasses in :mod:`pineopt.lang.nodes`.
 ``analyze`` checks a parsed script's meaning - names, types, qualifiers, calls, placement - and
 reports what it uses; ``check`` parses and analyses in one step:
 
+>>> from pineopt.lang import check
 >>> analysis = check('//@version=6\\nindicator("x")\\nplot(ta.ema(close, bar_index))\\n')
 >>> print(analysis.errors[0].message)  # doctest: +ELLIPSIS
 Cannot call 'ta.ema' with argument 'length'='bar_index'. An argument of 'series int' type ...
@@ -21,14 +22,21 @@ Cannot call 'ta.ema' with argument 'length'='bar_index'. An argument of 'series 
 ['bar_index', 'close', 'indicator', 'plot', 'ta.ema']
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from pineopt.lang import nodes
-from pineopt.lang.analyzer import Analysis, analyze, check
 from pineopt.lang.diagnostics import Diagnostic, Severity, format_diagnostics
 from pineopt.lang.features import FeatureReport
 from pineopt.lang.nodes import NodeTransformer, NodeVisitor, Span, same_tree, to_dict
-from pineopt.lang.parser import ParseResult, parse
-from pineopt.lang.printer import unparse
-from pineopt.lang.scopes import Symbol, TypeInfo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pineopt.lang.analyzer import Analysis, analyze, check
+    from pineopt.lang.parser import ParseResult, parse
+    from pineopt.lang.printer import unparse
+    from pineopt.lang.scopes import Symbol, TypeInfo
 
 __all__ = [
     "Analysis",
@@ -50,3 +58,25 @@ __all__ = [
     "to_dict",
     "unparse",
 ]
+
+# The parser, the analyser and the printer are imported on first use: a run whose conversion
+# comes from the cache needs the diagnostics and the nodes only.
+_HOMES = {
+    "Analysis": "analyzer",
+    "analyze": "analyzer",
+    "check": "analyzer",
+    "ParseResult": "parser",
+    "parse": "parser",
+    "unparse": "printer",
+    "Symbol": "scopes",
+    "TypeInfo": "scopes",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'pineopt.lang' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"pineopt.lang.{home}"), name)
+    globals()[name] = value
+    return value

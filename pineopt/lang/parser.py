@@ -30,22 +30,9 @@ from pineopt.lang import nodes as n
 from pineopt.lang.builder import BuildError
 from pineopt.lang.diagnostics import Diagnostic, error, format_diagnostics
 from pineopt.lang.lexer import tokenize
+from pineopt.lang.limits import MAX_DEPTH, MAX_ERRORS, MAX_SOURCE_CHARS, SUPPORTED_VERSIONS
 from pineopt.lang.nodes import Span
 
-MAX_SOURCE_CHARS = 1_000_000
-"""Longer sources are refused before lexing. Real scripts are far smaller (TradingView's editor
-and compiler have much lower limits of their own); a megabyte still parses in a few seconds, so
-a generated or hostile input is refused at once instead of being worked through."""
-
-MAX_DEPTH = 150
-"""Deepest syntax tree of one statement: a sum of 150 terms, calls nested 150 deep, or ifs
-nested 75 deep (each level is an If in an ExprStmt). Passes walk trees recursively, a few Python
-frames per level; this keeps them inside Python's default limit of 1,000 frames."""
-
-MAX_ERRORS = 50
-"""Parsing stops after this many errors in one file."""
-
-SUPPORTED_VERSIONS = (5, 6)
 V4_MESSAGE = (
     "Pine Script v4 and older are not supported: convert the script to v5 first "
     "(TradingView's editor offers 'Convert code to v5')"

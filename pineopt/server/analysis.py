@@ -507,7 +507,7 @@ def capabilities() -> dict[str, Any]:
     from pineopt.compiler.refusals import REFUSED
     from pineopt.lang import builtins
     from pineopt.lang.features import LANGUAGE_FEATURES
-    from pineopt.lang.parser import MAX_DEPTH, MAX_SOURCE_CHARS, SUPPORTED_VERSIONS
+    from pineopt.lang.limits import MAX_DEPTH, MAX_SOURCE_CHARS, SUPPORTED_VERSIONS
     from pineopt.lang.scopes import RESERVED_WORDS
     from pineopt.runtime.loop_limit import TIME_LIMIT
 

@@ -98,7 +98,11 @@ class DaskRunner:
         self.script = script
         self.settings = settings
         self.token = uuid.uuid4().hex[:12]
-        self.description = f"Dask scheduler {client.scheduler.address}"
+        self.description = (
+            f"Dask scheduler {client.scheduler.address}"
+            if cluster is None
+            else f"Dask LocalCluster of {len(cluster.workers)} worker processes"
+        )
         self.dashboard = getattr(client, "dashboard_link", None)
         names = list(charts)
         futures = client.scatter([charts[n] for n in names], broadcast=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = str(ROOT / "examples" / "sma_cross_strategy.pine")
 BASE = ["sweep", SCRIPT, "--data", "BTCUSDT_1h", "--start", "2024-01-01", "--end", "2024-01-15"]
 FAST = ["--param", "Fast length=5:10:5", "--param", "Slow length=20", "--input", "ATR stop=false"]
+
+
+@pytest.fixture(autouse=True)
+def _elsewhere(tmp_path, monkeypatch):
+    """Run from a temporary folder: a sweep without --out writes outputs/sweeps/ there."""
+    monkeypatch.chdir(tmp_path)
 
 
 def test_sweep_prints_the_table_and_writes_the_files(tmp_path, capsys):
@@ -183,3 +190,11 @@ def test_every_set_failing_exits_1(tmp_path, capsys):
     assert code == 1
     assert "2 of 2 rows failed; the first: line 4: ta.sma: invalid length argument" in printed.out
     assert (tmp_path / "out" / "results.csv").is_file()
+
+
+def test_the_default_folder(tmp_path, capsys):
+    assert main([*BASE, *FAST, "--workers", "0", "--no-progress"]) == 0
+    (folder,) = (tmp_path / "outputs" / "sweeps").iterdir()
+    assert re.fullmatch(r"\d{8}T\d{6}Z-sma_cross_strategy", folder.name)
+    assert {p.name for p in folder.iterdir()} == {"results.parquet", "results.csv", "manifest.json"}
+    assert f"files: {Path('outputs') / 'sweeps' / folder.name}/" in capsys.readouterr().out

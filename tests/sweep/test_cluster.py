@@ -42,7 +42,7 @@ def test_batches_keep_task_overhead_small():
     assert batch_size(50, 0) == 1  # in-process: the progress bar moves per set
 
 
-def test_local_cluster_equals_serial(serial, capsys):
+def test_local_cluster_equals_serial(serial, capsys, tmp_path):
     results = pineopt.sweep(
         SCRIPT,
         DATA,
@@ -52,9 +52,12 @@ def test_local_cluster_equals_serial(serial, capsys):
         end=END,
         workers=2,
         progress=False,
+        out=tmp_path,
     )
     pd.testing.assert_frame_equal(_comparable(results), _comparable(serial))
     assert "dask dashboard: http://" in capsys.readouterr().err
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["runner"] == "Dask LocalCluster of 2 worker processes"
 
 
 def test_cli_through_a_separate_scheduler(dask_cluster, serial, tmp_path, capsys):

@@ -234,7 +234,21 @@ def _data_suffix(path: Path) -> str:
 
 
 def _read_text_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Every cell as text (na cells as ``None``), with unique column names."""
+    """The file's cells with unique column names: typed when the file is plain numbers (the
+    quick way), otherwise every cell as text (na cells as ``None``)."""
+    source = str(path)
+    text, delimiter = _decode_text(path)
+    details: dict[str, Any] = {"format": "csv"}
+    if delimiter != ",":
+        details["delimiter"] = delimiter
+    table = _plain_numbers_table(text, delimiter)
+    if table is None:
+        table = _text_cells_table(text, delimiter, source)
+    return table, details
+
+
+def _decode_text(path: Path) -> tuple[str, str]:
+    """The file as text (gunzipped, UTF-8, leading blank lines dropped) and its delimiter."""
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -256,7 +270,43 @@ def _read_text_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         ) from None
     text = text.lstrip("\r\n")
     header_line = text.split("\n", 1)[0]
-    delimiter = _sniff_delimiter(header_line, tab_first=_data_suffix(path) == ".tsv")
+    return text, _sniff_delimiter(header_line, tab_first=_data_suffix(path) == ".tsv")
+
+
+def _plain_numbers_table(text: str, delimiter: str) -> pd.DataFrame | None:
+    """The cells of a plain comma-separated file of numbers, typed by pandas' C parser, or
+    None when the file is anything else.
+
+    Plain: a header of distinct, unquoted, non-blank names, one of them a time column (whole
+    epoch numbers or text, which :func:`~pineopt.data.frame.parse_times` reads as the text path
+    would), at least one row, every other cell a number, no empty or na cell. The C parser reads
+    decimals exactly as :func:`pandas.to_numeric` does on the text path, so both ways give the
+    same frame; this way skips building a text cell per value."""
+    header_line = text.split("\n", 1)[0].rstrip("\r")
+    if delimiter != "," or '"' in header_line or "&" in header_line:
+        return None
+    names = [name.strip() for name in header_line.split(",")]
+    if not all(names) or len(set(names)) != len(names) or all(map(_is_number, names)):
+        return None
+    try:
+        table = pd.read_csv(io.StringIO(text), sep=",", skipinitialspace=True, engine="c")
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if list(table.columns) != names or table.empty or table.isna().any().any():
+        return None
+    times = [name for name in names if name.lower() in TIME_COLUMNS]
+    if len(times) != 1 or table[times[0]].dtype.kind == "f":
+        return None  # a date and a clock column, or fractional epochs: the text path decides
+    for name in names:
+        if name != times[0]:
+            if table[name].dtype.kind not in "if":
+                return None
+            table[name] = table[name].astype("float64")  # as the text path types numbers
+    return table
+
+
+def _text_cells_table(text: str, delimiter: str, source: str) -> pd.DataFrame:
+    """Every cell as text (na cells as ``None``), with unique column names."""
     try:
         cells = pd.read_csv(
             io.StringIO(text),
@@ -280,11 +330,7 @@ def _read_text_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         )
     body = cells.iloc[1:].reset_index(drop=True)
     body.columns = _unique_names(header)
-    body = body.apply(_na_to_none)
-    details: dict[str, Any] = {"format": "csv"}
-    if delimiter != ",":
-        details["delimiter"] = delimiter
-    return body, details
+    return body.apply(_na_to_none)
 
 
 def _sniff_delimiter(header: str, tab_first: bool = False) -> str:

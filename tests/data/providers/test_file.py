@@ -570,3 +570,83 @@ def test_repeated_and_blank_header_names_get_unique_names(write):
     )
     dataset = read_ohlcv_file(write("bars.csv", text))
     assert dataset.reference.columns.tolist() == ["x", "x (2)", "x (3)", "Unnamed: 9", "x (4)"]
+
+
+# ----------------------------------------------------------------- plain files, the quick way
+
+
+def _both_ways(path: Path, monkeypatch):
+    """read_frames of ``path`` as it is and with the typed reading turned off."""
+    from pineopt.data.providers import file
+
+    quick = read_frames(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(file, "_plain_numbers_table", lambda text, delimiter: None)
+        text = read_frames(path)
+    return quick, text
+
+
+def _plain(path: Path) -> bool:
+    from pineopt.data.providers import file
+
+    return file._plain_numbers_table(*file._decode_text(path)) is not None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(csv([t * 1000 for t in EPOCH_S]), id="epoch-ms"),
+        pytest.param(csv(["2024-03-01T00:00:00Z", "2024-03-01T01:00:00Z", "2024-03-01T02:00:00Z"]),
+                     id="iso-text-times"),
+        pytest.param(csv(EPOCH_S, "time,open,high,low,close,volume,Signal",
+                         [r + f",{i}" for i, r in enumerate(ROWS)]), id="extra-int-column"),
+        pytest.param(csv(EPOCH_S, "time,open,high,low,close",
+                         ["100,110,90,105", "105,120,100,118", "118,119,101,102"]), id="no-volume"),
+        pytest.param(csv(EPOCH_S, rows=["0.1,0.30000000000000004,0.1,2.675,1e-7",
+                                        "1.0000000000000002,9007199254740993,0.5,0.5,0",
+                                        "123456.789012345678,1e300,1e-300,5e-324,7"]),
+                     id="hard-decimals"),
+        pytest.param(csv(EPOCH_S, rows=["100, 110 ,90,105 ,1", *ROWS[1:]]), id="spaces"),
+    ],
+)  # fmt: skip
+def test_a_plain_file_is_read_typed_with_the_same_result(tmp_path, monkeypatch, content):
+    """A file of plain numbers skips the text cells and gives the very frame the text way
+    gives: same values to the bit, same reference columns (float64), same details."""
+    path = tmp_path / "bars.csv"
+    path.write_text(content)
+    assert _plain(path)
+    quick, text = _both_ways(path, monkeypatch)
+    pd.testing.assert_frame_equal(quick.frame, text.frame, check_exact=True)
+    if text.reference is None:
+        assert quick.reference is None
+    else:
+        pd.testing.assert_frame_equal(quick.reference, text.reference, check_exact=True)
+    assert quick.details == text.details
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param("date,time,open,high,low,close,volume\n2024-03-01,0,1,2,0.5,1.5,1\n"
+                     "2024-03-01,100,1,2,0.5,1.5,1\n", id="date-and-clock-columns"),
+        pytest.param(csv(EPOCH_S, rows=["100,110,90,,1", *ROWS[1:]]), id="an-empty-cell"),
+        pytest.param(csv(EPOCH_S, rows=["100,110,90,NaN,1", *ROWS[1:]]), id="a-na-cell"),
+        pytest.param(csv(EPOCH_S, "time,open,high,low,close,close"), id="a-repeated-name"),
+        pytest.param(csv(EPOCH_S, 'time,"open",high,low,close,volume'), id="a-quoted-name"),
+        pytest.param(csv([f"{t}.5" for t in EPOCH_S]), id="fractional-epochs"),
+        pytest.param(csv(EPOCH_S).replace(",", ";"), id="semicolons"),
+        pytest.param(csv(EPOCH_S, "time,open,high,low,close,volume,Note",
+                         [r + ",x" for r in ROWS]), id="a-text-column"),
+    ],
+)  # fmt: skip
+def test_anything_but_a_plain_file_is_read_as_text(tmp_path, monkeypatch, content):
+    """What the typed reading cannot vouch for goes the text way, which decides (the same
+    outcome, error or frame, as before the quick way existed)."""
+    path = tmp_path / "bars.csv"
+    path.write_text(content)
+    assert not _plain(path)
+    try:
+        quick, text = _both_ways(path, monkeypatch)
+    except DataError:
+        return
+    pd.testing.assert_frame_equal(quick.frame, text.frame, check_exact=True)
