@@ -73,7 +73,7 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
         "sweep's output folder",
     )
     report.add_argument(
-        "--top", type=positive_int, default=10, metavar="N", help="sets listed (--campaign; 10)"
+        "--top", type=positive_int, metavar="N", help="sets the tables list (--campaign; 10)"
     )
     data = report.add_argument_group("data")
     data.add_argument(
@@ -236,6 +236,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.file is None:
         print("pineopt report: error: give FILE.pine, or --campaign ID|FOLDER", file=sys.stderr)
         return 2
+    if args.top is not None:
+        print("pineopt report: error: --top needs --campaign", file=sys.stderr)
+        return 2
     if args.database is not None and args.save is None:
         print("pineopt report: error: --database needs --save", file=sys.stderr)
         return 2
@@ -303,7 +306,7 @@ def _campaign(args: argparse.Namespace, out: Path | None) -> int:
             args.campaign,
             database=args.database,
             out=out,
-            top=args.top,
+            top=args.top or 10,
             progress=not args.quiet,
         )
     except CampaignNotFound as exc:

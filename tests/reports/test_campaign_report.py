@@ -251,6 +251,7 @@ def test_walk_forward_report_shows_its_tables(campaigns, tmp_path):
         (["--campaign", "no/such/folder"], 2, "no such campaign folder"),
         (["--campaign", "1", "--data", "BTCUSDT_1D"], 2, "--campaign takes no --data"),
         ([], 2, "give FILE.pine, or --campaign ID|FOLDER"),
+        (["examples/sma_cross_strategy.pine", "--top", "3"], 2, "--top needs --campaign"),
     ],
 )
 def test_cli_usage_errors(campaigns, capsys, argv, code, message):
