@@ -4,7 +4,8 @@ The public API is small: :func:`load` brings market data (bundled samples, files
 as a :class:`~pineopt.data.dataset.Dataset`; :func:`convert` turns Pine Script into Python;
 :func:`run` runs a script over bars and returns a :class:`Result`; :func:`compare_trades` lays
 our trades beside a TradingView "List of trades" export; :class:`Store` keeps strategies and
-backtests in a database (SQLite or PostgreSQL).
+backtests in a database (SQLite or PostgreSQL); :func:`sweep` and :func:`walk_forward` search
+a strategy's inputs, on this machine or a Dask cluster.
 """
 
 __version__ = "0.1.0"
@@ -32,6 +33,8 @@ __all__ = [
     "load",
     "load_ipython_extension",
     "run",
+    "sweep",
+    "walk_forward",
 ]
 
 
@@ -51,8 +54,9 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 
 def __getattr__(name: str) -> Any:
-    # ``Result`` (the runtime) and ``Store`` (SQLAlchemy) are imported on first use to keep
-    # ``import pineopt`` light.
+    # ``Result`` (the runtime), ``Store`` (SQLAlchemy) and the sweeps (pandas, Dask on use)
+    # are imported on first use to keep ``import pineopt`` light. ``pineopt.sweep`` is the
+    # package :mod:`pineopt.sweep`, which is callable (``pineopt.sweep(script, data, ...)``).
     if name == "Result":
         from pineopt.runtime.engine import Result
 
@@ -61,4 +65,12 @@ def __getattr__(name: str) -> Any:
         from pineopt.store import Store
 
         return Store
+    if name == "sweep":
+        import pineopt.sweep
+
+        return pineopt.sweep
+    if name == "walk_forward":
+        from pineopt.sweep import walk_forward
+
+        return walk_forward
     raise AttributeError(f"module 'pineopt' has no attribute {name!r}")

@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     from pineopt.cli.serve import add_serve_commands
     from pineopt.cli.store import add_store_commands
     from pineopt.cli.strategy import add_strategy_commands
+    from pineopt.cli.sweep import add_sweep_commands
 
     add_conformance_commands(commands)
     add_data_commands(commands)
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_commands(commands)
     add_store_commands(commands)
     add_strategy_commands(commands)
+    add_sweep_commands(commands)
     return parser
 
 

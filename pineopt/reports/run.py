@@ -436,14 +436,15 @@ def _execute(
     kernel_name: str,
     progress: bool,
     script: tuple[str, str],
+    output_name: str = "report.ipynb",
 ):
-    """Run the notebook; a failure raises :class:`ReportError`, or a
+    """Run the notebook into ``work/output_name``; a failure raises :class:`ReportError`, or a
     :class:`~pineopt.errors.PineRuntimeError` for a runtime error of the Pine ``script`` (its
     file name and text), located at its line as the CLI shows it."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    output = work / "report.ipynb"
+    output = work / output_name
     try:
         return papermill.execute_notebook(
             str(template),

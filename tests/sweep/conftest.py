@@ -1,0 +1,29 @@
+"""Fixtures of the sweep tests: the example strategy's declared inputs and a real Dask
+cluster (a scheduler and two workers) for the module that asks for it."""
+
+from __future__ import annotations
+
+import pytest
+from sweep_helpers import SCRIPT, DaskProcesses
+
+
+@pytest.fixture(scope="session")
+def specs():
+    from pineopt.api import _module
+    from pineopt.runtime.engine import declared_inputs
+
+    return declared_inputs(_module(str(SCRIPT))[1])
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1."""
+    cluster = DaskProcesses(tmp_path_factory.mktemp("dask"))
+    try:
+        cluster.start_scheduler()
+        cluster.start_worker("w1")
+        cluster.start_worker("w2")
+        cluster.wait_for_workers(2)
+        yield cluster
+    finally:
+        cluster.stop()
