@@ -1,5 +1,6 @@
 # PineOpt: two commands for a newcomer.
-#   make demo   set up .venv, then run the main job on bundled data and say where the output is
+#   make demo   set up .venv, then run the main job and a small campaign on bundled data and say
+#               where their reports are
 #   make test   set up .venv, then run the whole test suite (and execute every notebook)
 #   make lab    JupyterLab on notebooks/quickstart.ipynb (make lab LAB_FLAGS=--no-browser)
 #   make dashboard  the Strategy explorer in Voila, offline (see DEVELOPERS.md)

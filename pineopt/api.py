@@ -154,7 +154,9 @@ def run(
 
     * ``script``: Pine text, a ``.pine`` path or a :class:`~pineopt.compiler.Conversion`;
     * ``data``: a contract OHLCV DataFrame (or one with a ``time`` column), a
-      :class:`~pineopt.data.dataset.Dataset` from :func:`pineopt.load`, or a CSV/Parquet path;
+      :class:`~pineopt.data.dataset.Dataset` from :func:`pineopt.load`, a CSV/Parquet path, a
+      bundled sample (``"BTCUSDT_1D"``) or a cached series (``"binance:BTC/USDT_4h"``): see
+      :func:`pineopt.data.resolver.resolve_data`; the feeds below take the same;
     * ``inputs``: overrides by input title or by the variable the input is assigned to; values
       may be Python values or text spelled as in Pine (``"true"``, ``"hl2"``, ``"#FF0000"``);
     * ``symbol`` (a ticker such as ``"BINANCE:BTCUSDT"`` or a

@@ -3,9 +3,14 @@
 Converts ``examples/sma_cross_strategy.pine``, runs it over the bundled Binance BTCUSDT hourly
 bars (2017-08 → 2024-04) via :func:`pineopt.reports.run.run_report`, prints the headline
 metrics (net profit, trades, max drawdown, profit factor) and the path of the HTML report.
+Then a small campaign: a grid of 20 fast/slow lengths (ATR stop off) over the bundled
+BTCUSDT, ETHUSDT and SOLUSDT daily bars from 2021 (:func:`pineopt.sweep`, in this process),
+written to ``outputs/sweeps/``, and its campaign report
+(:func:`pineopt.reports.campaign_run.run_campaign_report`); the path of both reports ends the
+output.
 
-``python -m pineopt.demo [--bars N] [--out DIR] [--script FILE.pine] [--data NAME|PATH]``:
-``--bars`` keeps only the last N bars (a quicker run).
+``python -m pineopt.demo [--bars N] [--out DIR] [--script FILE.pine] [--data NAME|PATH]
+[--no-campaign]``: ``--bars`` keeps only the last N bars of the single run (a quicker run).
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "examples" / "sma_cross_strategy.pine"
 DATA = "BTCUSDT_1h"
 OUT = Path("outputs") / "reports"
+#: the demo campaign: instruments, first bar, and the grid (20 sets)
+CAMPAIGN_DATA = ("BTCUSDT_1D", "ETHUSDT_1D", "SOLUSDT_1D")
+CAMPAIGN_START = "2021-01-01"
+CAMPAIGN_PARAMS = {"Fast length": "10:40:10", "Slow length": "60:180:30", "ATR stop": "false"}
+SWEEPS = Path("outputs") / "sweeps"
 
 
 def run(
@@ -44,6 +54,44 @@ def run(
     print(f"PineOpt demo: {Path(script).name} on {data}" + (f" (last {bars} bars)" if bars else ""))
     report = run_report(script, data, start=start, out=out_dir, progress=progress)
     print(format_headline(report))
+    print(f"finished in {time.perf_counter() - started:.1f} s")
+    return report
+
+
+def campaign(
+    out_dir: Path = OUT,
+    *,
+    script: str | Path = SCRIPT,
+    sweeps: Path = SWEEPS,
+    progress: bool = True,
+):
+    """Sweep the demo grid over the daily bars, print the best sets pooled over the
+    instruments and return the campaign report's :class:`ReportRun`."""
+    import pineopt
+    from pineopt.reports.campaign_run import run_campaign_report
+    from pineopt.sweep.outputs import default_folder
+
+    started = time.perf_counter()
+    names = ", ".join(CAMPAIGN_DATA)
+    print(f"\nPineOpt demo campaign: {Path(script).name} on {names} from {CAMPAIGN_START}")
+    folder = default_folder(Path(script).name, sweeps)
+    results = pineopt.sweep(
+        script,
+        list(CAMPAIGN_DATA),
+        CAMPAIGN_PARAMS,
+        start=CAMPAIGN_START,
+        workers=0,
+        progress=progress,
+        out=folder,
+    )
+    table = pineopt.sweep.pooled(results)
+    best = table.iloc[0]
+    print(
+        f"  {table['set'].nunique()} parameter sets x {len(CAMPAIGN_DATA)} instruments; best "
+        f"pooled: Fast length {best['Fast length']}, Slow length {best['Slow length']} "
+        f"(mean net profit {best['objective']:,.2f})"
+    )
+    report = run_campaign_report(folder, out=out_dir, progress=progress)
     print(f"finished in {time.perf_counter() - started:.1f} s")
     return report
 
@@ -77,19 +125,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bars", type=int, help="only the last N bars")
     parser.add_argument("--out", type=Path, default=OUT, help="folder of the run folders")
     parser.add_argument("--script", type=Path, default=SCRIPT, help="the Pine strategy")
-    parser.add_argument("--data", default=DATA, help="a bundled sample or a CSV/Parquet file")
+    parser.add_argument(
+        "--data", default=DATA, help="a bundled sample, a cached series or a CSV/Parquet file"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-campaign", action="store_true", help="only the single run, no demo campaign"
+    )
     args = parser.parse_args(argv)
     try:
         report = run(
             args.out, script=args.script, data=args.data, bars=args.bars, progress=not args.quiet
         )
+        swept = None
+        if not args.no_campaign:
+            swept = campaign(args.out, script=args.script, progress=not args.quiet)
     except PineOptError as exc:
         print(f"pineopt demo: error: {exc}", file=sys.stderr)
         return 1
     print(f"\nReport: {report.html}")
     if report.tearsheet:
         print(f"Tear sheet: {report.tearsheet}")
+    if swept is not None:
+        print(f"Campaign report: {swept.html}")
     return 0
 
 

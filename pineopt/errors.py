@@ -15,6 +15,10 @@ class DataError(PineOptError):
     """OHLCV data that cannot be read or does not meet the frame contract."""
 
 
+class DataNotFound(DataError):
+    """A ``--data`` name that names nothing: no such file, bundled sample or cached series."""
+
+
 class ProviderError(DataError):
     """A market-data provider could not deliver the requested bars."""
 

@@ -6,7 +6,8 @@ from pineopt import demo
 
 
 @pytest.mark.slow
-def test_demo_runs_the_report_pipeline(tmp_path, capsys):
+def test_demo_runs_the_report_pipeline(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the demo campaign's sweep goes to outputs/sweeps/
     code = demo.main(["--bars", "3000", "--out", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out
     assert code == 0
@@ -20,6 +21,14 @@ def test_demo_runs_the_report_pipeline(tmp_path, capsys):
     assert manifest["data"]["bars"] == 3000
     assert manifest["data"]["last"] == "2024-04-21T14:00:00Z"
     assert str(manifest["headline"]["total_closed_trades"]) in out
+    # then the demo campaign: 20 sets on three instruments, and its report
+    assert "20 parameter sets x 3 instruments" in out
+    campaign_html = out.split("Campaign report: ")[1].splitlines()[0]
+    assert campaign_html.endswith("campaign.html")
+    campaign = json.loads((tmp_path / campaign_html.split("/")[-2] / "manifest.json").read_text())
+    assert campaign["kind"] == "campaign"
+    assert campaign["campaign"]["data"] == ["BTCUSDT_1D", "ETHUSDT_1D", "SOLUSDT_1D"]
+    assert campaign["campaign"]["counts"]["sets"] == 20
 
 
 def test_demo_reports_errors(tmp_path, capsys):

@@ -87,5 +87,16 @@ def existing_path(text: str) -> Path:
     return path
 
 
+def data_argument(text: str) -> str:
+    """argparse type: a ``--data`` argument, a path or a name (see
+    :mod:`pineopt.data.resolver`); a path that does not exist is a usage error, a name is
+    looked up when the command runs."""
+    from pineopt.data.resolver import looks_like_path
+
+    if looks_like_path(text) and not Path(text).expanduser().exists():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return text
+
+
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())

@@ -14,9 +14,8 @@ from pineopt.data.cache import CacheKey
 from pineopt.data.dataset import slice_frame
 from pineopt.data.providers import DataRequest, get_provider, provider_names, provider_options
 from pineopt.data.providers.file import read_frames, symbol_for_file
+from pineopt.data.resolver import data_name, looks_like_path, resolve_data
 from pineopt.errors import DataError
-
-FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq")
 
 
 def add_data_commands(commands: argparse._SubParsersAction) -> None:
@@ -27,7 +26,10 @@ def add_data_commands(commands: argparse._SubParsersAction) -> None:
     )
     sub = data.add_subparsers(title="data commands", metavar="ACTION", required=True)
 
-    listing = sub.add_parser("list", help="bundled samples and cached series")
+    listing = sub.add_parser(
+        "list",
+        help="bundled samples and cached series, with the name --data takes for each",
+    )
     listing.add_argument("--provider", choices=["sample", "cache"], help="only this source")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     _cache_option(listing)
@@ -74,12 +76,16 @@ def add_data_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _source_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", help="a file path, a bundled sample (BTCUSDT) or a cached symbol")
+    parser.add_argument(
+        "source",
+        help="a file path, a bundled sample (BTCUSDT, BTCUSDT_1h) or a cached series "
+        "([EXCHANGE:]SYMBOL[_TF], as `data list` names it)",
+    )
     parser.add_argument("--timeframe", "-t", help="timeframe (Pine notation or 1h/4h/1d)")
     parser.add_argument(
         "--provider",
         help="sample, file, tradingview, cache, ccxt, tardis "
-        "(default: file for paths, else sample, else cache)",
+        "(default: file for paths, else the samples, then the cache)",
     )
     parser.add_argument("--exchange", help="exchange for ccxt/tardis/cache")
     parser.add_argument("--start", help="first bar, ISO 8601")
@@ -95,42 +101,21 @@ def _cache_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _is_path(source: str) -> bool:
-    return Path(source).suffix.lower() in FILE_SUFFIXES or Path(source).exists()
+    return looks_like_path(source) or Path(source).exists()
 
 
 def _open(args: argparse.Namespace) -> Dataset:
-    """Load the dataset named by the common source arguments."""
-    cache = ParquetCache(args.cache_dir) if args.cache_dir else None
-    provider = args.provider or ("file" if _is_path(args.source) else None)
-    options: dict[str, Any] = {}
-    if args.syminfo:
-        options["syminfo"] = args.syminfo
-    if provider is None:
-        try:
-            return load(args.source, args.timeframe, args.start, args.end, provider="sample")
-        except DataError as sample_error:
-            try:
-                return load(
-                    args.source,
-                    args.timeframe,
-                    args.start,
-                    args.end,
-                    provider="cache",
-                    exchange=args.exchange,
-                    cache=cache,
-                )
-            except DataError:
-                raise sample_error from None
-    if provider in ("cache", "ccxt", "tardis") and cache is not None:
-        options["cache"] = cache
-    return load(
+    """Load the dataset named by the common source arguments (see
+    :func:`pineopt.data.resolver.resolve_data`)."""
+    return resolve_data(
         args.source,
-        args.timeframe,
-        args.start,
-        args.end,
-        provider=provider,
+        timeframe=args.timeframe,
+        provider=args.provider,
         exchange=args.exchange,
-        **options,
+        start=args.start,
+        end=args.end,
+        syminfo=args.syminfo,
+        cache=args.cache_dir,
     )
 
 
@@ -143,7 +128,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         rows.extend(get_provider(name, **options).available())
     if args.json:
-        print_json([row.__dict__ for row in rows])
+        print_json([{"name": data_name(r.symbol, r.timeframe), **r.__dict__} for r in rows])
         return 0
     if not rows:
         print("nothing to list")
@@ -151,6 +136,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     table = pd.DataFrame(
         [
             {
+                "name": data_name(r.symbol, r.timeframe),
                 "provider": r.provider,
                 "symbol": r.symbol,
                 "timeframe": r.timeframe,

@@ -10,6 +10,12 @@ on an indicator).
 ``--save [NAME]`` records every run of a strategy in the store (``--database URL``, default
 ``$PINEOPT_DATABASE_URL`` or ``outputs/pineopt.db``) as a backtest whose report path is its run
 folder, and says ``saved: backtest ID ...`` on stderr (stdout keeps only the report's path).
+
+``pineopt report --campaign ID|FOLDER`` reports on an optimisation campaign instead: one saved
+in the store by ``pineopt sweep --save`` (its id; ``--database URL`` names the store) or a
+sweep's ``--out`` folder (:func:`pineopt.reports.campaign_run.run_campaign_report`), and prints
+the path of its HTML report. An id the store does not know exits 1; a folder that does not
+exist or is not a sweep's, or a Pine file or single-run option beside ``--campaign``, exits 2.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pineopt.cli import existing_path
+from pineopt.cli import data_argument, existing_path, positive_int
 
 #: what a grid may vary; ``input.NAME`` and ``strategy.KEY`` are accepted too
 GRID_KEYS = ("data", "symbol", "provider", "timeframe", "start", "end")
@@ -45,20 +51,42 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
 
     report = commands.add_parser(
         "report",
-        help="run a Pine script through the report notebook (HTML report, tear sheet, files)",
+        help="run a Pine script through the report notebook (HTML report, tear sheet, files), "
+        "or report on an optimisation campaign (--campaign)",
         description="Execute notebooks/report.ipynb for a Pine script and write "
         "outputs/reports/<run-id>/: the executed notebook and its HTML export, a QuantStats "
         "tear sheet, trades.csv, metrics.json, plots.csv and manifest.json. Prints the path of "
-        "the HTML report (with --grid: of the batch's index.html).",
-        epilog="Exit codes: 0 done; 1 script, data or notebook error; 2 usage error.",
+        "the HTML report (with --grid: of the batch's index.html). With --campaign ID|FOLDER, "
+        "execute notebooks/campaign.ipynb for a campaign saved in the store (pineopt sweep "
+        "--save) or a sweep's --out folder instead: best sets, parameter heatmaps and "
+        "stability, per-instrument results, walk-forward windows and the regime breakdown.",
+        epilog="Exit codes: 0 done; 1 script, data or notebook error (or an unknown campaign "
+        "id); 2 usage error.",
     )
-    report.add_argument("file", type=existing_path, metavar="FILE.pine", help="the Pine script")
+    report.add_argument(
+        "file", nargs="?", type=existing_path, metavar="FILE.pine", help="the Pine script"
+    )
+    report.add_argument(
+        "--campaign",
+        metavar="ID|FOLDER",
+        help="report on an optimisation campaign: its id in the store (--database) or a "
+        "sweep's output folder",
+    )
+    report.add_argument(
+        "--top", type=positive_int, metavar="N", help="sets the tables list (--campaign; 10)"
+    )
     data = report.add_argument_group("data")
     data.add_argument(
-        "--data", metavar="NAME|PATH", help="a bundled sample (BTCUSDT_1h) or a CSV/Parquet file"
+        "--data",
+        type=data_argument,
+        metavar="NAME|PATH",
+        help="a bundled sample (BTCUSDT_1h), a series in the Parquet cache "
+        "([EXCHANGE:]SYMBOL_TF, as `pineopt data list` shows) or a CSV/Parquet file",
     )
-    data.add_argument("--symbol", metavar="S", help="a symbol to load from --provider instead")
-    data.add_argument("--provider", metavar="P", help="data provider (default: sample)")
+    data.add_argument("--symbol", metavar="S", help="a symbol to load (with --timeframe) instead")
+    data.add_argument(
+        "--provider", metavar="P", help="data provider (default: the samples, then the cache)"
+    )
     data.add_argument("--timeframe", metavar="TF", help="Pine notation: 1h, 240, 1D")
     data.add_argument("--start", metavar="ISO", help="first bar")
     data.add_argument("--end", metavar="ISO", help="last bar")
@@ -102,8 +130,8 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
     store.add_argument(
         "--database",
         metavar="URL",
-        help="the store's database URL or SQLite file (default: $PINEOPT_DATABASE_URL, else "
-        "outputs/pineopt.db)",
+        help="the store's database URL or SQLite file, for --save and --campaign ID (default: "
+        "$PINEOPT_DATABASE_URL, else outputs/pineopt.db)",
     )
     report.set_defaults(handler=cmd_report)
 
@@ -209,6 +237,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pineopt.reports.run import DEFAULT_OUT, ReportError
 
     out = Path(args.out) if args.out else None
+    if args.campaign is not None:
+        return _campaign(args, out)
+    if args.file is None:
+        print("pineopt report: error: give FILE.pine, or --campaign ID|FOLDER", file=sys.stderr)
+        return 2
+    if args.top is not None:
+        print("pineopt report: error: --top needs --campaign", file=sys.stderr)
+        return 2
     if args.database is not None and args.save is None:
         print("pineopt report: error: --database needs --save", file=sys.stderr)
         return 2
@@ -237,6 +273,59 @@ def cmd_report(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
+
+
+def _campaign(args: argparse.Namespace, out: Path | None) -> int:
+    """``pineopt report --campaign ID|FOLDER``."""
+    from pineopt.errors import PineRuntimeError
+    from pineopt.reports.campaign import CampaignNotFound
+    from pineopt.reports.campaign_run import run_campaign_report
+    from pineopt.reports.run import ReportError
+
+    single = [
+        flag
+        for flag, given in (
+            ("FILE.pine", args.file is not None),
+            ("--data", args.data is not None),
+            ("--symbol", args.symbol is not None),
+            ("--provider", args.provider is not None),
+            ("--timeframe", args.timeframe is not None),
+            ("--start", args.start is not None),
+            ("--end", args.end is not None),
+            ("--input", bool(args.input)),
+            ("--strategy", bool(args.strategy)),
+            ("--grid", args.grid is not None),
+            ("--save", args.save is not None),
+            ("--no-benchmark", args.no_benchmark),
+        )
+        if given
+    ]
+    if single:
+        print(
+            f"pineopt report: error: --campaign takes no {', '.join(single)} (the campaign "
+            "says what ran)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        report = run_campaign_report(
+            args.campaign,
+            database=args.database,
+            out=out,
+            top=args.top or 10,
+            progress=not args.quiet,
+        )
+    except CampaignNotFound as exc:
+        print(f"pineopt report: error: {exc}", file=sys.stderr)
+        return 2 if exc.usage else 1
+    except PineRuntimeError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except ReportError as exc:
+        print(f"pineopt report: error: {exc}", file=sys.stderr)
+        return 2 if exc.usage else 1
+    print(report.html)
+    return 0
 
 
 def _grid(args: argparse.Namespace, out_root: Path, store: Any = None) -> int:

@@ -1,10 +1,12 @@
-"""``pineopt run FILE.pine --data PATH [options]`` and ``pineopt convert FILE.pine [-o OUT.py]``.
+"""``pineopt run FILE.pine --data NAME|PATH [options]`` and ``pineopt convert FILE.pine``.
 
 Both follow ../shared/CLI-CONTRACT.md: diagnostics on stderr as ``FILE:LINE:COL: error: ...``
 with the source line and a caret; exit 0 ran, 1 a script or data error, 2 a usage error (an
 unknown flag, a missing file, a malformed ``NAME=VALUE``, an unknown input or a value of the
-wrong type). The compiler, the runtime and pandas are imported inside the commands, so that
-``pineopt --help`` and usage errors stay quick.
+wrong type; a ``--data`` name that names nothing is a data error). ``--data`` and the feeds
+take what :func:`pineopt.data.resolver.resolve_data` reads: a file, a bundled sample
+(``BTCUSDT_1D``) or a series of the Parquet cache. The compiler, the runtime and pandas are
+imported inside the commands, so that ``pineopt --help`` and usage errors stay quick.
 
 ``pineopt run ... --save [NAME]`` also records the run in the store (:class:`pineopt.Store`, the
 database of ``--database URL``, else ``$PINEOPT_DATABASE_URL``, else ``outputs/pineopt.db``):
@@ -20,26 +22,29 @@ import sys
 import time
 from pathlib import Path
 
-from pineopt.cli import existing_path
+from pineopt.cli import data_argument, existing_path
+
+DATA_HELP = (
+    "a bundled sample (BTCUSDT_1D, ETHUSDT_1h), a series in the Parquet cache "
+    "([EXCHANGE:]SYMBOL_TF, as `pineopt data list` shows) or a CSV/Parquet file (time column: "
+    "time/timestamp/date/datetime; OHLCV in any case)"
+)
 
 
 def add_run_commands(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser(
         "run",
-        help="run a Pine script over a file of bars",
-        description="Convert a Pine script and run it over one chart feed (CSV or Parquet). "
-        "Without an output flag a short summary is printed.",
+        help="run a Pine script over bars: a file, a bundled sample or a cached series",
+        description="Convert a Pine script and run it over one chart feed (a CSV or Parquet "
+        "file, a bundled sample or a cached series). Without an output flag a short summary "
+        "is printed.",
         epilog="Exit codes: 0 ran; 1 script or data error (diagnostics on stderr); 2 usage "
         "error, including an unknown --input name or a value of the wrong type.",
     )
     run.add_argument("file", type=existing_path, metavar="FILE.pine", help="the Pine script")
     data = run.add_argument_group("data and symbol")
     data.add_argument(
-        "--data",
-        required=True,
-        type=existing_path,
-        metavar="PATH",
-        help="CSV or Parquet bars (time column: time/timestamp/date/datetime; OHLCV in any case)",
+        "--data", required=True, type=data_argument, metavar="NAME|PATH", help=DATA_HELP
     )
     data.add_argument("--timeframe", metavar="TF", help="Pine notation (default: inferred)")
     data.add_argument(
@@ -76,22 +81,23 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         type=_feed("--htf-data"),
-        metavar="TF=PATH",
-        help="bars of the chart symbol at another timeframe; repeatable",
+        metavar="TF=NAME|PATH",
+        help="bars of the chart symbol at another timeframe (a file, sample or cached "
+        "series); repeatable",
     )
     ran.add_argument(
         "--security-data",
         action="append",
         default=[],
         type=_feed("--security-data"),
-        metavar="SYMBOL:TF=PATH",
-        help="bars of another symbol; repeatable (not supported yet)",
+        metavar="SYMBOL:TF=NAME|PATH",
+        help="bars of another symbol (a file, sample or cached series); repeatable",
     )
     ran.add_argument(
         "--magnifier-data",
-        type=existing_path,
-        metavar="PATH",
-        help="lower-timeframe bars for use_bar_magnifier",
+        type=data_argument,
+        metavar="NAME|PATH",
+        help="lower-timeframe bars for use_bar_magnifier (a file, sample or cached series)",
     )
     out = run.add_argument_group("outputs")
     out.add_argument(
@@ -143,11 +149,9 @@ def _pair(flag: str):  # type: ignore[no-untyped-def]
 def _feed(flag: str):  # type: ignore[no-untyped-def]
     pair = _pair(flag)
 
-    def parse(text: str) -> tuple[str, Path]:
+    def parse(text: str) -> tuple[str, str]:
         key, value = pair(text)
-        path = Path(value)
-        if not path.exists():
-            raise argparse.ArgumentTypeError(f"no such file: {value}")
+        value = data_argument(value)
         if flag == "--htf-data":
             from pineopt.data.timeframe import Timeframe
 
@@ -155,7 +159,7 @@ def _feed(flag: str):  # type: ignore[no-untyped-def]
                 key = str(Timeframe.parse(key))
             except Exception:  # any refusal of the timeframe is a usage error
                 raise argparse.ArgumentTypeError(f"bad timeframe {key!r} in {text!r}") from None
-        return key, path
+        return key, value
 
     parse.__name__ = flag.strip("-")
     return parse
@@ -213,9 +217,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.database is not None and args.save is None:
         print("pineopt run: error: --database needs --save", file=sys.stderr)
         return 2
-    if args.save is not None:
-        # the store keeps where the bars came from: an absolute path is one a re-run can find
-        args.data = args.data.resolve()
     conversion = _convert(args.file, for_run=True)
     if conversion is None:
         return 2

@@ -145,12 +145,7 @@ class ParquetCache:
         frame = frame[list(OHLCV_COLUMNS)].astype("float64")
         check_contract(frame, str(path))
         if key is None:
-            key = CacheKey(
-                metadata.get("provider", path.parts[-4]),
-                metadata.get("exchange", path.parts[-3]),
-                metadata.get("symbol", path.parts[-2]),
-                Timeframe.parse(metadata.get("timeframe", path.stem)),
-            )
+            key = _key(path, metadata)
         fetched = [(pd.Timestamp(lo), pd.Timestamp(hi)) for lo, hi in metadata.get("fetched", [])]
         return CacheEntry(key, path, frame, fetched, metadata)
 
@@ -196,23 +191,64 @@ class ParquetCache:
 
     def entries(self) -> Iterator[CacheEntry]:
         """Every readable series under the root (unreadable files are skipped)."""
-        if not self.root.exists():
-            return
-        for path in sorted(self.root.glob("*/*/*/*.parquet")):
+        for path in self._paths():
             try:
                 yield self._read_path(path)
             except DataError:
                 continue
 
-    def find(self, symbol: str, timeframe: Timeframe | None = None) -> list[CacheEntry]:
-        """Cached series of a symbol (any provider), optionally at one timeframe."""
-        wanted = safe_name(symbol).upper().replace("-", "")
-        return [
-            entry
-            for entry in self.entries()
-            if safe_name(entry.key.symbol).upper().replace("-", "") == wanted
-            and (timeframe is None or entry.key.timeframe == timeframe)
+    def series_keys(self) -> Iterator[CacheKey]:
+        """Which series the root holds, from the files' metadata alone (no bars are read;
+        unreadable files are skipped)."""
+        for _, key in self._listing():
+            yield key
+
+    def _listing(self) -> Iterator[tuple[Path, CacheKey]]:
+        for path in self._paths():
+            try:
+                raw = (pq.read_schema(path).metadata or {}).get(METADATA_KEY)
+                yield path, _key(path, json.loads(raw) if raw else {})
+            except (OSError, ValueError, pa.ArrowInvalid, DataError):
+                continue
+
+    def find(
+        self, symbol: str, timeframe: Timeframe | None = None, exchange: str | None = None
+    ) -> list[CacheEntry]:
+        """Cached series of a symbol (any provider; ``BTC/USDT`` and ``BTCUSDT`` are the same
+        symbol), optionally at one timeframe or of one exchange (any case)."""
+        wanted = [
+            path
+            for path, key in self._listing()
+            if same_symbol(key.symbol, symbol)
+            and (timeframe is None or key.timeframe == timeframe)
+            and (exchange is None or key.exchange.lower() == exchange.lower())
         ]
+        entries = []
+        for path in wanted:
+            try:
+                entries.append(self._read_path(path))
+            except DataError:
+                continue
+        return entries
+
+    def _paths(self) -> list[Path]:
+        return sorted(self.root.glob("*/*/*/*.parquet")) if self.root.exists() else []
+
+
+def same_symbol(a: str, b: str) -> bool:
+    """Whether two spellings name the same symbol in the cache: ``BTC/USDT``, ``BTC-USDT`` and
+    ``btcusdt`` do."""
+    return safe_name(a).upper().replace("-", "") == safe_name(b).upper().replace("-", "")
+
+
+def _key(path: Path, metadata: dict[str, Any]) -> CacheKey:
+    """The key of a cache file: from its metadata, else from where it lies under the root."""
+    return CacheKey(
+        metadata.get("provider", path.parts[-4]),
+        metadata.get("exchange", path.parts[-3]),
+        metadata.get("symbol", path.parts[-2]),
+        Timeframe.parse(metadata.get("timeframe", path.stem)),
+    )
 
 
 def write_parquet_atomic(frame: pd.DataFrame, path: Path, metadata: dict[str, Any]) -> None:

@@ -1,9 +1,9 @@
 """IPython magics: ``%%pine``, ``%pine_convert`` / ``%%pine_convert`` and ``%pine_data``.
 
 They call only the public API (:func:`pineopt.convert`, :func:`pineopt.run`,
-:func:`pineopt.load`, :class:`pineopt.Store`). A script or data error is printed to stderr as a
-located diagnostic (``<cell>:LINE:COL: error: MESSAGE``, the source line and a caret), never as a
-traceback, and the magic returns ``None``.
+:func:`pineopt.data.resolver.resolve_data`, :class:`pineopt.Store`). A script or data error is
+printed to stderr as a located diagnostic (``<cell>:LINE:COL: error: MESSAGE``, the source line
+and a caret), never as a traceback, and the magic returns ``None``.
 
 ``%%pine --save [NAME]`` records the cell's run of a strategy in the store (the strategy under
 NAME, default its title, and a backtest; ``--database URL`` picks the database, default
@@ -25,6 +25,7 @@ from IPython.core.magic import Magics, cell_magic, line_cell_magic, line_magic, 
 from IPython.display import HTML, Code, display
 
 import pineopt
+from pineopt.data import resolver
 from pineopt.errors import PineOptError
 from pineopt.jupyter.display import (
     chart_widget,
@@ -60,11 +61,13 @@ def _pine_parser() -> _Parser:
         "--data",
         metavar="NAME_OR_PATH",
         help="a variable holding a DataFrame or Dataset, a bundled sample (BTCUSDT_1h, "
-        "ETHUSDT_1D) or a CSV/Parquet path",
+        "ETHUSDT_1D), a cached series ([EXCHANGE:]SYMBOL_TF) or a CSV/Parquet path",
     )
     source.add_argument("--symbol", help="symbol to load (with --timeframe and --provider)")
     source.add_argument("--timeframe", "-t", help="timeframe (Pine notation or 1h, 4h, 1d)")
-    source.add_argument("--provider", default=None, help="data provider (default: sample)")
+    source.add_argument(
+        "--provider", default=None, help="data provider (default: the samples, then the cache)"
+    )
     source.add_argument("--exchange", default=None, help="exchange of a ccxt provider")
     parser.add_argument("--start", help="first bar executed (ISO time)")
     parser.add_argument("--end", help="last bar executed (ISO time)")
@@ -108,9 +111,13 @@ def _convert_parser(prog: str) -> _Parser:
 
 def _data_parser() -> _Parser:
     parser = _Parser(prog="%pine_data", description="List or load market data.")
-    parser.add_argument("symbol", nargs="?", help="symbol (or a file path with --provider file)")
+    parser.add_argument(
+        "symbol", nargs="?", help="a data name (BTCUSDT_1h), a symbol or a file path"
+    )
     parser.add_argument("timeframe", nargs="?", help="timeframe (Pine notation or 1h, 4h, 1d)")
-    parser.add_argument("--provider", default=None, help="provider (default: sample)")
+    parser.add_argument(
+        "--provider", default=None, help="provider (default: the samples, then the cache)"
+    )
     parser.add_argument("--exchange", default=None)
     parser.add_argument("--start")
     parser.add_argument("--end")
@@ -185,33 +192,25 @@ def _report(exc: BaseException, source: str | None = None, filename: str = CELL)
 def resolve_data(args: argparse.Namespace, namespace: dict[str, Any]) -> tuple[Any, Any]:
     """``(data for pineopt.run, OHLCV frame for the chart or None)`` from the magic's options.
 
-    ``--data`` is, in this order: a variable of ``namespace`` holding a Dataset or DataFrame, an
-    existing file (``file`` provider), or a sample name ``SYMBOL_TIMEFRAME`` (``BTCUSDT_1h``;
-    ``SYMBOL`` alone with ``--timeframe``). ``--symbol`` loads through ``--provider``.
+    ``--data`` is a variable of ``namespace`` holding a Dataset or DataFrame, else what
+    :func:`pineopt.data.resolver.resolve_data` reads: a bundled sample (``BTCUSDT_1h``; a
+    ``SYMBOL`` alone with ``--timeframe``), a cached series (``binance:BTC/USDT_4h``) or a file.
+    ``--symbol`` names the same with ``--timeframe`` and ``--provider``. Local bars are loaded
+    whole (the run is cut to ``--start``/``--end``); a remote provider fetches only that range.
     """
     name = args.data
-    if name is None and args.symbol is None:
-        raise PineOptError(
-            "no data: give --data NAME_OR_PATH or --symbol SYMBOL --timeframe TF "
-            "(%pine_data lists the bundled samples)"
-        )
-    if name is not None:
-        if name.isidentifier() and name in namespace:
-            return _from_object(namespace[name], name)
-        path = Path(name).expanduser()
-        if path.is_file():  # absolute: the store keeps where saved runs' bars came from
-            dataset = pineopt.load(str(path.resolve()), args.timeframe, provider="file")
-            return dataset, dataset.frame
-        symbol, timeframe = name, args.timeframe
-        if timeframe is None and "_" in name:
-            symbol, _, timeframe = name.rpartition("_")
-        provider = args.provider or "sample"
-    else:
-        symbol, timeframe, provider = args.symbol, args.timeframe, args.provider or "sample"
-    options: dict[str, Any] = {}
-    if provider not in _LOCAL_PROVIDERS:  # remote: fetch only the range asked for
-        options = {"start": args.start, "end": args.end}
-    dataset = pineopt.load(symbol, timeframe, provider=provider, exchange=args.exchange, **options)
+    if name is not None and name.isidentifier() and name in namespace:
+        return _from_object(namespace[name], name)
+    remote = args.provider is not None and args.provider not in _LOCAL_PROVIDERS
+    dataset = resolver.resolve_data(
+        name,
+        symbol=args.symbol,
+        provider=args.provider,
+        timeframe=args.timeframe,
+        exchange=args.exchange,
+        start=args.start if remote else None,
+        end=args.end if remote else None,
+    )
     return dataset, dataset.frame
 
 
@@ -228,7 +227,8 @@ def _from_object(value: Any, name: str) -> tuple[Any, Any]:
             bars = None
         return value, bars
     if isinstance(value, str | Path):
-        return value, pineopt.load(str(value), provider="file").frame
+        dataset = resolver.resolve_data(value)
+        return dataset, dataset.frame
     raise PineOptError(f"{name} is a {type(value).__name__}, not a DataFrame or Dataset")
 
 
@@ -359,8 +359,9 @@ class PineMagics(Magics):
     def pine_data(self, line: str) -> None:
         """List the bundled samples and cached series, or load one.
 
-        ``%pine_data`` lists; ``%pine_data SYMBOL [TIMEFRAME] [--provider P] [--start T]
-        [--end T] [--as VAR]`` loads (default variable ``_pine_data``) and shows a summary.
+        ``%pine_data`` lists (with the names ``%%pine --data`` takes); ``%pine_data NAME``
+        or ``%pine_data SYMBOL [TIMEFRAME] [--provider P] [--start T] [--end T] [--as VAR]``
+        loads (default variable ``_pine_data``) and shows a summary.
         """
         args = _parse(_data_parser(), line)
         if args is None:
@@ -369,12 +370,12 @@ class PineMagics(Magics):
             if args.symbol is None:
                 display(listing(args.provider))
                 return None
-            dataset = pineopt.load(
+            dataset = resolver.resolve_data(
                 args.symbol,
-                args.timeframe,
-                args.start,
-                args.end,
-                provider=args.provider or "sample",
+                timeframe=args.timeframe,
+                start=args.start,
+                end=args.end,
+                provider=args.provider,
                 exchange=args.exchange,
             )
         except Exception as exc:
@@ -408,7 +409,7 @@ def _save(
 
 def listing(provider: str | None = None) -> pd.DataFrame:
     """The bundled samples and cached series (``provider``: only ``sample`` or ``cache``), with
-    the name ``%%pine --data`` takes for a sample."""
+    the name ``%%pine --data`` takes for each."""
     from pineopt.data import get_provider
 
     rows = []
@@ -416,7 +417,7 @@ def listing(provider: str | None = None) -> pd.DataFrame:
         for info in get_provider(name).available():
             rows.append(
                 {
-                    "name": f"{info.symbol}_{info.timeframe}" if name == "sample" else "",
+                    "name": resolver.data_name(info.symbol, info.timeframe),
                     "provider": info.provider,
                     "symbol": info.symbol,
                     "timeframe": info.timeframe,

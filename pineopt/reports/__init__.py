@@ -1,4 +1,5 @@
-"""Reports of a strategy run: QuantStats tear sheets and Bokeh charts, all made offline.
+"""Reports of a strategy run (QuantStats tear sheets and Bokeh charts) and of an optimisation
+campaign (:func:`run_campaign_report`), all made offline.
 
 ``from pineopt.reports import write_tearsheet`` works, but the submodule (and its heavy
 dependencies: bokeh for charts, quantstats and matplotlib for tear sheets) is only imported
@@ -19,6 +20,8 @@ _EXPORTS = {
     "drawdown_chart": "charts",
     "strategy_layout": "charts",
     "save_html": "charts",
+    "load_campaign": "campaign",
+    "run_campaign_report": "campaign_run",
 }
 
 __all__ = sorted(_EXPORTS)

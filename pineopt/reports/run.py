@@ -44,6 +44,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pineopt.data.cache import default_root
+from pineopt.data.dataset import slice_frame
 from pineopt.data.frame import fingerprint
 from pineopt.data.resolver import resolve_data
 from pineopt.errors import PineOptError, PineRuntimeError
@@ -236,7 +238,7 @@ def run_report(
     if frame_data:
         bars = data
         if start is not None or end is not None:
-            bars = _between(bars, start, end)
+            bars = slice_frame(bars, start, end)
         data_source = "<DataFrame>"
         symbol_name, timeframe_name = symbol, timeframe
     else:
@@ -244,7 +246,7 @@ def run_report(
             data, symbol=symbol, provider=provider, timeframe=timeframe, start=start, end=end
         )
         bars = dataset.frame
-        data_source = _data_source(data)
+        data_source = _data_source(data, dataset)
         symbol_name, timeframe_name = dataset.symbol.tickerid, str(dataset.timeframe)
     if len(bars) == 0:
         raise PineOptError("no bars between start and end")
@@ -293,6 +295,8 @@ def run_report(
         if frame_data:
             nb_parameters["symbol"] = None
             nb_parameters["start"] = nb_parameters["end"] = None
+        elif dataset.provenance.get("provider") == "cache":  # the kernel runs in the run folder
+            nb_parameters["data_dir"] = str(default_root().resolve())
 
         # 2. execute the notebook
         step = time.perf_counter()
@@ -432,14 +436,15 @@ def _execute(
     kernel_name: str,
     progress: bool,
     script: tuple[str, str],
+    output_name: str = "report.ipynb",
 ):
-    """Run the notebook; a failure raises :class:`ReportError`, or a
+    """Run the notebook into ``work/output_name``; a failure raises :class:`ReportError`, or a
     :class:`~pineopt.errors.PineRuntimeError` for a runtime error of the Pine ``script`` (its
     file name and text), located at its line as the CLI shows it."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    output = work / "report.ipynb"
+    output = work / output_name
     try:
         return papermill.execute_notebook(
             str(template),
@@ -543,27 +548,13 @@ def _declaration(conversion) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     return {"kind": kind, "title": title}
 
 
-def _data_source(data: Any) -> str:
-    """How the manifest and the notebook name the bars: ``file:/abs/path`` or the sample name."""
+def _data_source(data: Any, dataset: Any) -> str:
+    """How the manifest and the notebook name the bars: ``file:/abs/path`` or the name given."""
     if data is None:
         return ""
-    text = str(data)
-    path = Path(text).expanduser()
-    if path.is_file():
-        return f"file:{path.resolve()}"
-    return text
-
-
-def _between(frame: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
-    index = pd.DatetimeIndex(frame.index)
-    mask = np.ones(len(frame), dtype=bool)
-    for bound, keep in ((start, index.__ge__), (end, index.__le__)):
-        if bound is not None:
-            stamp = pd.Timestamp(bound)
-            if index.tz is not None and stamp.tz is None:
-                stamp = stamp.tz_localize("UTC")
-            mask &= keep(stamp)
-    return frame[mask]
+    if dataset.provenance.get("provider") == "file":
+        return f"file:{dataset.provenance['path']}"
+    return str(data)
 
 
 def _readable(folder: Path) -> None:

@@ -9,7 +9,8 @@ A converted module ends with::
 so ``python OUT.py --data FILE.csv [--plots OUT.csv] [--input NAME=VALUE ...]`` runs it with no
 Pine source and no compiler in sight. The same helpers serve :func:`pineopt.run`:
 
-* :func:`prepare` turns a DataFrame, a :class:`~pineopt.data.dataset.Dataset` or a file path into
+* :func:`prepare` turns a DataFrame, a :class:`~pineopt.data.dataset.Dataset`, a file path or a
+  data name (:func:`~pineopt.data.resolver.resolve_data`: ``BTCUSDT_1D``, a cached series) into
   the chart frame, its :class:`~pineopt.data.symbol.SymbolInfo` and
   :class:`~pineopt.data.timeframe.Timeframe`, applying the overrides of the CLI contract
   (``symbol``, ``timezone``, ``mintick``, ``pointvalue``, ``session``, ``start``/``end``);
@@ -106,8 +107,9 @@ def prepare(
     htf_data: Mapping[str, Any] | None = None,
     security_data: Mapping[str, Any] | None = None,
 ) -> Chart:
-    """The :class:`Chart` for ``data`` (a contract DataFrame, a Dataset or a CSV/Parquet path;
-    a Chart comes back as it is).
+    """The :class:`Chart` for ``data`` (a contract DataFrame, a Dataset, a CSV/Parquet path or a
+    data name such as ``BTCUSDT_1D``, see :func:`~pineopt.data.resolver.resolve_data`; a Chart
+    comes back as it is).
 
     ``symbol`` is a :class:`SymbolInfo` (used as is) or a ticker (``"BTCUSDT"``,
     ``"BINANCE:BTCUSDT"``); ``syminfo`` a symbol TOML. ``timezone``, ``mintick``, ``pointvalue``
@@ -128,6 +130,9 @@ def prepare(
             raise DataError("a prepared Chart takes no further overrides")
         return data
     tf = _timeframe(timeframe)
+    if isinstance(data, str | Path):
+        data = _resolved(data, tf, syminfo)
+        syminfo = None  # applied by the resolver
     if isinstance(data, Dataset):
         frame, info, tf = data.frame, data.symbol, tf or data.timeframe
         provenance = dict(data.provenance)
@@ -142,25 +147,19 @@ def prepare(
             info = SymbolInfo.from_toml(syminfo)
         else:
             info = SymbolInfo(ticker="DATA")
-    elif isinstance(data, str | Path):
-        from pineopt.data.providers.file import read_ohlcv_file
-
-        dataset = read_ohlcv_file(
-            data, tf, symbol if isinstance(symbol, SymbolInfo) else None, syminfo=syminfo
-        )
-        frame, info, tf = dataset.frame, dataset.symbol, dataset.timeframe
-        provenance = dict(dataset.provenance)
     else:
         raise DataError(
-            f"data must be a DataFrame, a Dataset or a file path, not {type(data).__name__}"
+            f"data must be a DataFrame, a Dataset, a file path or a data name, not "
+            f"{type(data).__name__}"
         )
     info = _override_symbol(info, symbol, timezone, mintick, pointvalue, session)
     htf_frames = {}
     for key, feed in (htf_data or {}).items():
         htf_tf = Timeframe.parse(key)
-        htf_frames[str(htf_tf)] = _feed_frame(feed, f"htf data {htf_tf}")
+        htf_frames[str(htf_tf)] = _feed_frame(_resolved(feed, htf_tf), f"htf data {htf_tf}")
     for key, feed in (security_data or {}).items():
         requested, feed_tf = _security_key(str(key))
+        feed = _resolved(feed, feed_tf)
         feed_frame = _feed_frame(feed, f"security data {key}")
         feed_frame.attrs["symbol"] = _feed_symbol(feed, requested)
         name = f"{requested}@{feed_tf}" if feed_tf is not None else requested
@@ -214,6 +213,16 @@ def _contract_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     return to_ohlcv(frame, source)
 
 
+def _resolved(feed: Any, timeframe: Timeframe | None = None, syminfo: Any = None) -> Any:
+    """A feed given as a file path or a data name, loaded (see
+    :func:`pineopt.data.resolver.resolve_data`); anything else comes back as it is."""
+    if not isinstance(feed, str | Path):
+        return feed
+    from pineopt.data.resolver import resolve_data
+
+    return resolve_data(feed, timeframe=timeframe, syminfo=syminfo)
+
+
 def _feed_frame(feed: Any, source: str) -> pd.DataFrame:
     from pineopt.data.dataset import Dataset
 
@@ -221,11 +230,7 @@ def _feed_frame(feed: Any, source: str) -> pd.DataFrame:
         return feed.frame
     if _is_frame(feed):
         return _contract_frame(feed, source)
-    if isinstance(feed, str | Path):
-        from pineopt.data.providers.file import read_frames
-
-        return read_frames(feed).frame
-    raise DataError(f"{source}: expected a DataFrame, a Dataset or a file path")
+    raise DataError(f"{source}: expected a DataFrame, a Dataset, a file path or a data name")
 
 
 def _security_key(key: str) -> tuple[str, Timeframe | None]:
@@ -250,10 +255,6 @@ def _feed_symbol(feed: Any, ticker: str) -> SymbolInfo:
 
     if isinstance(feed, Dataset):
         return feed.symbol
-    if isinstance(feed, str | Path):
-        from pineopt.data.providers.file import read_ohlcv_file
-
-        return read_ohlcv_file(feed).symbol
     prefix, _, bare = ticker.rpartition(":")
     return SymbolInfo(ticker=bare, prefix=prefix)
 
@@ -318,6 +319,10 @@ def run_module(
     from pineopt.runtime.engine import execute
     from pineopt.runtime.inputs import InputError
 
+    magnifier_frame = (
+        None if magnifier is None else _feed_frame(_resolved(magnifier), "magnifier data")
+    )
+
     def go(frame: pd.DataFrame, overrides: Mapping[str, object] | None) -> Result:
         return execute(
             module,
@@ -329,7 +334,7 @@ def run_module(
             source_frame=chart.source_frame,
             diagnostics=diagnostics,
             strategy=strategy,
-            magnifier_frame=None if magnifier is None else _feed_frame(magnifier, "magnifier data"),
+            magnifier_frame=magnifier_frame,
         )
 
     try:
@@ -562,11 +567,16 @@ def _parser(title: str) -> argparse.ArgumentParser:
     prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "script.py"
     parser = argparse.ArgumentParser(
         prog=prog,
-        description=f"Run {title!r} (converted from Pine Script by PineOpt) over a CSV or "
-        "Parquet file of OHLCV bars.",
+        description=f"Run {title!r} (converted from Pine Script by PineOpt) over OHLCV bars: "
+        "a CSV or Parquet file, a bundled sample or a cached series.",
         epilog="Exit codes: 0 ran, 1 data or script error, 2 usage error.",
     )
-    parser.add_argument("--data", required=True, help="CSV or Parquet file of bars")
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="NAME|PATH",
+        help="CSV or Parquet file of bars, a bundled sample (BTCUSDT_1D) or a cached series",
+    )
     parser.add_argument("--plots", metavar="OUT.csv", help="write the plotted series here")
     parser.add_argument(
         "--input",

@@ -7,8 +7,8 @@
 * a request that does not fit the schema is 422 with ``errors`` (where and why), unparsable
   JSON 400;
 * the store's errors: an unknown id 404, a name already taken 409, the database unreachable
-  503 (see :func:`classify`); any other :class:`~pineopt.errors.PineOptError` (bad data, a bad
-  input value) is 422 with its message;
+  503 (see :func:`classify`); bars that no sample or cached series holds 404; any other
+  :class:`~pineopt.errors.PineOptError` (bad data, a bad input value) is 422 with its message;
 * anything else is a bug: it is logged with its traceback on the server and answered 500 with
   a plain message.
 """
@@ -152,14 +152,14 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def classify(exc: PineOptError) -> tuple[int, list[dict] | None]:
     """The HTTP status of a PineOpt error and its located diagnostics, if any.
 
-    Unknown id: 404. Invalid Pine: 422 with diagnostics. The store refusing a change (a name
-    already taken): 409. The database unreachable or locked, a conversion's worker process
-    past its time limit or dead: 503. A remote provider offline: 502. Any other bad input
-    (data, input values, settings): 422."""
+    Unknown id, or bars that nothing holds: 404. Invalid Pine: 422 with diagnostics. The store
+    refusing a change (a name already taken): 409. The database unreachable or locked, a
+    conversion's worker process past its time limit or dead: 503. A remote provider offline:
+    502. Any other bad input (data, input values, settings): 422."""
     from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
     from pineopt.api import ConversionError
-    from pineopt.errors import NetworkUnavailable
+    from pineopt.errors import DataNotFound, NetworkUnavailable
     from pineopt.server.processes import WorkerFailed
     from pineopt.store import InvalidScript, NotFound, StoreError
 
@@ -178,6 +178,8 @@ def classify(exc: PineOptError) -> tuple[int, list[dict] | None]:
         if isinstance(cause, SQLAlchemyError):
             return 503, None
         return 422, None
+    if isinstance(exc, DataNotFound):
+        return 404, None
     if isinstance(exc, NetworkUnavailable):
         return 502, None
     if isinstance(exc, WorkerFailed):

@@ -255,10 +255,15 @@ class ProfileOut(BaseModel):
 
 class BacktestRun(Model):
     strategy_id: Ident
-    symbol: Name = Field(description="a bundled sample or cached symbol, e.g. BTCUSDT")
-    timeframe: Timeframe = Field(description="Pine notation: 1, 15, 60, 240, 1D, 1W ...")
+    symbol: Name = Field(
+        description="a bundled sample or cached symbol (BTCUSDT), or without timeframe a data "
+        "name SYMBOL_TF as pineopt run --data takes it (BTCUSDT_1D, binance:BTC/USDT_4h)"
+    )
+    timeframe: Timeframe | None = Field(
+        None, description="Pine notation: 1, 15, 60, 240, 1D, 1W ...; default: from the symbol"
+    )
     provider: Literal["sample", "cache", "ccxt", "tardis"] | None = Field(
-        None, description="default: the bundled sample, else the cache (as pineopt.load)"
+        None, description="default: the bundled sample, else the cache (as pineopt run --data)"
     )
     exchange: Annotated[str, Field(max_length=64, pattern=NO_NUL)] | None = None
     start: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = Field(

@@ -75,26 +75,25 @@ LOCAL_PROVIDERS = ("sample", "cache")
 def load_data(job: BacktestJob) -> tuple[Any, str]:
     """The bars of the job and the provider that gave them.
 
-    Without a provider, ``symbol`` and ``timeframe`` name the bundled sample, else what the
-    Parquet cache holds (in that order, as the notebooks and ``pineopt data`` look). Local
-    bars are loaded whole and the run is cut to ``start``..``end`` (so that higher timeframes
-    see the bars before ``start``); a remote provider fetches only that range.
+    ``symbol`` and ``timeframe`` name the bars as everywhere else
+    (:func:`pineopt.data.resolver.resolve_data`): without a provider the bundled sample, else
+    what the Parquet cache holds; never a file. Local bars are loaded whole and the run is cut
+    to ``start``..``end`` (so that higher timeframes see the bars before ``start``); a remote
+    provider fetches only that range.
     """
-    from pineopt.data import load
+    from pineopt.data.resolver import resolve_data
 
-    if job.provider and job.provider not in LOCAL_PROVIDERS:
-        options = {"exchange": job.exchange} if job.exchange else {}
-        data = load(job.symbol, job.timeframe, job.start, job.end, job.provider, **options)
-        return data, job.provider
-    problems = []
-    for provider in [job.provider] if job.provider else list(LOCAL_PROVIDERS):
-        try:
-            return load(
-                job.symbol, job.timeframe, provider=provider, exchange=job.exchange
-            ), provider
-        except DataError as exc:
-            problems.append(str(exc))
-    raise DataError(f"no bars for {job.symbol} {job.timeframe}: " + "; ".join(problems))
+    remote = job.provider not in (None, *LOCAL_PROVIDERS)
+    dataset = resolve_data(
+        symbol=job.symbol,
+        timeframe=job.timeframe,
+        provider=job.provider,
+        exchange=job.exchange,
+        start=job.start if remote else None,
+        end=job.end if remote else None,
+        files=False,
+    )
+    return dataset, job.provider if remote else dataset.provenance["provider"]
 
 
 # ------------------------------------------------------------------ the run

@@ -34,6 +34,7 @@ import pandas as pd
 import panel as pn
 
 import pineopt
+from pineopt.data.resolver import data_name, resolve_data
 from pineopt.errors import PineOptError
 
 __all__ = [
@@ -96,15 +97,20 @@ def format_number(value: Any, key: str = "") -> str:
 
 @dataclass(frozen=True)
 class DatasetChoice:
-    """One entry of the dataset list: what :func:`pineopt.load` needs to load it."""
+    """One entry of the dataset list: the data name ``pineopt run --data`` takes for it
+    (``BTCUSDT_1D``, ``binance:BTC/USDT_4h``) and where it comes from."""
 
     provider: str
     symbol: str
     timeframe: str
     label: str
 
+    @property
+    def name(self) -> str:
+        return data_name(self.symbol, self.timeframe)
+
     def load(self) -> pineopt.Dataset:
-        return pineopt.load(self.symbol, self.timeframe, provider=self.provider)
+        return resolve_data(self.name, provider=self.provider)
 
 
 def dataset_choices() -> list[DatasetChoice]:
@@ -119,7 +125,8 @@ def dataset_choices() -> list[DatasetChoice]:
             continue
         for info in infos:
             rows = f", {info.rows:,} bars" if info.rows else ""
-            label = f"{info.symbol} {info.timeframe} ({provider}{rows})"
+            name = data_name(info.symbol, info.timeframe)
+            label = f"{info.symbol} {info.timeframe} ({provider}{rows}; --data {name})"
             choices.append(DatasetChoice(provider, info.symbol, info.timeframe, label))
     return choices
 

@@ -33,6 +33,7 @@ import pandas as pd
 import panel as pn
 
 import pineopt
+from pineopt.data.resolver import resolve_data
 from pineopt.errors import PineOptError
 from pineopt.ui.explorer import display_frame, format_number, headline_html
 
@@ -78,21 +79,21 @@ def bars_of_backtest(record: Mapping[str, Any]) -> pineopt.Dataset:
     :class:`~pineopt.errors.PineOptError` saying so."""
     data = record.get("data") or {}
     provider = record.get("provider") or data.get("provider")
-    span = (record["timeframe"], record["start"], record["end"])
+    span = {"timeframe": record["timeframe"], "start": record["start"], "end": record["end"]}
     if provider == "file":
         path = data.get("cache_path")
         if not path or not Path(path).is_file():
             raise PineOptError(
                 f"backtest {record['id']} ran on bars read from a file that is gone: {path}"
             )
-        return pineopt.load(path, *span, provider="file")
+        return resolve_data(path, provider="file", **span)
     if not provider:
         raise PineOptError(
             f"backtest {record['id']} ran on bars given as a DataFrame, which the store does not "
             "keep: re-run it from the notebook that has them"
         )
     exchange = record.get("exchange")
-    return pineopt.load(record["symbol"], *span, provider=provider, exchange=exchange)
+    return resolve_data(symbol=record["symbol"], provider=provider, exchange=exchange, **span)
 
 
 def rerun(store: Any, backtest_id: int) -> Rerun:

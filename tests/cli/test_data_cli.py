@@ -28,7 +28,7 @@ def test_list_json(capsys):
     rows = json.loads(out)
     assert (
         code == 0
-        and {"provider": "sample", "symbol": "ORCL", "timeframe": "1D"}.items()
+        and {"name": "ORCL_1D", "provider": "sample", "symbol": "ORCL", "timeframe": "1D"}.items()
         <= rows[[r["symbol"] for r in rows].index("ORCL")].items()
     )
 
@@ -74,10 +74,10 @@ def test_validate_exit_codes(capsys, tmp_path):
 
 def test_errors_are_one_line_and_exit_1(capsys):
     code, _, err = run(capsys, "data", "show", "NOPE")
-    assert code == 1
-    assert err.strip() == (
-        "pineopt: error: no bundled sample 'NOPE' "
-        "(samples: BTCUSDT, ETHUSDT, EURUSD, ORCL, SOLUSDT)"
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert err.startswith(
+        "pineopt: error: no bars for NOPE: no file 'NOPE'; no bundled sample 'NOPE'; nothing "
+        "cached for 'NOPE' (samples: BTCUSDT_1m, BTCUSDT_1h, BTCUSDT_4h, BTCUSDT_1D, "
     )
 
 
@@ -130,7 +130,9 @@ def test_import_then_load_from_the_cache(capsys, tmp_path):
     code, out, _ = run(capsys, "data", "show", "MYCOIN", "-t", "4h", "--cache-dir", str(cache_dir))
     assert code == 0 and "LOCAL:MYCOIN 240: 12 bars" in out
     code, out, _ = run(capsys, "data", "list", "--provider", "cache", "--cache-dir", str(cache_dir))
-    assert "cache:import" in out and "MYCOIN" in out
+    assert "cache:import" in out and "LOCAL:MYCOIN_1h" in out
+    code, out, _ = run(capsys, "data", "show", "LOCAL:MYCOIN_1h", "--cache-dir", str(cache_dir))
+    assert code == 0 and "LOCAL:MYCOIN 60: 48 bars" in out
 
 
 def test_console_script_runs_as_a_module():

@@ -22,6 +22,10 @@ PLOTS = (
 )
 BAD = '//@version=6\nindicator("bad")\nx = close +* 2\n'
 STRATEGY = '//@version=6\nstrategy("s")\nplot(close)\n'
+HTF_CLOSE = (
+    '//@version=6\nindicator("htf")\n'
+    'plot(request.security(syminfo.tickerid, "1D", close[1], lookahead=barmerge.lookahead_on))\n'
+)
 
 
 @pytest.fixture
@@ -392,3 +396,49 @@ def test_higher_timeframes_are_aggregated_from_before_start(capsys, write, tmp_p
     assert (code, err) == (0, "")
     plotted = pd.read_csv(out_csv)["prev day"]
     assert len(plotted) == 24 and (plotted == 123.0).all()  # day 1's close, before --start
+
+
+def test_a_bundled_sample_by_name(capsys, tmp_path):
+    """``--data BTCUSDT_1D`` is the bundled sample, as for ``report`` and ``%%pine``; the run
+    is the one over the sample's bars written to a file."""
+    from pathlib import Path
+
+    import pineopt
+
+    script = Path(__file__).parents[2] / "examples" / "sma_cross_strategy.pine"
+    code, out, err = run(capsys, "run", script, "--data", "BTCUSDT_1D")
+    assert (code, err) == (0, "")
+    assert out.startswith("SMA cross: BINANCE:BTCUSDT 1D, 3064 bars (2017-08-17T00:00:00Z → ")
+    named, from_file = tmp_path / "named.json", tmp_path / "file.json"
+    bars = tmp_path / "BTCUSDT_1D.csv"
+    pineopt.load("BTCUSDT", "1D").frame.reset_index().to_csv(bars, index=False)
+    assert run(capsys, "run", script, "--data", "BTCUSDT_1D", "--metrics", named)[0] == 0
+    assert run(capsys, "run", script, "--data", bars, "--metrics", from_file)[0] == 0
+    assert named.read_text() == from_file.read_text()
+
+
+def test_feeds_by_name(capsys, write):
+    """``--htf-data 1D=BTCUSDT_1D`` on an ETHUSDT chart: the daily feed is the named one (BTC's
+    closes), not ETH's hours aggregated."""
+    script = write("htf.pine", HTF_CLOSE)
+    argv = [
+        "run",
+        script,
+        "--data",
+        "ETHUSDT_1h",
+        "--start",
+        "2024-01-02",
+        "--end",
+        "2024-01-02T23:00Z",
+    ]
+    code, out, err = run(capsys, *argv, "--htf-data", "1D=BTCUSDT_1D", "--plots", "-")
+    assert (code, err) == (0, "")
+    rows = out.splitlines()
+    assert len(rows) == 25 and all(row.endswith(",44179.55") for row in rows[1:])  # BTC, 01-01
+
+
+def test_a_name_that_names_nothing_is_one_line(capsys, write):
+    code, out, err = run(capsys, "run", write("s.pine", SMA), "--data", "NOSUCH_1D")
+    assert code == 1 and out == ""
+    assert err.startswith("pineopt: error: no bars for NOSUCH_1D: no file 'NOSUCH_1D'; ")
+    assert "(samples: BTCUSDT_1m, " in err and len(err.splitlines()) == 1

@@ -12,13 +12,17 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import HTML, Code
 from IPython.testing.globalipapp import start_ipython
 
+import pineopt
 import pineopt.jupyter.magics as magics
+from pineopt.data.cache import CacheKey, ParquetCache
+from pineopt.data.timeframe import Timeframe
 from pineopt.runtime.engine import Result
 from pineopt.store import Store
 from pineopt.strategy.metrics import to_json
 
 FILES = Path(__file__).parents[1] / "data" / "files"
 MA = FILES / "ma.csv"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 INDICATOR = """//@version=6
 indicator("SMA test", overlay=true)
@@ -147,7 +151,8 @@ def test_conversion_error_shows_the_diagnostic(ip, shown, capsys):
 
 def test_bad_data_and_usage_are_one_message(ip, shown, capsys):
     ip.run_cell_magic("pine", "--data NOPE_1h --as bad", INDICATOR)
-    assert "<cell>: error: no bundled sample 'NOPE'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "<cell>: error: no bars for NOPE_1h: " in err and "no bundled sample 'NOPE'" in err
     ip.run_cell_magic("pine", "--as bad", INDICATOR)
     assert "no data" in capsys.readouterr().err
     ip.run_cell_magic("pine", f"--data {MA} --bogus", INDICATOR)
@@ -215,13 +220,36 @@ def test_pine_data_lists_and_loads(ip, shown, capsys):
     ip.run_line_magic("pine_data", "")
     table = shown[0]
     assert isinstance(table, pd.DataFrame)
-    assert {"BTCUSDT_60", "ETHUSDT_1D"} <= set(table["name"])
+    assert {"BTCUSDT_1h", "SOLUSDT_1D"} <= set(table["name"])
     ip.run_line_magic("pine_data", "BTCUSDT 1D --as btc")
     dataset = ip.user_ns["btc"]
     assert len(dataset.frame) > 100
     assert isinstance(shown[1], HTML) and "BTCUSDT" in shown[1].data
     ip.run_line_magic("pine_data", "NOPE 1D")
-    assert "%pine_data: error: no bundled sample" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("%pine_data: error: no bars for NOPE 1D: ") and "no bundled sample" in err
+    ip.run_line_magic("pine_data", "SOLUSDT_1h --as sol")
+    assert str(ip.user_ns["sol"].timeframe) == "60"
+
+
+def test_pine_data_names_are_those_of_the_cli(ip, shown):
+    """``%%pine --data BTCUSDT_1D`` runs on the bars ``pineopt run --data BTCUSDT_1D`` reads."""
+    script = EXAMPLES / "sma_cross_strategy.pine"
+    ip.run_cell_magic("pine", "--data BTCUSDT_1D --as r --no-chart", script.read_text())
+    result = ip.user_ns["r"]
+    expected = pineopt.run(script, "BTCUSDT_1D")
+    assert result.data_fingerprint == expected.data_fingerprint
+    assert result.bars == 3064 and result.chart.symbol.tickerid == "BINANCE:BTCUSDT"
+    assert to_json(result.metrics) == to_json(expected.metrics)
+
+
+def test_pine_data_reads_a_cached_series(ip, shown, tmp_path, monkeypatch):
+    bars = pineopt.load("ETHUSDT", "1D", start="2024-01-01", end="2024-06-30").frame
+    cache = ParquetCache(tmp_path)
+    cache.store(CacheKey("ccxt", "kraken", "ETH/USD", Timeframe.parse("1D")), bars)
+    monkeypatch.setenv("PINEOPT_DATA_DIR", str(tmp_path))
+    ip.run_cell_magic("pine", "--data kraken:ETH/USD_1D --as r --no-chart", INDICATOR)
+    assert ip.user_ns["r"].bars == len(bars) == 182
 
 
 def test_import_pineopt_does_not_import_ipython():

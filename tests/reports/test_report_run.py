@@ -11,7 +11,9 @@ import pytest
 
 import pineopt
 from pineopt.api import ConversionError
-from pineopt.data.resolver import resolve_data as load_data
+from pineopt.data.cache import CacheKey, ParquetCache
+from pineopt.data.resolver import resolve_data
+from pineopt.data.timeframe import Timeframe
 from pineopt.errors import PineOptError, PineRuntimeError
 from pineopt.reports import run as report_run
 from pineopt.reports.run import ReportError, fingerprint, monthly_returns, run_report
@@ -73,7 +75,7 @@ def test_run_folder_and_manifest(runs):
     assert manifest["script"]["sha256"] == pineopt.api._digest(SCRIPT.read_bytes())
     assert manifest["script"]["kind"] == "strategy"
     assert manifest["script"]["title"] == "SMA cross"
-    bars = load_data("BTCUSDT_1h", start=START, end=END).frame
+    bars = resolve_data("BTCUSDT_1h", start=START, end=END).frame
     assert len(bars) == 3000
     assert manifest["data"] == {
         "source": "BTCUSDT_1h",
@@ -103,7 +105,7 @@ def test_run_folder_and_manifest(runs):
 
 def test_outputs_match_a_direct_run(runs):
     _, run, _ = runs
-    bars = load_data("BTCUSDT_1h", start=START, end=END)
+    bars = resolve_data("BTCUSDT_1h", start=START, end=END)
     result = pineopt.run(SCRIPT, bars, inputs=INPUTS, strategy=STRATEGY)
     assert (run.directory / "trades.csv").read_text() == write_trades_csv(result.trades)
     assert (run.directory / "metrics.json").read_text() == to_json(result.metrics) + "\n"
@@ -211,23 +213,8 @@ def test_runtime_error_is_located_in_the_script_and_leaves_nothing(tmp_path):
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
-def test_load_data_forms(tmp_path):
-    sample = load_data("BTCUSDT_1D", start="2024-01-01")
-    assert str(sample.timeframe) == "1D" and sample.start == pd.Timestamp("2024-01-01", tz="UTC")
-    by_symbol = load_data(symbol="BTCUSDT", timeframe="1D", start="2024-01-01")
-    assert fingerprint(by_symbol.frame) == fingerprint(sample.frame)
-    path = tmp_path / "bars.csv"
-    sample.frame.reset_index().to_csv(path, index=False)
-    from_file = load_data(str(path))
-    assert len(from_file) == len(sample)
-    assert load_data(sample) is sample
-    for bad in ({"data": "nosuch.csv"}, {}, {"data": "BTCUSDT_1D", "symbol": "BTCUSDT"}):
-        with pytest.raises(PineOptError):
-            load_data(**bad)
-
-
 def test_fingerprint_sensitive_to_values_and_times():
-    frame = load_data("BTCUSDT_1D", start="2024-04-01").frame
+    frame = resolve_data("BTCUSDT_1D", start="2024-04-01").frame
     base = fingerprint(frame)
     assert base["bars"] == len(frame) and base["first"] == "2024-04-01T00:00:00Z"
     changed = frame.copy()
@@ -272,7 +259,7 @@ def test_run_folder_name_taken(tmp_path):
 
 
 def test_pine_text_and_dataframe(tmp_path):
-    frame = load_data("ETHUSDT_1D", start="2023-06-01", end="2024-03-31").frame
+    frame = resolve_data("ETHUSDT_1D", start="2023-06-01", end="2024-03-31").frame
     text = (ROOT / "examples" / "rsi_macd_strategy.pine").read_text()
     store = Store(tmp_path / "pineopt.db")
     run = run_report(
@@ -292,3 +279,18 @@ def test_pine_text_and_dataframe(tmp_path):
     assert write_trades_csv(store.trades(run.backtest_id)) == write_trades_csv(direct.trades)
     assert store.backtest(run.backtest_id)["timeframe"] == "1D"
     store.close()
+
+
+def test_a_cached_series_by_name(tmp_path, monkeypatch):
+    """A series of the default cache (``outputs/datasets`` under the working folder) is found
+    by the notebook too, although its kernel runs in the run folder."""
+    monkeypatch.delenv("PINEOPT_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    bars = resolve_data("ETHUSDT_1D", start="2023-01-01", end="2023-12-31").frame
+    key = CacheKey("ccxt", "kraken", "ETH/USD", Timeframe.parse("1D"))
+    ParquetCache(tmp_path / "outputs" / "datasets").store(key, bars)
+    run = run_report(SCRIPT, "kraken:ETH/USD_1D", out=tmp_path / "reports", progress=False)
+    assert run.manifest["data"]["source"] == "kraken:ETH/USD_1D"
+    assert run.manifest["data"]["bars"] == 365
+    direct = pineopt.run(SCRIPT, "kraken:ETH/USD_1D")
+    assert run.headline["net_profit"] == direct.metrics["all"]["net_profit"]

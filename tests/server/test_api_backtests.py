@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from api_helpers import BOLLINGER, SHORT, SLOW, SMA_CROSS, upload, wait_for
 
+import pineopt
+
 
 @pytest.fixture
 def sma(client):
@@ -60,6 +62,23 @@ def test_a_backtest_runs_to_completion(client, sma):
     assert 10 <= len(thin["time"]) <= 11 and thin["time"][-1] == chart["time"][-1]
     latest = client.get(f"/api/backtests/latest/{sma['id']}").json()
     assert latest["id"] == row["id"]
+
+
+def test_a_data_name_as_pineopt_run_takes_it(client, sma):
+    """``symbol="BTCUSDT_1D"`` without a timeframe runs on the bars of
+    ``pineopt run --data BTCUSDT_1D``, with the same results."""
+    response = run(client, sma["id"], symbol="BTCUSDT_1D", timeframe=None, start=None, end=None)
+    assert response.status_code == 202
+    row = wait_for(client, response.json()["id"])
+    assert row["status"] == "done", row["error"]
+    assert (row["symbol"], row["timeframe"], row["provider"]) == ("BTCUSDT", "1D", "sample")
+    expected = pineopt.run(SMA_CROSS, "BTCUSDT_1D")
+    assert row["data"]["bars"] == 3064
+    assert row["data"]["fingerprint"] == expected.data_fingerprint["sha256"]
+    assert row["metrics"]["all"]["net_profit"] == expected.metrics["all"]["net_profit"]
+    response = run(client, sma["id"], symbol="BTCUSDT", timeframe=None)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("no timeframe for 'BTCUSDT': give timeframe")
 
 
 def test_inputs_and_settings_change_the_run(client, sma):

@@ -118,7 +118,6 @@ def test_a_body_outside_the_schema_is_422_with_where_and_why(client):
     assert {
         ("body", "strategy_id"),
         ("body", "symbol"),
-        ("body", "timeframe"),
         ("body", "extra"),
     } <= where
     assert "Traceback" not in response.text

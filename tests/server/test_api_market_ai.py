@@ -28,6 +28,21 @@ def test_ohlcv_from_the_bundled_sample(client):
     assert page["bars"][0] == body["bars"][20]
 
 
+def test_ohlcv_of_a_data_name(client):
+    params = {"symbol": "SOLUSDT_1D", "start": "2024-01-01", "end": "2024-01-31"}
+    body = client.get("/api/market/ohlcv", params=params).json()
+    assert (body["symbol"], body["timeframe"], body["total"]) == ("BINANCE:SOLUSDT", "1D", 31)
+
+
+def test_ohlcv_never_reads_a_file(client, tmp_path):
+    path = tmp_path / "bars.csv"
+    path.write_text("time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n")
+    for params in ({"symbol": str(path), "timeframe": "1D"}, {"symbol": f"{path}_1D"}):
+        response = client.get("/api/market/ohlcv", params=params)
+        assert response.status_code == 404
+        assert response.json()["detail"].startswith(f"no bars for {path} 1D: no bundled sample")
+
+
 def test_ohlcv_is_capped(make_client):
     client = make_client(max_bars=100)
     body = client.get("/api/market/ohlcv", params={"symbol": "ETHUSDT", "timeframe": "1D"}).json()

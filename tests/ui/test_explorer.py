@@ -9,10 +9,13 @@ import pytest
 pytest.importorskip("panel")
 
 import pineopt
+from pineopt.data.cache import CacheKey, ParquetCache
+from pineopt.data.timeframe import Timeframe
 from pineopt.errors import NetworkUnavailable
 from pineopt.ui.explorer import (
     HEADLINE,
     StrategyExplorer,
+    dataset_choices,
     format_number,
     last_bars,
 )
@@ -76,3 +79,17 @@ def test_compare_needs_run_and_upload():
     app.run()
     assert not app.compare()
     assert "Upload" in app.compare_status.object
+
+
+def test_dataset_choices_are_data_names(tmp_path, monkeypatch):
+    """Every dataset of the list loads through the resolver under the name ``--data`` takes,
+    a cached series included."""
+    bars = pineopt.load("ETHUSDT", "1D", start="2024-01-01", end="2024-01-31").frame
+    ParquetCache(tmp_path).store(CacheKey("ccxt", "kraken", "ETH/USD", Timeframe(1, "D")), bars)
+    monkeypatch.setenv("PINEOPT_DATA_DIR", str(tmp_path))
+    choices = {choice.name: choice for choice in dataset_choices()}
+    assert {"BTCUSDT_1D", "SOLUSDT_1h", "SOLUSDT_1D", "kraken:ETH/USD_1D"} <= set(choices)
+    cached = choices["kraken:ETH/USD_1D"]
+    assert cached.label.endswith("(cache, 31 bars; --data kraken:ETH/USD_1D)")
+    assert cached.load().provenance["provider"] == "cache" and len(cached.load()) == 31
+    assert len(choices["SOLUSDT_1D"].load()) == 1974

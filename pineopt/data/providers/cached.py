@@ -1,8 +1,9 @@
 """``cache``: whatever is already in the Parquet cache, from any provider, offline.
 
 Series land in the cache through ``pineopt data fetch`` (remote providers) and
-``pineopt data import`` (files); this provider loads them back by symbol and timeframe without
-touching the network, aggregating from a lower cached timeframe when needed.
+``pineopt data import`` (files); this provider loads them back by symbol (``BTC/USDT``, or
+``binance:BTC/USDT`` for one exchange's) and timeframe without touching the network,
+aggregating from a lower cached timeframe when needed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pineopt.data.cache import CacheEntry, ParquetCache
 from pineopt.data.dataset import Dataset
 from pineopt.data.providers.base import DataRequest, DatasetInfo, Provider, register
+from pineopt.data.providers.remote import split_prefix
 from pineopt.data.resample import resample
 from pineopt.data.symbol import SymbolInfo
 from pineopt.errors import DataError
@@ -38,12 +40,8 @@ class CacheProvider(Provider):
         ]
 
     def load(self, request: DataRequest) -> Dataset:
-        symbol = request.symbol.split(":")[-1]
-        entries = [
-            e
-            for e in self.cache.find(symbol)
-            if request.exchange is None or e.key.exchange.lower() == request.exchange.lower()
-        ]
+        prefix, symbol = split_prefix(request.symbol)
+        entries = self.cache.find(symbol, exchange=request.exchange or prefix)
         if not entries:
             raise DataError(
                 f"nothing cached for {request.symbol!r} under {self.cache.root} "

@@ -9,10 +9,11 @@ bundled 1D bars give 1W and 1M), and the provenance says so.
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 
 from pineopt.data.cache import METADATA_KEY
@@ -42,9 +43,33 @@ def _catalog() -> dict[str, dict[Timeframe, tuple[Path, dict]]]:
     return catalog
 
 
+@lru_cache(maxsize=32)
+def _bars(path: Path) -> pd.DataFrame:
+    """The bars of one bundled file, read and checked once per process (they cannot change)."""
+    table = pq.read_table(path).to_pandas().set_index("time")[list(OHLCV_COLUMNS)]
+    return to_ohlcv(table, path.name)
+
+
 def normalise_symbol(symbol: str) -> str:
     """``BINANCE:BTCUSDT``, ``btc/usdt`` and ``BTCUSDT`` all name the sample ``BTCUSDT``."""
     return symbol.split(":")[-1].replace("/", "").replace("-", "").strip().upper()
+
+
+def sample_symbols() -> list[str]:
+    """The bundled symbols (``BTCUSDT``, ``ETHUSDT``, …), sorted."""
+    return sorted(_catalog())
+
+
+def stored_series(symbol: str) -> dict[Timeframe, dict]:
+    """``{timeframe: metadata}`` of the bundled files of ``symbol`` (any spelling; empty when
+    it is no sample). The metadata holds ``symbol`` (its symbol information) and ``source``."""
+    return {tf: meta for tf, (_, meta) in _catalog().get(normalise_symbol(symbol), {}).items()}
+
+
+def can_build(symbol: str, timeframe: Timeframe) -> bool:
+    """Whether the bundled files of ``symbol`` hold ``timeframe`` or bars to aggregate it from."""
+    series = _catalog().get(normalise_symbol(symbol))
+    return bool(series) and (timeframe in series or _base(timeframe, series) is not None)
 
 
 @register
@@ -83,11 +108,15 @@ class SampleProvider(Provider):
                     f"sample {symbol} comes in several timeframes ({choices}); choose one"
                 )
             wanted = next(iter(series))
-        source_tf = wanted if wanted in series else self._base_for(symbol, wanted, series)
+        source_tf = wanted if wanted in series else _base(wanted, series)
+        if source_tf is None:
+            stored = ", ".join(str(tf) for tf in sorted(series, key=lambda t: t.seconds))
+            raise DataError(
+                f"sample {symbol} has no {wanted} bars and none to build them from "
+                f"(stored: {stored})"
+            )
         path, meta = series[source_tf]
-        frame = to_ohlcv(
-            pq.read_table(path).to_pandas().set_index("time")[list(OHLCV_COLUMNS)], path.name
-        )
+        frame = _bars(path).copy()
         info = SymbolInfo(**meta["symbol"])
         provenance = {"provider": "sample", "source": meta["source"], "file": path.name}
         if source_tf != wanted:
@@ -96,26 +125,20 @@ class SampleProvider(Provider):
         dataset = Dataset(frame, info, wanted, provenance=provenance)
         return dataset.between(request.start, request.end)
 
-    @staticmethod
-    def _base_for(symbol: str, wanted: Timeframe, series: dict) -> Timeframe:
-        """The largest stored timeframe that nests in ``wanted``."""
 
-        def nests(tf: Timeframe) -> bool:
-            if tf.seconds > wanted.seconds:
-                return False
-            if wanted.is_intraday:
-                return wanted.seconds % tf.seconds == 0
-            return (
-                tf.is_intraday
-                or tf == Timeframe(1, "D")
-                or (tf.unit == wanted.unit and wanted.multiplier % tf.multiplier == 0)
-            )
+def _base(wanted: Timeframe, series: dict) -> Timeframe | None:
+    """The largest stored timeframe that nests in ``wanted`` (None: none does)."""
 
-        candidates = [tf for tf in series if nests(tf)]
-        if not candidates:
-            stored = ", ".join(str(tf) for tf in sorted(series, key=lambda t: t.seconds))
-            raise DataError(
-                f"sample {symbol} has no {wanted} bars and none to build them from "
-                f"(stored: {stored})"
-            )
-        return max(candidates, key=lambda tf: tf.seconds)
+    def nests(tf: Timeframe) -> bool:
+        if tf.seconds > wanted.seconds:
+            return False
+        if wanted.is_intraday:
+            return wanted.seconds % tf.seconds == 0
+        return (
+            tf.is_intraday
+            or tf == Timeframe(1, "D")
+            or (tf.unit == wanted.unit and wanted.multiplier % tf.multiplier == 0)
+        )
+
+    candidates = [tf for tf in series if nests(tf)]
+    return max(candidates, key=lambda tf: tf.seconds) if candidates else None

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
+from pineopt.server.errors import ApiError
 from pineopt.server.schemas import ErrorOut
 
 ERROR_TEXT = {
@@ -40,6 +41,23 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 BODY_ERRORS = (400, 413)
 """What any route with a request body may also answer."""
+
+
+def named_bars(symbol: str, timeframe: str | None) -> tuple[str, str]:
+    """The ``symbol`` and ``timeframe`` of a request for bars. Without ``timeframe``, ``symbol``
+    is a data name ``SYMBOL_TF`` as ``pineopt run --data`` takes it (``BTCUSDT_1D``,
+    ``binance:BTC/USDT_4h``); see :func:`pineopt.data.resolver.parse_name`."""
+    if timeframe is not None:
+        return symbol, timeframe
+    from pineopt.data.resolver import parse_name
+
+    name, named = parse_name(symbol)
+    if named is None:
+        raise ApiError(
+            422,
+            f"no timeframe for {symbol!r}: give timeframe, or name the bars SYMBOL_TF (BTCUSDT_1D)",
+        )
+    return name, str(named)
 
 
 def store(request: Request) -> Any:

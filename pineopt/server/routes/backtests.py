@@ -21,6 +21,7 @@ from pineopt.server.routes import (
     SettingsDep,
     StoreDep,
     errors,
+    named_bars,
 )
 from pineopt.server.schemas import (
     MAX_ID,
@@ -60,12 +61,21 @@ def run_backtest(
     with its ``id`` (status ``queued``). Poll ``GET /api/backtests/{id}``.
 
     Alone, ``symbol`` and ``timeframe`` mean the bundled sample (``BTCUSDT``, ``ETHUSDT``,
-    ``SOLUSDT``, ``EURUSD``, ``ORCL``) or else the local cache, as ``pineopt.load`` finds
-    them; ``provider`` picks one. ``capital``, ``commission`` and ``slippage`` override the
-    ``strategy()`` declaration, as does anything in ``settings``; ``inputs`` set input values
-    by title or variable name."""
+    ``SOLUSDT``, ``EURUSD``, ``ORCL``) or else the local cache, as ``pineopt run --data``
+    finds them; without ``timeframe``, ``symbol`` is such a name with its timeframe
+    (``BTCUSDT_1D``); ``provider`` picks one. ``capital``, ``commission`` and ``slippage``
+    override the ``strategy()`` declaration, as does anything in ``settings``; ``inputs`` set
+    input values by title or variable name."""
     strategy = store.strategy(body.strategy_id)
-    body = body.model_copy(update={"start": body.start or None, "end": body.end or None})
+    symbol, timeframe = named_bars(body.symbol, body.timeframe)
+    body = body.model_copy(
+        update={
+            "symbol": symbol,
+            "timeframe": timeframe,
+            "start": body.start or None,
+            "end": body.end or None,
+        }
+    )
     _check_request(body, strategy, settings)
     overrides: dict[str, Any] = dict(body.settings)
     if body.capital is not None:

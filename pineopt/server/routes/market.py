@@ -1,24 +1,23 @@
 """Market data: OHLCV bars (``GET /api/market/ohlcv``) and what is available
 (``GET /api/market/status``).
 
-Bars come from the same providers as :func:`pineopt.load`: the bundled samples and the local
-Parquet cache offline; ccxt and Tardis over the network when the server allows remote data
-(``PINEOPT_REMOTE_DATA``). ``file`` and ``tradingview`` are not offered: both read a symbol that
-looks like a path as a file, and a caller must not name files on the server.
+Bars are named as ``pineopt run --data`` names them
+(:func:`pineopt.data.resolver.resolve_data`): the bundled samples and the local Parquet cache
+offline; ccxt and Tardis over the network when the server allows remote data
+(``PINEOPT_REMOTE_DATA``). Files are not offered (no ``file`` or ``tradingview`` provider, no
+paths): a caller must not name files on the server.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from pineopt.errors import DataError
 from pineopt.server.encode import plain
 from pineopt.server.errors import ApiError
-from pineopt.server.routes import SettingsDep, errors
+from pineopt.server.routes import SettingsDep, errors, named_bars
 from pineopt.server.schemas import (
     NO_NUL,
     TIMEFRAME,
@@ -56,15 +55,6 @@ def providers(settings: Any) -> list[dict[str, Any]]:
     return out
 
 
-@lru_cache(maxsize=16)
-def sample(symbol: str, timeframe: str) -> Any:
-    """A bundled sample, read once: it cannot change while the server runs (the cache and
-    remote providers are read on every request)."""
-    from pineopt.data import load
-
-    return load(symbol, timeframe, provider="sample")
-
-
 @router.get(
     "/api/market/ohlcv",
     response_model=OhlcvOut,
@@ -73,8 +63,16 @@ def sample(symbol: str, timeframe: str) -> Any:
 )
 def ohlcv(
     settings: SettingsDep,
-    symbol: Annotated[str, Query(min_length=1, max_length=200, pattern=NO_NUL)],
-    timeframe: Annotated[str, Query(min_length=1, max_length=16, pattern=TIMEFRAME)],
+    symbol: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=NO_NUL,
+            description="a symbol (BTCUSDT), or without timeframe a name SYMBOL_TF (BTCUSDT_1D)",
+        ),
+    ],
+    timeframe: Annotated[str | None, Query(min_length=1, max_length=16, pattern=TIMEFRAME)] = None,
     start: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
     end: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
     provider: Literal["sample", "cache", "ccxt", "tardis"] | None = None,
@@ -85,13 +83,12 @@ def ohlcv(
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> OhlcvOut:
     """Bars between ``start`` and ``end`` (ISO 8601, inclusive), ``limit`` at a time from
-    ``offset``; ``total`` is the number in the range. Without ``provider``: the bundled
-    sample, else the cache."""
-    from pineopt.data import load
+    ``offset``; ``total`` is the number in the range. ``symbol`` and ``timeframe`` name the bars
+    as ``pineopt run --data`` does: without ``provider``, the bundled sample, else the cache."""
     from pineopt.data.dataset import to_timestamp
-    from pineopt.data.timeframe import Timeframe
+    from pineopt.data.resolver import resolve_data
 
-    Timeframe.parse(timeframe)
+    symbol, timeframe = named_bars(symbol, timeframe)
     lo, hi = to_timestamp(start, "start"), to_timestamp(end, "end")
     if lo is not None and hi is not None and hi < lo:
         raise ApiError(422, f"end {end} is before start {start}")
@@ -99,23 +96,16 @@ def ohlcv(
         raise ApiError(
             422, f"this server does not fetch remote data (provider {provider!r} is off)"
         )
-    dataset, used = None, provider
-    problems = []
-    for name in [provider] if provider else list(LOCAL_PROVIDERS):
-        try:
-            if name == "sample":
-                dataset = sample(symbol, str(Timeframe.parse(timeframe))).between(lo, hi)
-            else:
-                options = {"exchange": exchange} if exchange else {}
-                dataset = load(symbol, timeframe, lo, hi, name, **options)
-            used = name
-            break
-        except DataError as exc:
-            if provider:
-                raise
-            problems.append(str(exc))
-    if dataset is None:
-        raise ApiError(404, f"no bars for {symbol} {timeframe}: " + "; ".join(problems))
+    dataset = resolve_data(
+        symbol=symbol,
+        timeframe=timeframe,
+        provider=provider,
+        exchange=exchange,
+        start=lo,
+        end=hi,
+        files=False,
+    )
+    used = provider or dataset.provenance["provider"]
     size = min(limit or settings.max_bars, settings.max_bars)
     frame = dataset.frame.iloc[offset : offset + size]
     bars = [
@@ -140,7 +130,7 @@ def ohlcv(
     return OhlcvOut(
         symbol=dataset.symbol.tickerid,
         timeframe=str(dataset.timeframe),
-        provider=used or "sample",
+        provider=used,
         total=len(dataset.frame),
         offset=offset,
         limit=size,

@@ -16,6 +16,7 @@ REQUIRED = {
     ("ETHUSDT", "1D"),
     ("ETHUSDT", "60"),
     ("SOLUSDT", "1D"),
+    ("SOLUSDT", "60"),
     ("ORCL", "1D"),
     ("EURUSD", "60"),
 }
@@ -30,6 +31,41 @@ def test_bundled_samples_cover_the_promised_set_and_stay_small():
     assert "Apache-2.0" in notes and "pynecore" in notes.lower()
     assert (samples_dir() / "NOTICE.pynecore.txt").exists()
     assert (samples_dir() / "LICENSE.pynecore-Apache-2.0.txt").exists()
+
+
+@pytest.mark.parametrize("symbol", ["BTCUSDT", "ETHUSDT", "SOLUSDT"])
+def test_the_crypto_samples_span_three_years(symbol):
+    daily = pineopt.load(symbol, "1D")
+    assert daily.end - daily.start >= pd.Timedelta(days=3 * 365)
+    assert len(daily) == (daily.end - daily.start).days + 1  # a bar for every day
+    assert daily.validate().ok
+
+
+@pytest.mark.parametrize("symbol", ["ETHUSDT", "SOLUSDT"])
+def test_the_hourly_series_of_ethusdt_and_solusdt(symbol):
+    """Three years of hours (the source's last, still forming hour dropped), with Binance's
+    2023-03-24 outage: a flat zero-volume 12:00 bar, no 13:00 bar."""
+    hourly = pineopt.load(symbol, "1h")
+    assert (hourly.start, hourly.end, len(hourly)) == (
+        pd.Timestamp("2022-04-29T08:00Z"),
+        pd.Timestamp("2025-04-28T06:00Z"),
+        26278,
+    )
+    report = hourly.validate()
+    assert report.ok and report.missing_bars == 1
+    assert report.placeholders == [pd.Timestamp("2023-03-24T12:00Z")]
+    assert hourly.symbol.tickerid == f"BINANCE:{symbol}" and hourly.symbol.currency == "USDT"
+
+
+def test_every_source_licence_is_kept_beside_the_samples():
+    notes = (samples_dir() / "PROVENANCE.md").read_text()
+    for name in ("LICENSE.TradingStrategyGA-MIT.txt", "NOTICE.AlphaMind.txt"):
+        assert (samples_dir() / name).is_file() and name in notes
+    assert (
+        "Copyright (c) 2024 NIC-project-team"
+        in (samples_dir() / "LICENSE.TradingStrategyGA-MIT.txt").read_text()
+    )
+    assert "MIT License" in (samples_dir() / "NOTICE.AlphaMind.txt").read_text()
 
 
 @pytest.mark.parametrize(("symbol", "timeframe"), sorted(REQUIRED))
