@@ -38,6 +38,7 @@ from pineopt.compiler.builtins_map import (
     SERIES_DATA_PARAMS,
     runtime_attr,
 )
+from pineopt.compiler.events import acting_bars
 from pineopt.compiler.names import RUNTIME_MODULES, PyNames
 from pineopt.lang import builtins
 from pineopt.lang import nodes as n
@@ -269,6 +270,12 @@ class CodeGen:
         if self.loop and self.uses_drawings:
             self.bar_series.update(("time", "close"))
         if self.loop or self.is_strategy:
+            bars = P.call("range", [P.attr("ctx", "bar_count")])
+            acting = self._acting_bars()
+            if acting is not None:
+                name = self.names.fresh("acting")
+                body.append(P.assign(name, acting))
+                bars = P.call(P.attr("ctx", "bars"), [P.name(name)])
             for series in sorted(self.bar_series):
                 body.append(P.assign(self._bar_py(series), self._series_list(series)))
             for py, type_ in sorted(self.loop_lists.items()):
@@ -304,12 +311,24 @@ class CodeGen:
             body.append(
                 ast.For(
                     target=P.name("bar_index", store=True),
-                    iter=P.call("range", [P.attr("ctx", "bar_count")]),
+                    iter=bars,
                     body=loop_body,
                     orelse=[],
                 )
             )
         return body or [ast.Pass()]
+
+    def _acting_bars(self) -> ast.expr | None:
+        """The event mask of the bar loop (:mod:`pineopt.compiler.events`), or None."""
+        if self.uses_drawings or any(k.startswith("strategy_risk_") for k in self.alias_names):
+            return None
+        loop = list(self.loop) + list(self.frame.commits)
+        bool_lists = [py for py, type_ in self.loop_lists.items() if type_ == "bool"]
+        fixed = [v.py for v in self.scopes[0].values() if v.kind == "fixed"]
+        mask = acting_bars(loop, bool_lists, fixed)
+        if mask is not None:
+            self.use_module("vector_ops")
+        return mask
 
     # ================================================================ bookkeeping
 
