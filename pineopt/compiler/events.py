@@ -21,7 +21,9 @@ gives that mask, or None when the script does not qualify; then the loop stays
   one that may have an effect is never evaluated outside the mask of those before it);
   ``a or b`` where both are; ``not c[bar_index]`` outside ``c``. Any other operand that reads
   without effect (names, constants, ``strategy.*`` values, arithmetic and comparisons) may be
-  true on any bar;
+  true on any bar (:data:`PURE_CALLS` included);
+* ``if x is UNSET: x = ...``, a ``var`` declaration taking its first value: that happens on
+  the first bar, which the mask then holds;
 * ``ctx.bar_index = bar_index``, which only tells logs, alerts and errors the bar.
 
 Anything else (an assignment or a call run on every bar, a ``var`` whose first value is set in
@@ -38,6 +40,10 @@ from collections.abc import Collection
 from pineopt.compiler import pyast as P
 
 EVERY_BAR = "every bar"  # a mask: the statement may act on any bar
+
+PURE_CALLS = frozenset({"ops.eq", "ops.ne", "ops.is_na", "ops.nz", "ops.to_bool"})
+"""Runtime functions that only compute a value from their arguments (Pine's ``==``, ``!=``,
+``na()``, ``nz()``, ``bool()``)."""
 
 
 def acting_bars(
@@ -93,6 +99,8 @@ class _Reader:
 
     def statement(self, stmt: ast.If) -> object:
         """The mask of an ``if``/``elif`` chain: where its first test or the rest may act."""
+        if self.is_first_value(stmt):
+            return P.call(P.attr("ctx", "series"), [P.const("barstate.isfirst")])
         test = self.mask(stmt.test)
         if test is None or test is EVERY_BAR:
             return EVERY_BAR
@@ -104,6 +112,27 @@ class _Reader:
         if rest is EVERY_BAR:
             return EVERY_BAR
         return _combine("any_of", [test, rest])
+
+    @staticmethod
+    def is_first_value(stmt: ast.If) -> bool:
+        """``if x is UNSET: ... x = ...``: a ``var`` taking its first value, on the first bar
+        (which the mask then holds, so it runs there on both paths)."""
+        test = stmt.test
+        if stmt.orelse or not (
+            isinstance(test, ast.Compare)
+            and isinstance(test.left, ast.Name)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Is)
+            and isinstance(test.comparators[0], ast.Name)
+            and test.comparators[0].id == "UNSET"
+        ):
+            return False
+        name = test.left.id
+        return any(
+            isinstance(s, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in s.targets)
+            for s in stmt.body
+        )
 
     def mask(self, test: ast.expr) -> object:
         """Where ``test`` may be true (an expression, or :data:`EVERY_BAR`); outside it the
@@ -153,7 +182,7 @@ class _Reader:
 
     def is_pure(self, node: ast.expr) -> bool:
         """Whether evaluating ``node`` only reads: names, constants, the broker's values,
-        series reads, arithmetic, comparisons and boolean operators (no call)."""
+        series reads, arithmetic, comparisons, boolean operators and :data:`PURE_CALLS`."""
         if isinstance(node, ast.Name | ast.Constant):
             return True
         if isinstance(node, ast.Attribute):
@@ -168,4 +197,10 @@ class _Reader:
             return all(self.is_pure(v) for v in node.values)
         if isinstance(node, ast.Compare):
             return self.is_pure(node.left) and all(self.is_pure(c) for c in node.comparators)
+        if isinstance(node, ast.Call):
+            return (
+                ast.unparse(node.func) in PURE_CALLS
+                and not node.keywords
+                and all(self.is_pure(a) for a in node.args)
+            )
         return False

@@ -25,6 +25,12 @@ def bars_frame(bars, start="2024-01-01"):
 
 
 @pytest.fixture
+def frame_of():
+    """``frame_of(bars)``: :func:`bars_frame`, for tests that run a strategy themselves."""
+    return bars_frame
+
+
+@pytest.fixture
 def run_strategy(monkeypatch):
     """``run_strategy(source, bars, **overrides)``: convert and run a Pine strategy over the
     ``(open, high, low, close)`` tuples ``bars`` on symbol T (mintick 0.01, point value 1),
