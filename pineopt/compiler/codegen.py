@@ -50,6 +50,9 @@ from pineopt.runtime.loop_limit import CHECK_EVERY
 from pineopt.runtime.ops import EQUALITY_TOLERANCE
 
 NUMERIC = ("int", "float")
+PRICE_SERIES = frozenset(
+    {"open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4", "hlcc4"}
+)
 MAX_INLINE_OFFSET = 10_000
 
 CALENDAR_FUNCTIONS = frozenset(
@@ -323,9 +326,12 @@ class CodeGen:
         if self.uses_drawings or any(k.startswith("strategy_risk_") for k in self.alias_names):
             return None
         loop = list(self.loop) + list(self.frame.commits)
-        bool_lists = [py for py, type_ in self.loop_lists.items() if type_ == "bool"]
-        fixed = [v.py for v in self.scopes[0].values() if v.kind == "fixed"]
-        mask = acting_bars(loop, bool_lists, fixed)
+        series = {py: (type_, P.name(py)) for py, type_ in self.loop_lists.items()}
+        for name, py in self.bar_names.items():
+            if name in PRICE_SERIES:
+                series[py] = ("float", P.call(P.attr("ctx", "series"), [P.const(name)]))
+        fixed = {v.py: v.type for v in self.scopes[0].values() if v.kind == "fixed"}
+        mask = acting_bars(loop, series, fixed)
         if mask is not None:
             self.use_module("vector_ops")
         return mask

@@ -35,7 +35,7 @@ functions and calls inside the ``if`` bodies are untouched by the skipping.
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection
+from collections.abc import Mapping
 
 from pineopt.compiler import pyast as P
 
@@ -47,12 +47,13 @@ PURE_CALLS = frozenset({"ops.eq", "ops.ne", "ops.is_na", "ops.nz", "ops.to_bool"
 
 
 def acting_bars(
-    loop: list[ast.stmt], bool_lists: Collection[str], fixed: Collection[str]
+    loop: list[ast.stmt], series: Mapping[str, tuple[str, ast.expr]], fixed: Mapping[str, str]
 ) -> ast.expr | None:
     """The expression of the event mask of ``loop`` (the statements run on each bar), or None
-    when it may act on every bar. ``bool_lists`` are the whole-history ``bool`` series the loop
-    reads as ``name[bar_index]``, ``fixed`` the names of values fixed for the run."""
-    reader = _Reader(set(bool_lists), set(fixed))
+    when it may act on every bar. ``series`` maps the whole-history series the loop reads as
+    ``name[bar_index]`` to their type and their whole history before the loop (an array);
+    ``fixed`` maps the names of values fixed for the run to their type."""
+    reader = _Reader(series, fixed)
     masks: list = []
     for stmt in loop:
         if reader.is_bar_index_note(stmt):
@@ -82,8 +83,10 @@ def _combine(how: str, masks: list) -> ast.expr:
 class _Reader:
     """Reads the conditions of a loop body (see the module docstring)."""
 
-    def __init__(self, bool_lists: set[str], fixed: set[str]) -> None:
-        self.bool_lists = bool_lists
+    def __init__(
+        self, series: Mapping[str, tuple[str, ast.expr]], fixed: Mapping[str, str]
+    ) -> None:
+        self.series = series
         self.fixed = fixed
 
     @staticmethod
@@ -137,19 +140,24 @@ class _Reader:
     def mask(self, test: ast.expr) -> object:
         """Where ``test`` may be true (an expression, or :data:`EVERY_BAR`); outside it the
         test is false and evaluating it has no effect. None: it may have an effect."""
-        if isinstance(test, ast.Subscript) and self.is_bar_read(test):
-            return P.name(test.value.id)  # type: ignore[attr-defined]
+        if isinstance(test, ast.Subscript) and self.is_bar_read(test, "bool"):
+            return self.series[test.value.id][1]  # type: ignore[attr-defined]
         if isinstance(test, ast.Name) and test.id in self.fixed:
             return P.name(test.id)
+        if isinstance(test, ast.Compare):
+            whole = self.whole_history(test)
+            if whole is not None:
+                return whole
         if isinstance(test, ast.Constant):
             return EVERY_BAR if test.value else P.const(False)
         if (
             isinstance(test, ast.UnaryOp)
             and isinstance(test.op, ast.Not)
             and isinstance(test.operand, ast.Subscript)
-            and self.is_bar_read(test.operand)
+            and self.is_bar_read(test.operand, "bool")
         ):
-            return P.call(P.attr("vector_ops", "logical_not"), [P.name(test.operand.value.id)])  # type: ignore[attr-defined]
+            whole = self.series[test.operand.value.id][1]  # type: ignore[attr-defined]
+            return P.call(P.attr("vector_ops", "logical_not"), [whole])
         if isinstance(test, ast.BoolOp):
             return self.bool_op(test)
         return EVERY_BAR if self.is_pure(test) else None
@@ -171,14 +179,41 @@ class _Reader:
             return EVERY_BAR if self.is_pure(test) else None
         return _combine("all_of", known)
 
-    def is_bar_read(self, node: ast.Subscript) -> bool:
-        """``cond[bar_index]`` of a whole-history ``bool`` series."""
+    def is_bar_read(self, node: ast.Subscript, type_name: str) -> bool:
+        """``x[bar_index]`` of a whole-history series of type ``type_name``."""
         return (
             isinstance(node.value, ast.Name)
-            and node.value.id in self.bool_lists
+            and self.series.get(node.value.id, ("",))[0] == type_name
             and isinstance(node.slice, ast.Name)
             and node.slice.id == "bar_index"
         )
+
+    def whole_history(self, node: ast.expr) -> ast.expr | None:
+        """``node``, a comparison of arithmetic (``+ - *``) on the bar's values of whole-history
+        ``float`` series, fixed numbers and constants, as the same operations on the whole
+        arrays (numpy gives each bar the bits Python gives it), or None."""
+        if isinstance(node, ast.Subscript) and self.is_bar_read(node, "float"):
+            return self.series[node.value.id][1]  # type: ignore[attr-defined]
+        if isinstance(node, ast.Name) and self.fixed.get(node.id) in ("int", "float"):
+            return P.name(node.id)
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return node
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult):
+            left, right = self.whole_history(node.left), self.whole_history(node.right)
+            if left is None or right is None:
+                return None
+            return ast.BinOp(left=left, op=node.op, right=right)
+        if (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], ast.Lt | ast.Gt | ast.LtE | ast.GtE)
+        ):
+            left, right = self.whole_history(node.left), self.whole_history(node.comparators[0])
+            reads = any(isinstance(x, ast.Subscript) for x in ast.walk(node))
+            if left is None or right is None or not reads:  # no series read: not a mask
+                return None
+            return ast.Compare(left=left, ops=node.ops, comparators=[right])
+        return None
 
     def is_pure(self, node: ast.expr) -> bool:
         """Whether evaluating ``node`` only reads: names, constants, the broker's values,

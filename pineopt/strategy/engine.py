@@ -43,7 +43,7 @@ def make_broker(
         ctx.series("high").tolist(),
         ctx.series("low").tolist(),
         ctx.series("close").tolist(),
-        [int(t) for t in ctx.series("time").tolist()],
+        ctx.series("time").astype(np.int64).tolist(),
         mintick=float(symbol.mintick),
         pointvalue=float(symbol.pointvalue),
         qty_step=float(symbol.mincontract or 0.0),

@@ -65,7 +65,7 @@ class QuietBars:
         something (see the module docstring). Each bar is decided when the loop asks for it,
         after the previous one has run: an order placed there makes the next bar a visit."""
         count = len(self.closes)
-        if not self._fast_path or self.intrabars is not None:
+        if not self._fast_path or self.intrabars is not None or acting.all():
             yield from range(count)
             return
         bar = 0

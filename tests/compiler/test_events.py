@@ -1,7 +1,7 @@
 """The event mask (:mod:`pineopt.compiler.events`): which scripts run their loop on event bars
 only, and the mask they compute. One script per rule; a script that does not qualify keeps
 ``range(ctx.bar_count)``. (That both loops give the same results is tested by
-``tests/strategy`` and ``tests/conformance/test_event_bars.py``.)"""
+``tests/strategy`` and ``tests/conformance/test_tv_event_bars.py``.)"""
 
 from __future__ import annotations
 
@@ -58,6 +58,13 @@ QUALIFY = {
         "    strategy.entry('L', strategy.long)\n",
         "vector_ops.any_of(ctx.bar_count, ctx.series('barstate.isfirst'), ta_crossover)",
     ),
+    "a broker read then a comparison of series": (
+        STRATEGY + CROSS + "k = input.float(1.5, 'k')\n"
+        "if strategy.position_size > 0 and close > slow + k * (fast - slow)\n"
+        "    strategy.close_all()\n",
+        "vector_ops.any_of(ctx.bar_count, ctx.series('close') - (slow + k * (fast - slow)) "
+        "> 1e-10)",
+    ),
     "a log in a guarded block": (
         INDICATOR + CROSS + "if ta.crossover(fast, slow)\n    log.info('up')\n",
         "vector_ops.any_of(ctx.bar_count, ta_crossover)",
@@ -74,6 +81,13 @@ DO_NOT_QUALIFY = {
     "a series computed bar by bar (v6's lazy and)": (
         STRATEGY + CROSS + "if strategy.position_size == 0 and ta.crossover(fast, slow)\n"
         "    strategy.entry('L', strategy.long)\n"
+    ),
+    "a broker read then a division of series": (
+        STRATEGY + CROSS + "if strategy.position_size > 0 and close / slow > 1.1\n"
+        "    strategy.close_all()\n"
+    ),
+    "a broker read then an int series": (
+        STRATEGY + "if strategy.position_size > 0 and bar_index > 5\n    strategy.close_all()\n"
     ),
     "a broker read alone": (
         STRATEGY + "if strategy.position_size == 0\n    strategy.entry('L', strategy.long)\n"

@@ -178,3 +178,20 @@ def test_an_indicator_visits_its_event_bars_only(frame_of):
         patch.setattr(Context, "_event_bars", False)
         every = logs()
     assert events == every == [(3, "tick"), (10, "tick"), (17, "tick"), (24, "tick")]
+
+
+def test_a_comparison_of_series_after_a_broker_read(run_strategy, frame_of):
+    bars = [(100.0 + i, 101.0 + i, 99.0 + i, 100.0 + i) for i in range(30)]
+    source = (
+        HEAD
+        + """)
+if bar_index == 2
+    strategy.entry("L", strategy.long)
+if strategy.position_size > 0 and close > 110.5
+    strategy.close("L")
+"""
+    )
+    result = run_strategy(source, bars)
+    assert result.trades[["entry_bar", "exit_bar"]].values.tolist() == [[3, 12]]
+    # bar 11 closes above 110.5 and places the close; 12..29 close above it too, flat: idle
+    assert visits(frame_of, source, bars) == [2, 3, *range(11, 30)]
