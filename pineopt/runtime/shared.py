@@ -13,7 +13,8 @@ Safe by construction:
   value by its type and ``repr`` (so ``0.0`` and ``-0.0``, or two ``nan``, are told apart or
   matched as Python would print them); a call with any other argument is not shared;
 * the kept result is a read-only copy, and each hit returns a fresh copy of it: a caller that
-  writes into its result cannot change what the next run gets;
+  writes into its result cannot change what the next run gets (a tuple of Python numbers is
+  immutable: it is kept and returned as it is);
 * the results kept are bounded (:data:`LIMIT_BYTES`), the least recently used dropped first;
   one lock guards them, for runs on several threads.
 
@@ -98,24 +99,35 @@ def _part(value: object) -> tuple | None:
 
 
 def _frozen(result: object) -> object:
-    """A read-only copy of an array result (or a tuple of them); None for anything else."""
+    """A read-only copy of an array result, a tuple of numbers as it is (immutable), or a tuple
+    of these; None for anything else."""
     if isinstance(result, np.ndarray) and result.dtype != object:
         kept = result.copy()
         kept.flags.writeable = False
         return kept
+    if _is_numbers(result):
+        return result
     if isinstance(result, tuple) and result:
         parts = tuple(_frozen(r) for r in result)
         return None if any(p is None for p in parts) else parts
     return None
 
 
+def _is_numbers(value: object) -> bool:
+    return isinstance(value, tuple) and all(type(v) in (int, float) for v in value)
+
+
 def _copy(kept: object) -> object:
+    if _is_numbers(kept):
+        return kept
     if isinstance(kept, tuple):
         return tuple(_copy(k) for k in kept)
     return kept.copy()  # type: ignore[attr-defined]
 
 
 def _nbytes(kept: object) -> int:
+    if _is_numbers(kept):
+        return 32 * len(kept)  # a pointer and a number object each
     if isinstance(kept, tuple):
         return sum(_nbytes(k) for k in kept)
     return kept.nbytes  # type: ignore[attr-defined]

@@ -122,3 +122,21 @@ def test_ta_results_are_the_same_bits_with_and_without(monkeypatch):
     for a, b, c in zip(computed, kept, plain, strict=True):
         assert a.tobytes() == b.tobytes() == c.tobytes()
     shared.clear()
+
+
+def test_tuples_of_numbers_are_kept_as_they_are():
+    shared.clear()
+    calls = []
+
+    @shared.shared
+    def prices(x):
+        calls.append(1)
+        return tuple(x.tolist()), x * 2
+
+    x = np.arange(3.0)
+    numbers, doubled = prices(x)
+    again, doubled_again = prices(x)
+    assert len(calls) == 1
+    assert again is numbers  # immutable: one copy serves every run
+    assert doubled_again is not doubled and doubled_again.tolist() == [0.0, 2.0, 4.0]
+    shared.clear()
