@@ -12,7 +12,9 @@ the speed principles of ARCHITECTURE.md ask for:
    series is filled at once);
 3. **the bar loop**, only for what depends on state: ``var``/``:=`` variables, calls inside
    branches, loops and user functions (each call site with its own state object), drawings and
-   logs. It reads the precomputed series as Python lists, ``close[bar_index]``.
+   logs. It reads the precomputed series as Python lists, ``close[bar_index]``. When every
+   statement of the loop is an ``if`` on whole-history conditions, the loop runs only over the
+   bars where one may hold (the event mask, :mod:`pineopt.compiler.events`).
 
 Pine names are kept wherever they are legal; each Python statement maps back to its Pine line
 through ``PINE_LINES`` (used to locate runtime errors). Loops run under TradingView's time limit
