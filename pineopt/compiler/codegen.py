@@ -12,7 +12,9 @@ the speed principles of ARCHITECTURE.md ask for:
    series is filled at once);
 3. **the bar loop**, only for what depends on state: ``var``/``:=`` variables, calls inside
    branches, loops and user functions (each call site with its own state object), drawings and
-   logs. It reads the precomputed series as Python lists, ``close[bar_index]``.
+   logs. It reads the precomputed series as Python lists, ``close[bar_index]``. When every
+   statement of the loop is an ``if`` on whole-history conditions, the loop runs only over the
+   bars where one may hold (the event mask, :mod:`pineopt.compiler.events`).
 
 Pine names are kept wherever they are legal; each Python statement maps back to its Pine line
 through ``PINE_LINES`` (used to locate runtime errors). Loops run under TradingView's time limit
@@ -38,6 +40,7 @@ from pineopt.compiler.builtins_map import (
     SERIES_DATA_PARAMS,
     runtime_attr,
 )
+from pineopt.compiler.events import acting_bars
 from pineopt.compiler.names import RUNTIME_MODULES, PyNames
 from pineopt.lang import builtins
 from pineopt.lang import nodes as n
@@ -49,6 +52,9 @@ from pineopt.runtime.loop_limit import CHECK_EVERY
 from pineopt.runtime.ops import EQUALITY_TOLERANCE
 
 NUMERIC = ("int", "float")
+PRICE_SERIES = frozenset(
+    {"open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4", "hlcc4"}
+)
 MAX_INLINE_OFFSET = 10_000
 
 CALENDAR_FUNCTIONS = frozenset(
@@ -269,6 +275,12 @@ class CodeGen:
         if self.loop and self.uses_drawings:
             self.bar_series.update(("time", "close"))
         if self.loop or self.is_strategy:
+            bars = P.call("range", [P.attr("ctx", "bar_count")])
+            acting = self._acting_bars()
+            if acting is not None:
+                name = self.names.fresh("acting")
+                body.append(P.assign(name, acting))
+                bars = P.call(P.attr("ctx", "bars"), [P.name(name)])
             for series in sorted(self.bar_series):
                 body.append(P.assign(self._bar_py(series), self._series_list(series)))
             for py, type_ in sorted(self.loop_lists.items()):
@@ -304,12 +316,27 @@ class CodeGen:
             body.append(
                 ast.For(
                     target=P.name("bar_index", store=True),
-                    iter=P.call("range", [P.attr("ctx", "bar_count")]),
+                    iter=bars,
                     body=loop_body,
                     orelse=[],
                 )
             )
         return body or [ast.Pass()]
+
+    def _acting_bars(self) -> ast.expr | None:
+        """The event mask of the bar loop (:mod:`pineopt.compiler.events`), or None."""
+        if self.uses_drawings or any(k.startswith("strategy_risk_") for k in self.alias_names):
+            return None
+        loop = list(self.loop) + list(self.frame.commits)
+        series = {py: (type_, P.name(py)) for py, type_ in self.loop_lists.items()}
+        for name, py in self.bar_names.items():
+            if name in PRICE_SERIES:
+                series[py] = ("float", P.call(P.attr("ctx", "series"), [P.const(name)]))
+        fixed = {v.py: v.type for v in self.scopes[0].values() if v.kind == "fixed"}
+        mask = acting_bars(loop, series, fixed)
+        if mask is not None:
+            self.use_module("vector_ops")
+        return mask
 
     # ================================================================ bookkeeping
 

@@ -289,6 +289,11 @@ class BridgeBroker(Broker):
 
     # ---- the bar cycle (script thread)
 
+    def bars(self, acting: Any) -> range:
+        """Every bar, whatever the script's event mask: backtrader steps the script through
+        each of its bars and fills its orders itself."""
+        return range(len(self.closes))
+
     def begin_bar(self, bar: int) -> None:
         assert self._thread is not None
         self._thread.at_bar(bar)

@@ -13,7 +13,7 @@ import functools
 import math
 import sys
 import time as _time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -143,6 +143,24 @@ class Context:
         self.logs: list[Log] = []
         self.bar_index = 0
         self._series: dict[str, Array] = {}
+
+    #: Visit only the bars where the script can act (and a strategy's broker has work), when
+    #: the compiler gives them (:meth:`bars`). False visits every bar: a private switch, for the
+    #: tests that hold the two together (same results, bit for bit).
+    _event_bars = True
+
+    def bars(self, acting: Array) -> Iterable[int]:
+        """The bars a script's loop runs on, given ``acting``: the bars where its bar-by-bar
+        part can do anything (:mod:`pineopt.compiler.events`); on the others every statement's
+        condition is false. An indicator needs only those; a strategy's broker adds the bars
+        where it has work and passes the rest a stretch at a time
+        (:meth:`~pineopt.strategy.quiet.QuietBars.bars`)."""
+        if not self._event_bars:
+            return range(self.bar_count)
+        broker = getattr(self, "broker", None)
+        if broker is not None:
+            return broker.bars(acting)
+        return np.flatnonzero(acting).tolist()
 
     # ---- whole-history series
 

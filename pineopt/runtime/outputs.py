@@ -118,14 +118,9 @@ def _fill_list(values: Any, n: int, what: str) -> list:
 
 
 def _to_float_array(values: list) -> np.ndarray:
-    """Floats for a frame column: ``None``/NaN -> NaN, bool -> 1.0/0.0."""
-    out = np.empty(len(values), dtype=float)
-    for i, v in enumerate(values):
-        if v is None:
-            out[i] = NAN
-        else:
-            out[i] = float(v)
-    return out
+    """Floats for a frame column: ``None``/NaN -> NaN, bool -> 1.0/0.0 (numpy converts each
+    value as ``float()`` does, ``None`` to NaN)."""
+    return np.array(values, dtype=float)
 
 
 def _shift(arr: np.ndarray, offset: int) -> np.ndarray:

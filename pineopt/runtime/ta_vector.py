@@ -21,6 +21,10 @@ give the same bits. Implicit bar series (``high``, ``low``,
 ``close``, ``volume``) come first in every signature, in the order of ``ta_series.IMPLICIT``.
 Recursive indicators (``ema``, ``rma``,
 ``sar``, ``supertrend``) are plain O(n) loops.
+
+The functions that step bar by bar in Python or sum ``length`` shifted copies are
+:func:`~pineopt.runtime.shared.shared`: a sweep that calls them again with the same arguments
+(same bars, same lengths) gets a copy of the first result.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from pineopt.errors import PineRuntimeError
+from pineopt.runtime.shared import shared
 
 Array = np.ndarray
 
@@ -339,6 +344,7 @@ def _recursive_ma(x: Array, n: int, alpha: float | None) -> Array:
 # --------------------------------------------------------------------------- moving averages
 
 
+@shared
 def sma(source: Array, length: int) -> Array:
     """``ta.sma``: mean of the last ``length`` non-``na`` values: TradingView's rolling window
     sum (:class:`RollingSum`) divided by ``length``.
@@ -359,6 +365,7 @@ def _running_mean(x: Array, n: int) -> Array:
     return _rolling_sums(x, n) / n
 
 
+@shared
 def ema(source: Array, length: int) -> Array:
     """``ta.ema``: α = 2/(length+1), seeded with the SMA (:func:`sma`) of the first ``length``
     values, then ``α·x + (1 - α)·prev``."""
@@ -366,6 +373,7 @@ def ema(source: Array, length: int) -> Array:
     return _skip_na(lambda x: _recursive_ma(x, n, 2.0 / (n + 1)), _f64(source))
 
 
+@shared
 def rma(source: Array, length: int) -> Array:
     """``ta.rma`` (Wilder): seeded with the SMA of the first ``length`` values, then
     ``(prev * (length - 1) + x) / length`` (not ``α·x + (1 - α)·prev`` with α = 1/length: the
@@ -374,6 +382,7 @@ def rma(source: Array, length: int) -> Array:
     return _skip_na(lambda x: _recursive_ma(x, n, None), _f64(source))
 
 
+@shared
 def wma(source: Array, length: int) -> Array:
     """``ta.wma``: linear weights ``1 .. length`` (newest heaviest)."""
     n = _length(length, "wma")
@@ -450,6 +459,7 @@ def mom(source: Array, length: int) -> Array:
     return x - _shift(x, n)
 
 
+@shared
 def rsi(source: Array, length: int) -> Array:
     """``ta.rsi``: Wilder RSI; 100 when losses are 0, 0 when gains are 0."""
     n = _length(length, "rsi")
@@ -482,6 +492,7 @@ def _math_sum(x: Array, n: int) -> Array:
     return _skip_na(lambda v: _rolling_sums(v, n), x)  # type: ignore[return-value]
 
 
+@shared
 def math_sum(source: Array, length: int) -> Array:
     """``math.sum(source, length)``: the sum of the last ``length`` non-``na`` values (an ``na``
     bar gives ``na`` and is skipped), kept by TradingView's rolling sum (:class:`RollingSum`,
@@ -489,6 +500,7 @@ def math_sum(source: Array, length: int) -> Array:
     return _math_sum(_f64(source), _length(length, "math.sum"))
 
 
+@shared
 def tsi(source: Array, short_length: int, long_length: int) -> Array:
     """``ta.tsi``: double-smoothed momentum over double-smoothed absolute momentum."""
     s = _length(short_length, "tsi")
@@ -516,6 +528,7 @@ def tr(high: Array, low: Array, close: Array, handle_na: bool = False) -> Array:
     return out
 
 
+@shared
 def atr(high: Array, low: Array, close: Array, length: int) -> Array:
     """``ta.atr``: ``rma(tr(true), length)``."""
     n = _length(length, "atr")
@@ -540,6 +553,7 @@ def _variance(x: Array, n: int, biased: bool) -> Array:
     return _pad(ss / denom if denom else np.full(len(ss), np.nan), len(x))
 
 
+@shared
 def variance(source: Array, length: int, biased: bool = True) -> Array:
     """``ta.variance``: population (``biased``) or sample variance of the last ``length``
     non-``na`` values."""
@@ -547,6 +561,7 @@ def variance(source: Array, length: int, biased: bool = True) -> Array:
     return _skip_na(lambda x: _variance(x, n, biased), _f64(source))  # type: ignore[return-value]
 
 
+@shared
 def stdev(source: Array, length: int, biased: bool = True) -> Array:
     """``ta.stdev``: population (``biased``) or sample standard deviation."""
     n = _length(length, "stdev")
@@ -558,6 +573,7 @@ def _mean_dev(x: Array, n: int) -> Array:
     return _pad(acc / n, len(x))
 
 
+@shared
 def dev(source: Array, length: int) -> Array:
     """``ta.dev``: mean absolute deviation from the ``sma`` of the last ``length`` non-``na``
     values."""
@@ -565,6 +581,7 @@ def dev(source: Array, length: int) -> Array:
     return _skip_na(lambda x: _mean_dev(x, n), _f64(source))  # type: ignore[return-value]
 
 
+@shared
 def cci(source: Array, length: int) -> Array:
     """``ta.cci``: ``(x - sma) / (0.015 * mean absolute deviation)``."""
     n = _length(length, "cci")
@@ -627,12 +644,14 @@ def kcw(
 # --------------------------------------------------------------------------- extremes
 
 
+@shared
 def highest(source: Array, length: int) -> Array:
     """``ta.highest``: maximum of the last ``length`` non-``na`` values."""
     n = _length(length, "highest")
     return _skip_na(lambda x: _pad(_windows(x, n).max(axis=1), len(x)), _f64(source))
 
 
+@shared
 def lowest(source: Array, length: int) -> Array:
     """``ta.lowest``: minimum of the last ``length`` non-``na`` values."""
     n = _length(length, "lowest")
@@ -651,12 +670,14 @@ def _extreme_bars(x: Array, n: int, pick: Callable[..., Array]) -> Array:
     return out
 
 
+@shared
 def highestbars(source: Array, length: int) -> Array:
     """``ta.highestbars``: offset (<= 0) to the highest of the last ``length`` bars."""
     n = _length(length, "highestbars")
     return _extreme_bars(_f64(source), n, np.argmax)
 
 
+@shared
 def lowestbars(source: Array, length: int) -> Array:
     """``ta.lowestbars``: offset (<= 0) to the lowest of the last ``length`` bars."""
     n = _length(length, "lowestbars")
@@ -668,6 +689,7 @@ def range_(source: Array, length: int) -> Array:
     return highest(source, length) - lowest(source, length)
 
 
+@shared
 def median(source: Array, length: int) -> Array:
     """``ta.median``: median of the last ``length`` non-``na`` values."""
     n = _length(length, "median")
@@ -781,6 +803,7 @@ def accdist(high: Array, low: Array, close: Array, volume: Array) -> Array:
     return cum(mfv)
 
 
+@shared
 def mfi(volume: Array, source: Array, length: int) -> Array:
     """``ta.mfi``: money-flow index over ``length`` bars."""
     n = _length(length, "mfi")
@@ -805,6 +828,7 @@ def macd(
     return line, signal, line - signal
 
 
+@shared
 def linreg(source: Array, length: int, offset: int) -> Array:
     """``ta.linreg``: least-squares line over ``length`` bars at ``length - 1 - offset``."""
     n = _length(length, "linreg")
@@ -823,6 +847,7 @@ def linreg_time_sums(n: int) -> tuple[float, float]:
     return float(n * (n - 1) // 2), float((n - 1) * n * (2 * n - 1) // 6)
 
 
+@shared
 def cog(source: Array, length: int) -> Array:
     """``ta.cog``: centre of gravity ``-sum(x[i] * (i + 1)) / sum(x)``."""
     n = _length(length, "cog")
@@ -832,6 +857,7 @@ def cog(source: Array, length: int) -> Array:
         return _pad(-_seq_dot(x, weights) / _seq_sum(x, n), len(x))
 
 
+@shared
 def percentrank(source: Array, length: int) -> Array:
     """``ta.percentrank``: % of the previous ``length`` values that are <= the current one."""
     n = _length(length, "percentrank")
@@ -843,6 +869,7 @@ def percentrank(source: Array, length: int) -> Array:
     return _pad(out, len(x))
 
 
+@shared
 def dmi(
     high: Array, low: Array, close: Array, di_length: int, adx_smoothing: int
 ) -> tuple[Array, Array, Array]:
@@ -875,6 +902,7 @@ def _fixnan(x: Array) -> Array:
     return out
 
 
+@shared
 def supertrend(
     high: Array, low: Array, close: Array, factor: float, atr_period: int
 ) -> tuple[Array, Array]:
@@ -913,6 +941,7 @@ def supertrend(
     return value, direction
 
 
+@shared
 def sar(high: Array, low: Array, close: Array, start: float, inc: float, maximum: float) -> Array:
     """``ta.sar``: parabolic stop-and-reverse (first value on bar 1)."""
     hi, lo, cl = _f64(high).tolist(), _f64(low).tolist(), _f64(close).tolist()
@@ -971,6 +1000,7 @@ def roc(source: Array, length: int) -> Array:
         return 100.0 * (x - prev) / prev
 
 
+@shared
 def correlation(source1: Array, source2: Array, length: int) -> Array:
     """``ta.correlation``: ``(sma(x*y) - sma(x)*sma(y)) / (stdev(x) * stdev(y))`` with biased
     deviations; each average skips its own ``na`` bars (so gaps can push it outside [-1, 1])."""
@@ -985,6 +1015,7 @@ def _sorted_windows(source: Array, n: int, fn: Callable[[Array], Array]) -> Arra
     return _skip_na(lambda x: _pad(fn(np.sort(_windows(x, n), axis=1)), len(x)), _f64(source))  # type: ignore
 
 
+@shared
 def mode(source: Array, length: int) -> Array:
     """``ta.mode``: the most frequent of the last ``length`` non-``na`` values (the smallest one
     on a tie)."""
@@ -1013,6 +1044,7 @@ def mode_of_sorted(row: list[float]) -> float:
     return best
 
 
+@shared
 def percentile_nearest_rank(source: Array, length: int, percentage: float) -> Array:
     """``ta.percentile_nearest_rank``: the value at rank ``ceil(p / 100 * length)`` of the last
     ``length`` non-``na`` values in ascending order (rank 1 at least)."""
@@ -1025,6 +1057,7 @@ def nearest_rank_index(n: int, percentage: float) -> int:
     return min(max(math.ceil(percentage / 100.0 * n), 1), n) - 1
 
 
+@shared
 def percentile_linear_interpolation(source: Array, length: int, percentage: float) -> Array:
     """``ta.percentile_linear_interpolation``: linear interpolation between the two nearest
     ranks of the last ``length`` non-``na`` values."""
@@ -1040,6 +1073,7 @@ def linear_rank(n: int, percentage: float) -> tuple[int, int, float]:
     return lo, min(lo + 1, n - 1), pos - lo
 
 
+@shared
 def rci(source: Array, length: int) -> Array:
     """``ta.rci``: Spearman rank correlation (×100) of the last ``length`` values with time;
     tied values share their average rank; ``na`` propagates."""
@@ -1141,11 +1175,13 @@ def pivot_of(row: list[float], left: int, high: bool) -> float:
     return c
 
 
+@shared
 def pivothigh(source: Array, leftbars: int, rightbars: int) -> Array:
     """``ta.pivothigh``: the pivot's price on the bar ``rightbars`` after it, else ``na``."""
     return _pivot(source, leftbars, rightbars, True)
 
 
+@shared
 def pivotlow(source: Array, leftbars: int, rightbars: int) -> Array:
     """``ta.pivotlow``: the pivot's price on the bar ``rightbars`` after it, else ``na``."""
     return _pivot(source, leftbars, rightbars, False)
@@ -1154,6 +1190,7 @@ def pivotlow(source: Array, leftbars: int, rightbars: int) -> Array:
 # --------------------------------------------------------------------------- vwap and volume
 
 
+@shared
 def vwap(
     volume: Array, source: Array, anchor: Array, stdev_mult: float | None = None
 ) -> Array | tuple[Array, Array, Array]:
@@ -1190,11 +1227,13 @@ def _volume_index(close: Array, volume: Array, positive: bool) -> Array:
     return np.array([state.update(c[i], v[i]) for i in range(len(c))], dtype=np.float64)
 
 
+@shared
 def nvi(close: Array, volume: Array) -> Array:
     """``ta.nvi``: negative volume index (starts at 1; moves with close on falling volume)."""
     return _volume_index(close, volume, False)
 
 
+@shared
 def pvi(close: Array, volume: Array) -> Array:
     """``ta.pvi``: positive volume index (starts at 1; moves with close on rising volume)."""
     return _volume_index(close, volume, True)

@@ -244,3 +244,27 @@ def full(count: int, value: object) -> Array:
     if value is None or isinstance(value, int | float):
         return np.full(count, np.nan if value is None else float(value))
     return np.full(count, value, dtype=object)
+
+
+def any_of(count: int, *conditions: object) -> Array:
+    """The bars where at least one of ``conditions`` holds: each a bool series or a value fixed
+    for the run (true on every bar when truthy). The compiler's event mask
+    (:mod:`pineopt.compiler.events`) is built from these and :func:`all_of`."""
+    out = np.zeros(count, dtype=bool)
+    for condition in conditions:
+        out |= _bars(count, condition)
+    return out
+
+
+def all_of(count: int, *conditions: object) -> Array:
+    """The bars where every one of ``conditions`` holds (see :func:`any_of`)."""
+    out = np.ones(count, dtype=bool)
+    for condition in conditions:
+        out &= _bars(count, condition)
+    return out
+
+
+def _bars(count: int, condition: object) -> Array:
+    if isinstance(condition, np.ndarray):
+        return condition.astype(bool, copy=False)
+    return np.full(count, bool(condition))

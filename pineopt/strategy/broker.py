@@ -126,13 +126,19 @@ class Broker(
         trading_days: Sequence[int] | None = None,
         intrabars: Sequence[Sequence[tuple[float, float, float, float]]] | None = None,
         version: int = 6,
+        grid: Sequence[Sequence[float]] | None = None,
     ) -> None:
         self.config = config
         self.opens, self.highs, self.lows, self.closes = opens, highs, lows, closes
         self.times = times
         self.mintick = mintick
         self._tick_digits = tick_decimals(mintick)
-        self._ohlc_grid = [self._grid_all(v) for v in (opens, highs, lows, closes)]
+        # the OHLC on the tick grid (``grid``: already computed for these bars)
+        self._ohlc_grid = (
+            list(grid)
+            if grid is not None
+            else [self._grid_all(v) for v in (opens, highs, lows, closes)]
+        )
         self.pointvalue = pointvalue
         self.qty_step = qty_step
         self.trading_days = trading_days

@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 
 from pineopt.errors import PineRuntimeError
+from pineopt.runtime.shared import shared
 from pineopt.strategy.broker import Broker
 from pineopt.strategy.config import StrategyConfig
+from pineopt.strategy.price_path import on_grid
 
 
 def make_broker(
@@ -37,19 +39,45 @@ def make_broker(
         intrabars = _intrabars(ctx, magnifier_frame)
     elif magnifier_frame is not None:
         raise PineRuntimeError("--magnifier-data needs use_bar_magnifier = true")
+    mintick = float(symbol.mintick)
+    *prices, times, trading_days, grid = _bar_prices(
+        *(ctx.series(k) for k in ("open", "high", "low", "close", "time")),
+        np.asarray(days).astype("datetime64[D]").astype(np.int64),
+        mintick,
+    )
     return Broker(
         config,
-        ctx.series("open").tolist(),
-        ctx.series("high").tolist(),
-        ctx.series("low").tolist(),
-        ctx.series("close").tolist(),
-        [int(t) for t in ctx.series("time").tolist()],
-        mintick=float(symbol.mintick),
+        *prices,
+        times,
+        mintick=mintick,
         pointvalue=float(symbol.pointvalue),
         qty_step=float(symbol.mincontract or 0.0),
-        trading_days=np.asarray(days).astype("datetime64[D]").astype(np.int64).tolist(),
+        trading_days=trading_days,
         intrabars=intrabars,
         version=ctx.version,
+        grid=grid,
+    )
+
+
+@shared
+def _bar_prices(
+    opens: np.ndarray,
+    highs: np.ndarray,
+    lows: np.ndarray,
+    closes: np.ndarray,
+    times: np.ndarray,
+    days: np.ndarray,
+    mintick: float,
+) -> tuple:
+    """A chart's bars as the broker reads them: open, high, low, close, time (ms) and trading
+    day, as tuples of Python numbers, and the OHLC on the tick grid (:func:`on_grid`). The same
+    for every run on the chart, and immutable: a sweep builds them once (:func:`shared`)."""
+    ohlc = (opens, highs, lows, closes)
+    return (
+        *(tuple(a.tolist()) for a in ohlc),
+        tuple(times.astype(np.int64).tolist()),
+        tuple(days.tolist()),
+        tuple(tuple(on_grid(a, mintick)) for a in ohlc),
     )
 
 

@@ -229,11 +229,7 @@ class PricePath:
 
     def _grid_all(self, prices: Sequence[float]) -> list[float]:
         """:meth:`_grid` of a whole history at once."""
-        tick = self.mintick
-        if not tick > 0:
-            return list(prices)
-        values = np.asarray(prices, dtype=np.float64)
-        return np.round(np.round(values / tick) * tick, self._tick_digits).tolist()
+        return on_grid(prices, self.mintick)
 
     def _grid(self, price: float) -> float:
         """A bar price on the symbol's tick grid (the nearest multiple of mintick)."""
@@ -410,3 +406,11 @@ class PricePath:
                 trade.best = price
             if price < trade.worst or trade.worst != trade.worst:
                 trade.worst = price
+
+
+def on_grid(prices: Sequence[float], mintick: float) -> list[float]:
+    """Bar prices on the symbol's tick grid (:meth:`PricePath._grid`), a whole history at once."""
+    if not mintick > 0:
+        return list(prices)
+    values = np.asarray(prices, dtype=np.float64)
+    return np.round(np.round(values / mintick) * mintick, tick_decimals(mintick)).tolist()

@@ -18,9 +18,18 @@ bars at a time, with the same results:
 
 The stretch ends, and these are recomputed, whenever the position changes (a fill, a margin
 call, a risk halt): :meth:`~pineopt.strategy.trades.TradeBook._position_changed`.
+
+A quiet bar on which the script cannot act either needs no visit at all. When the compiler
+knows the bars the script can act on (its event mask, :mod:`pineopt.compiler.events`), the bar
+loop runs over :meth:`QuietBars.bars`: those bars, plus every bar on which the broker has work
+(an order pending, a margin call due, a ``strategy.risk.*`` rule to watch); the bars in
+between are passed a stretch at a time (:meth:`QuietBars._pass_quiet`), which leaves the broker
+as their ``begin_bar``/``end_bar`` would have.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -50,6 +59,63 @@ class QuietBars:
             self._margin_ahead(bar)
             if bar >= self._margin_ok_until:  # this bar calls: the usual check does it
                 self._margin_check(bar)
+
+    def bars(self, acting: np.ndarray) -> Iterator[int]:
+        """The bars the script's loop visits, given ``acting``, the bars where the script may do
+        something (see the module docstring). Each bar is decided when the loop asks for it,
+        after the previous one has run: an order placed there makes the next bar a visit."""
+        count = len(self.closes)
+        if not self._fast_path or self.intrabars is not None or acting.all():
+            yield from range(count)
+            return
+        bar = 0
+        for event in [*np.flatnonzero(acting).tolist(), count]:
+            while bar < event:
+                if self.pending or self._watching_risk():
+                    yield bar
+                    bar += 1
+                    continue
+                bar = self._pass_quiet(bar, event)
+                if bar < event:  # a margin call is due there: the usual bar does it
+                    yield bar
+                    bar += 1
+            if event < count:
+                yield event
+                bar = event + 1
+        self.bar = count - 1
+
+    def _watching_risk(self) -> bool:
+        """Whether a ``strategy.risk.*`` rule needs every bar (its trading days, its checks)."""
+        risk = self.risk
+        return (
+            risk.halted
+            or risk.max_intraday_loss is not None
+            or risk.max_drawdown is not None
+            or risk.max_intraday_filled_orders is not None
+            or risk.max_cons_loss_days is not None
+        )
+
+    def _pass_quiet(self, start: int, stop: int) -> int:
+        """Pass the bars ``[start, stop)`` (nothing pending, the script idle) as their
+        ``begin_bar``/``end_bar`` would: count them for the open trades' extremes and their
+        closes for the equity, up to the first bar whose margin check calls, which is
+        returned (else ``stop``) to be visited."""
+        if self.open_trades:
+            bar = start
+            while bar < stop:
+                if bar >= self._margin_ok_until:
+                    self._margin_ahead(bar)
+                    if bar >= self._margin_ok_until:
+                        stop = bar
+                        break
+                bar = min(stop, self._margin_ok_until)
+            if stop > start:
+                if self._quiet_from < 0:
+                    self._quiet_from = start
+                self._quiet_to = stop
+        if stop > start:
+            self._closed = stop
+        return stop
 
     def _sync_extremes(self) -> None:
         """Move the open trades' extremes over the quiet bars counted so far: the path would

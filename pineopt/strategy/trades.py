@@ -364,6 +364,9 @@ class TradeBook:
         rows = []
         cumulative = 0.0
         times = pd.DatetimeIndex(index)
+        # the bars' times boxed at once (one lookup per trade is slow)
+        entry_times = times[[t.entry_bar for t in (*self.closed, *self.open_trades)]].tolist()
+        exit_times = times[[t.exit_bar for t in self.closed]].tolist()
         for number, t in enumerate(self.closed, start=1):
             cumulative += t.profit
             cost = t.entry_price * t.qty * self.pointvalue
@@ -371,11 +374,11 @@ class TradeBook:
                 {
                     "trade": number,
                     "direction": "long" if t.side > 0 else "short",
-                    "entry_time": times[t.entry_bar],
+                    "entry_time": entry_times[number - 1],
                     "entry_price": t.entry_price,
                     "entry_signal": t.entry_comment,
                     "entry_bar": t.entry_bar,
-                    "exit_time": times[t.exit_bar],
+                    "exit_time": exit_times[number - 1],
                     "exit_price": t.exit_price,
                     "exit_signal": t.exit_comment,
                     "exit_bar": t.exit_bar,
@@ -401,7 +404,7 @@ class TradeBook:
                 {
                     "trade": len(rows) + 1,
                     "direction": "long" if t.side > 0 else "short",
-                    "entry_time": times[t.entry_bar],
+                    "entry_time": entry_times[len(rows)],
                     "entry_price": t.entry_price,
                     "entry_signal": t.comment,
                     "entry_bar": t.entry_bar,
