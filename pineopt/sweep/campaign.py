@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from pineopt.errors import PineOptError
+from pineopt.sweep import interrupts
 from pineopt.sweep.cluster import batch_size, check_placement, open_runner, row_key
 from pineopt.sweep.constraints import parse_constraints
 from pineopt.sweep.errors import SweepUsageError
@@ -108,14 +109,23 @@ class Campaign:
     # ------------------------------------------------------------------ lifecycle
 
     def __enter__(self) -> Campaign:
-        charts = {d.name: d.chart for d in self.datasets}
-        self.runner = open_runner(
-            self.script, self.settings, charts, scheduler=self.scheduler, workers=self.workers
-        )
+        self._interrupts = interrupts.watch()
+        self._interrupts.__enter__()
+        try:
+            charts = {d.name: d.chart for d in self.datasets}
+            self.runner = open_runner(
+                self.script, self.settings, charts, scheduler=self.scheduler, workers=self.workers
+            )
+        except BaseException:
+            self._interrupts.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        try:
+            self.close()
+        finally:
+            self._interrupts.__exit__(None, None, None)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -33,11 +33,13 @@ import logging
 import math
 import os
 import sys
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pineopt.errors import PineOptError
+from pineopt.sweep import interrupts
 from pineopt.sweep.errors import SweepUsageError
 from pineopt.sweep.evaluate import Batch, Script, Settings, evaluate_batch
 
@@ -80,6 +82,7 @@ class SerialRunner:
     def run(self, batches: Iterable[Batch]) -> Iterator[list[dict]]:
         """The rows of each batch, batch by batch."""
         for batch in batches:
+            interrupts.check()
             yield evaluate_batch(self.script, self.charts[batch.dataset], batch, self.settings)
 
     def close(self) -> None:
@@ -154,7 +157,7 @@ class DaskRunner:
             pending.append(future)
         stream = as_completed(pending)
         try:
-            for future in stream:
+            for future in _finished(stream):
                 batch, attempt = attempts.pop(future.key)
                 try:
                     rows = future.result()
@@ -203,6 +206,20 @@ def check_placement(scheduler: str | None, workers: int | None) -> None:
             "--workers runs the sets here (0) or on a local cluster of N processes; it takes "
             "no --scheduler, whose cluster has its own workers"
         )
+
+
+def _finished(stream: Any) -> Iterator[Any]:
+    """The futures of a Dask ``as_completed`` as they finish, checking for a lost Ctrl-C
+    (:mod:`pineopt.sweep.interrupts`) while waiting."""
+    while True:
+        interrupts.check()
+        ready = stream.next_batch(block=False)
+        if ready:
+            yield from ready
+        elif stream.is_empty():
+            return
+        else:
+            time.sleep(interrupts.POLL)
 
 
 def open_runner(
