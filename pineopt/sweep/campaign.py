@@ -12,6 +12,7 @@ dataset, keeps each row once and counts them on the progress bar; the searches
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -109,23 +110,18 @@ class Campaign:
     # ------------------------------------------------------------------ lifecycle
 
     def __enter__(self) -> Campaign:
-        self._interrupts = interrupts.watch()
-        self._interrupts.__enter__()
-        try:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(interrupts.watch())  # Ctrl-C is never lost (see the module)
             charts = {d.name: d.chart for d in self.datasets}
             self.runner = open_runner(
                 self.script, self.settings, charts, scheduler=self.scheduler, workers=self.workers
             )
-        except BaseException:
-            self._interrupts.__exit__(None, None, None)
-            raise
+            self._watching = stack.pop_all()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        try:
+        with self._watching:
             self.close()
-        finally:
-            self._interrupts.__exit__(None, None, None)
 
     def close(self) -> None:
         if self.bar is not None:
