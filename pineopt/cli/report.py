@@ -47,7 +47,7 @@ HEADLINE_COLUMNS = (
 
 
 def add_report_commands(commands: argparse._SubParsersAction) -> None:
-    from pineopt.cli.run import _pair
+    from pineopt.cli.run import add_override_options
 
     report = commands.add_parser(
         "report",
@@ -91,22 +91,7 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
     data.add_argument("--start", metavar="ISO", help="first bar")
     data.add_argument("--end", metavar="ISO", help="last bar")
     ran = report.add_argument_group("the run")
-    ran.add_argument(
-        "--input",
-        action="append",
-        default=[],
-        type=_pair("--input"),
-        metavar="NAME=VALUE",
-        help="override an input by title or variable name; repeatable",
-    )
-    ran.add_argument(
-        "--strategy",
-        action="append",
-        default=[],
-        type=_pair("--strategy"),
-        metavar="KEY=VALUE",
-        help="override a strategy() parameter; repeatable",
-    )
+    add_override_options(ran, "override an input by title or variable name; repeatable")
     ran.add_argument("--no-benchmark", action="store_true", help="tear sheet without buy & hold")
     ran.add_argument(
         "--grid",

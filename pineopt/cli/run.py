@@ -58,21 +58,8 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
         "--session", metavar="SPEC", help="Pine session string, e.g. 0930-1600:23456 (24x7)"
     )
     ran = run.add_argument_group("the run")
-    ran.add_argument(
-        "--input",
-        action="append",
-        default=[],
-        type=_pair("--input"),
-        metavar="NAME=VALUE",
-        help="override an input by title or variable name, VALUE spelled as in Pine; repeatable",
-    )
-    ran.add_argument(
-        "--strategy",
-        action="append",
-        default=[],
-        type=_pair("--strategy"),
-        metavar="KEY=VALUE",
-        help="override a strategy() parameter; repeatable",
+    add_override_options(
+        ran, "override an input by title or variable name, VALUE spelled as in Pine; repeatable"
     )
     ran.add_argument("--start", metavar="ISO", help="first chart bar executed")
     ran.add_argument("--end", metavar="ISO", help="last chart bar executed")
@@ -133,6 +120,27 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
     convert.add_argument("file", type=existing_path, metavar="FILE.pine", help="the Pine script")
     convert.add_argument("-o", "--output", metavar="OUT.py", help="write the module here")
     convert.set_defaults(handler=cmd_convert)
+
+
+def add_override_options(group, input_help: str) -> None:  # type: ignore[no-untyped-def]
+    """``--input NAME=VALUE`` and ``--strategy KEY=VALUE`` (both repeatable), as every command
+    that runs a script spells them."""
+    group.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        type=_pair("--input"),
+        metavar="NAME=VALUE",
+        help=input_help,
+    )
+    group.add_argument(
+        "--strategy",
+        action="append",
+        default=[],
+        type=_pair("--strategy"),
+        metavar="KEY=VALUE",
+        help="override a strategy() parameter; repeatable",
+    )
 
 
 def _pair(flag: str):  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from pineopt.cli import existing_path, positive_int
-from pineopt.cli.run import _pair
+from pineopt.cli.run import add_override_options
 
 #: rows of the table printed
 TOP = 10
@@ -78,22 +78,7 @@ def add_sweep_commands(commands: argparse._SubParsersAction) -> None:
         metavar="EXPR",
         help='a condition every set meets, e.g. "Fast length < Slow length"; repeatable',
     )
-    space.add_argument(
-        "--input",
-        action="append",
-        default=[],
-        type=_pair("--input"),
-        metavar="NAME=VALUE",
-        help="fix another input; repeatable",
-    )
-    space.add_argument(
-        "--strategy",
-        action="append",
-        default=[],
-        type=_pair("--strategy"),
-        metavar="KEY=VALUE",
-        help="override a strategy() parameter; repeatable",
-    )
+    add_override_options(space, "fix another input; repeatable")
     space.add_argument("--seed", type=int, metavar="N", help="seed of random and optuna")
     space.add_argument(
         "--walk-forward",

@@ -1,10 +1,13 @@
-"""Fixtures of the sweep tests: the example strategy's declared inputs and a real Dask
-cluster (a scheduler and two workers) for the module that asks for it."""
+"""Fixtures of the sweep tests: the example strategy's declared inputs, the in-process sweep
+the other ways are compared with, and a real Dask cluster (a scheduler and two workers) for
+the module that asks for it."""
 
 from __future__ import annotations
 
 import pytest
-from sweep_helpers import SCRIPT, DaskProcesses
+from sweep_helpers import CONSTRAINT, DATA, END, PARAMS, SCRIPT, START, DaskProcesses
+
+import pineopt
 
 
 @pytest.fixture(scope="session")
@@ -13,6 +16,21 @@ def specs():
     from pineopt.runtime.engine import declared_inputs
 
     return declared_inputs(_module(str(SCRIPT))[1])
+
+
+@pytest.fixture(scope="session")
+def serial():
+    """The reference sweep: in this process (``workers=0``), run once per session."""
+    return pineopt.sweep(
+        SCRIPT,
+        DATA,
+        PARAMS,
+        constraints=[CONSTRAINT],
+        start=START,
+        end=END,
+        workers=0,
+        progress=False,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -21,20 +21,6 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns="seconds").sort_values("set").reset_index(drop=True)
 
 
-@pytest.fixture(scope="module")
-def serial():
-    return pineopt.sweep(
-        SCRIPT,
-        DATA,
-        PARAMS,
-        constraints=[CONSTRAINT],
-        start=START,
-        end=END,
-        workers=0,
-        progress=False,
-    )
-
-
 def test_batches_keep_task_overhead_small():
     assert batch_size(1000, 2) == 32  # capped: a lost worker costs at most 32 runs
     assert batch_size(100, 2) == 13  # about four tasks per worker

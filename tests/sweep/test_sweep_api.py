@@ -14,20 +14,6 @@ from pineopt.strategy.metrics import METRIC_KEYS
 from pineopt.sweep.errors import SweepUsageError
 
 
-@pytest.fixture(scope="module")
-def serial():
-    return pineopt.sweep(
-        SCRIPT,
-        DATA,
-        PARAMS,
-        constraints=[CONSTRAINT],
-        start=START,
-        end=END,
-        workers=0,
-        progress=False,
-    )
-
-
 def test_every_row_equals_pineopt_run(serial):
     assert len(serial) == 7
     assert sorted(serial["set"]) == [1, 2, 3, 4, 5, 6, 7]
