@@ -98,36 +98,42 @@ def _part(value: object) -> tuple | None:
     return None
 
 
+class _Numbers:
+    """A kept tuple of Python numbers (immutable: one object serves every hit), checked once
+    when kept; checking 58,000 numbers on every hit would cost more than the hit saves."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: tuple) -> None:
+        self.value = value
+
+
 def _frozen(result: object) -> object:
-    """A read-only copy of an array result, a tuple of numbers as it is (immutable), or a tuple
-    of these; None for anything else."""
+    """A read-only copy of an array result, a tuple of numbers as it is (immutable, marked
+    :class:`_Numbers`), or a tuple of these; None for anything else."""
     if isinstance(result, np.ndarray) and result.dtype != object:
         kept = result.copy()
         kept.flags.writeable = False
         return kept
-    if _is_numbers(result):
-        return result
+    if isinstance(result, tuple) and all(type(v) in (int, float) for v in result):
+        return _Numbers(result)
     if isinstance(result, tuple) and result:
         parts = tuple(_frozen(r) for r in result)
         return None if any(p is None for p in parts) else parts
     return None
 
 
-def _is_numbers(value: object) -> bool:
-    return isinstance(value, tuple) and all(type(v) in (int, float) for v in value)
-
-
 def _copy(kept: object) -> object:
-    if _is_numbers(kept):
-        return kept
+    if isinstance(kept, _Numbers):
+        return kept.value
     if isinstance(kept, tuple):
         return tuple(_copy(k) for k in kept)
     return kept.copy()  # type: ignore[attr-defined]
 
 
 def _nbytes(kept: object) -> int:
-    if _is_numbers(kept):
-        return 32 * len(kept)  # a pointer and a number object each
+    if isinstance(kept, _Numbers):
+        return 32 * len(kept.value)  # a pointer and a number object each
     if isinstance(kept, tuple):
         return sum(_nbytes(k) for k in kept)
     return kept.nbytes  # type: ignore[attr-defined]

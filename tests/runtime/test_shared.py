@@ -138,5 +138,7 @@ def test_tuples_of_numbers_are_kept_as_they_are():
     again, doubled_again = prices(x)
     assert len(calls) == 1
     assert again is numbers  # immutable: one copy serves every run
+    (kept,) = shared._kept.values()
+    assert isinstance(kept[0], shared._Numbers)  # checked once when kept, not on every hit
     assert doubled_again is not doubled and doubled_again.tolist() == [0.0, 2.0, 4.0]
     shared.clear()
