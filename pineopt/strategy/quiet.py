@@ -12,9 +12,10 @@ bars at a time, with the same results:
   over the whole stretch before any of these (and before any bar that walks its path);
 * the margin check, which must still run on every bar, since a margin call changes the
   position the script sees. Its arithmetic on one bar depends only on the position and that
-  bar's low (long) or high (short), so :meth:`QuietBars._margin_ahead` evaluates it with numpy
-  for the bars ahead, in the bar-by-bar code's operations and order, until the first bar that
-  would call; the quiet bars before it skip the check, and that bar takes the usual one.
+  bar's low (long) or high (short), so :meth:`QuietBars._margin_ahead` settles it for a span
+  of bars ahead: at once when the span's worst price passes with room to spare, else with
+  numpy in the bar-by-bar code's operations and order, until the first bar that would call;
+  the quiet bars before it skip the check, and that bar takes the usual one.
 
 The stretch ends, and these are recomputed, whenever the position changes (a fill, a margin
 call, a risk halt): :meth:`~pineopt.strategy.trades.TradeBook._position_changed`.
@@ -33,7 +34,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-MARGIN_AHEAD = 64  # bars of margin checks evaluated at once, doubling while the position holds
+MARGIN_AHEAD = 256  # bars of margin checks evaluated at once, doubling while the position holds
 MARGIN_AHEAD_MAX = 4096
 EXTREMES_MIN = 8  # a shorter stretch of extremes is moved bar by bar (numpy's overhead)
 
@@ -144,7 +145,9 @@ class QuietBars:
     def _margin_ahead(self, bar: int) -> None:
         """Evaluate :meth:`~pineopt.strategy.sizing.Sizing._margin_check`'s test for the bars
         from ``bar`` on (a span that doubles while the position holds) and set
-        ``_margin_ok_until`` to the first that fails it (the end of the span if none does)."""
+        ``_margin_ok_until`` to the first that fails it (the end of the span if none does).
+        A span whose worst price passes with room to spare (:meth:`_margin_clear`) passes
+        whole; any other is evaluated bar by bar, with numpy."""
         trades = self.open_trades
         side = trades[0].side
         margin = self.config.margin_long if side > 0 else self.config.margin_short
@@ -154,6 +157,9 @@ class QuietBars:
             self._margin_ok_until = len(self.closes)
             return
         price = (self._low_array if side > 0 else self._high_array)[bar:stop]
+        if self._margin_clear(trades, margin, float(price.min()), float(price.max())):
+            self._margin_ok_until = stop
+            return
         size = 0.0
         open_profit = np.zeros(stop - bar)
         for t in trades:
@@ -163,3 +169,30 @@ class QuietBars:
         required = size * price * self.pointvalue * margin / 100.0
         calls = np.flatnonzero(~(equity >= required))
         self._margin_ok_until = bar + int(calls[0]) if len(calls) else stop
+
+    def _margin_clear(self, trades: list, margin: float, low: float, high: float) -> bool:
+        """Whether the margin test passes at every price in ``[low, high]``.
+
+        Equity less the margin required is linear in the price: ``k * price + c``, with ``k``
+        the position's size times the point value times ``1 - margin/100`` (long) or
+        ``-(1 + margin/100)`` (short). Its least value in the range is at ``low`` when
+        ``k >= 0``, else at ``high``. Computed there in the test's own operations, it must
+        exceed the rounding of any bar's computation by far (a billionth of the magnitudes
+        involved): then every bar of the range passes to the bit. A NaN fails the comparison
+        and leaves the span to the bar-by-bar evaluation."""
+        side = trades[0].side
+        worst = low if side > 0 and margin <= 100.0 else high
+        size = 0.0
+        open_profit = 0.0
+        entries = 0.0
+        for t in trades:
+            size += t.qty
+            open_profit += (worst - t.entry_price) * t.qty * t.side
+            entries += abs(t.entry_price) * t.qty
+        pointvalue = self.pointvalue
+        capital = self.config.initial_capital + self.realized
+        equity = capital + open_profit * pointvalue
+        required = size * worst * pointvalue * margin / 100.0
+        largest = max(abs(low), abs(high))
+        scale = abs(capital) + abs(pointvalue) * (entries + size * largest * (1 + margin / 100))
+        return equity - required > 1e-9 * scale

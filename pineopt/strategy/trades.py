@@ -192,7 +192,7 @@ class TradeBook:
     def _open(self, order: Order, side: int, qty: float, price: float, bar: int) -> None:
         if not self._affordable(side, qty, price):
             return
-        self._settle()  # the bars so far are booked with the position they had
+        self._book()  # the bars so far are noted with the position they had
         self._sync_extremes()
         commission = self._commission(qty, price)
         self.commission_paid += commission
@@ -273,7 +273,7 @@ class TradeBook:
         comment: str,
     ) -> None:
         """Close ``qty`` of ``trades``, oldest first (or the given trades in order)."""
-        self._settle()  # the bars so far are booked with the position they had
+        self._book()  # the bars so far are noted with the position they had
         self._sync_extremes()
         remaining = qty
         exit_commission_total = self._commission(qty, price)

@@ -101,3 +101,70 @@ def test_bar_magnifier_agrees(monkeypatch):
     fast, full = both_paths(monkeypatch, run)
     assert len(fast.trades) > 10
     assert_same(fast, full)
+
+
+def _walk(bars: int, seed: int, drift: float = 0.0) -> pd.DataFrame:
+    """An hourly random walk of ``bars`` bars (a few NaN-free gaps between open and close)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    close = 100.0 * np.exp(np.cumsum(rng.normal(drift, 0.01, bars)))
+    open_ = np.concatenate(([100.0], close[:-1])) * (1 + rng.normal(0, 0.001, bars))
+    high = np.maximum(open_, close) * (1 + np.abs(rng.normal(0, 0.004, bars)))
+    low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.004, bars)))
+    index = pd.date_range("2024-01-01", periods=bars, freq="h", tz="UTC")
+    return pd.DataFrame(
+        {"open": open_, "high": high, "low": low, "close": close, "volume": 1.0}, index=index
+    )
+
+
+PYRAMID_PARTIAL = """//@version=6
+strategy("pyramid", pyramiding=3, initial_capital=10000, default_qty_type=strategy.fixed,
+     default_qty_value=2, commission_type=strategy.commission.percent, commission_value=0.1)
+if bar_index % 97 == 0
+    strategy.entry("L", strategy.long)
+if bar_index % 97 == 30 or bar_index % 97 == 45
+    strategy.entry("L", strategy.long, qty=1)
+if bar_index % 97 == 60
+    strategy.close("L", qty=1.5)
+if bar_index % 97 == 80
+    strategy.close_all()
+"""
+
+
+def test_equity_noted_over_pyramided_and_partly_closed_positions(monkeypatch, tmp_path):
+    """Stretches held with one, two and three trades (partial closes leave a trade smaller,
+    its commission partly paid) and flat stretches, noted at every fill and written in one
+    pass at the end: the same curves as the full path's bar-by-bar writes."""
+    script = tmp_path / "pyramid.pine"
+    script.write_text(PYRAMID_PARTIAL, encoding="utf-8")
+    data = _walk(3000, seed=3)
+    fast, full = both_paths(monkeypatch, lambda: pineopt.run(script, data))
+    assert len(fast.trades) > 60
+    assert set(fast.equity["position_size"]) == {0.0, 2.0, 3.0, 4.0, 2.5}  # 1, 2, 3 trades
+    assert_same(fast, full)
+
+
+MARGIN = """//@version=6
+strategy("margin", initial_capital=1000, default_qty_type=strategy.percent_of_equity,
+     default_qty_value=60, margin_long=MARGIN, margin_short=MARGIN)
+if bar_index % 400 == 0
+    strategy.entry("L", strategy.long)
+if bar_index % 400 == 200
+    strategy.entry("S", strategy.short)
+"""
+
+
+@pytest.mark.parametrize("margin", ["25", "50", "100", "150"])
+def test_margin_checked_ahead_calls_on_the_same_bars(margin, monkeypatch, tmp_path):
+    """Long and short positions held for 200 quiet bars each, on a walk that trends enough to
+    bring some to their margin call: a span whose worst price passes with room to spare is
+    passed whole, any other is evaluated bar by bar; the calls fall on the same bars as the
+    full path's check on every bar (margins under, at and over 100 %)."""
+    script = tmp_path / "margin.pine"
+    script.write_text(MARGIN.replace("MARGIN", margin), encoding="utf-8")
+    data = _walk(6000, seed=11, drift=0.0004)
+    fast, full = both_paths(monkeypatch, lambda: pineopt.run(script, data))
+    assert_same(fast, full)
+    if margin in ("100", "150"):
+        assert fast.metrics["all"]["margin_calls"] > 5
