@@ -43,6 +43,7 @@ _sizes: dict[tuple, int] = {}
 _total = 0
 
 _PLAIN = (bool, int, float, str, type(None), np.bool_, np.integer, np.floating)
+_NUMBER_TYPES = {int, float}  # exactly these (a bool or a numpy scalar is not kept as a number)
 
 
 def shared(fn: Callable) -> Callable:
@@ -115,7 +116,7 @@ def _frozen(result: object) -> object:
         kept = result.copy()
         kept.flags.writeable = False
         return kept
-    if isinstance(result, tuple) and all(type(v) in (int, float) for v in result):
+    if isinstance(result, tuple) and set(map(type, result)) <= _NUMBER_TYPES:
         return _Numbers(result)
     if isinstance(result, tuple) and result:
         parts = tuple(_frozen(r) for r in result)

@@ -87,6 +87,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from pineopt.strategy.config import StrategyConfig
 from pineopt.strategy.equity import EquityBook
 from pineopt.strategy.orders import ENTRY, NA, Order, OrderBook
@@ -127,6 +129,7 @@ class Broker(
         intrabars: Sequence[Sequence[tuple[float, float, float, float]]] | None = None,
         version: int = 6,
         grid: Sequence[Sequence[float]] | None = None,
+        arrays: Sequence[np.ndarray] | None = None,
     ) -> None:
         self.config = config
         self.opens, self.highs, self.lows, self.closes = opens, highs, lows, closes
@@ -159,6 +162,17 @@ class Broker(
         self.margin_calls = 0
         self._position: float | None = 0.0  # the size of the open trades (None: to compute)
         self._avg_entry: float | None = NA  # and their average entry price
+        # the close, high and low, and the high and low on the tick grid, as float64 arrays for
+        # the stretches computed with numpy (``arrays``: already made for these bars)
+        self._close_array, self._high_array, self._low_array, *grid_hl = (
+            arrays
+            if arrays is not None
+            else [
+                np.asarray(v, dtype=np.float64)
+                for v in (closes, highs, lows, self._ohlc_grid[1], self._ohlc_grid[2])
+            ]
+        )
+        self._grid_high_array, self._grid_low_array = grid_hl
         self._init_equity(len(closes))
         self._init_quiet()
         self._day = None

@@ -40,7 +40,7 @@ def make_broker(
     elif magnifier_frame is not None:
         raise PineRuntimeError("--magnifier-data needs use_bar_magnifier = true")
     mintick = float(symbol.mintick)
-    *prices, times, trading_days, grid = _bar_prices(
+    *prices, times, trading_days, grid, arrays = _bar_prices(
         *(ctx.series(k) for k in ("open", "high", "low", "close", "time")),
         np.asarray(days).astype("datetime64[D]").astype(np.int64),
         mintick,
@@ -56,6 +56,7 @@ def make_broker(
         intrabars=intrabars,
         version=ctx.version,
         grid=grid,
+        arrays=arrays,
     )
 
 
@@ -70,14 +71,18 @@ def _bar_prices(
     mintick: float,
 ) -> tuple:
     """A chart's bars as the broker reads them: open, high, low, close, time (ms) and trading
-    day, as tuples of Python numbers, and the OHLC on the tick grid (:func:`on_grid`). The same
-    for every run on the chart, and immutable: a sweep builds them once (:func:`shared`)."""
+    day, as tuples of Python numbers, the OHLC on the tick grid (:func:`on_grid`), and the
+    close, high, low, grid high and grid low as float64 arrays (the broker's numpy stretches).
+    The same for every run on the chart: a sweep builds them once (:func:`shared`)."""
     ohlc = (opens, highs, lows, closes)
+    grid = tuple(tuple(on_grid(a, mintick)) for a in ohlc)
+    arrays = tuple(np.asarray(v, dtype=np.float64) for v in (closes, highs, lows, grid[1], grid[2]))
     return (
         *(tuple(a.tolist()) for a in ohlc),
         tuple(times.astype(np.int64).tolist()),
         tuple(days.tolist()),
-        tuple(tuple(on_grid(a, mintick)) for a in ohlc),
+        grid,
+        arrays,
     )
 
 

@@ -50,9 +50,6 @@ class EquityBook:
         self._closed = 0  # bars [_settled, _closed) have closed with the position unchanged since
         self._booked: list[tuple] = []  # (start, stop, open trades, realized) not yet written
         self._booked_bars = 0
-        self._close_array = np.asarray(self.closes, dtype=np.float64)
-        self._high_array = np.asarray(self.highs, dtype=np.float64)
-        self._low_array = np.asarray(self.lows, dtype=np.float64)
 
     def _close_bar(self, bar: int) -> None:
         """``bar`` has closed: count it (written at the next :meth:`_settle`)."""

@@ -47,8 +47,6 @@ class QuietBars:
         self._quiet_to = -1
         self._margin_ok_until = -1  # the bars before it pass the margin check (this position)
         self._margin_span = MARGIN_AHEAD
-        self._grid_high_array = np.asarray(self._ohlc_grid[1], dtype=np.float64)
-        self._grid_low_array = np.asarray(self._ohlc_grid[2], dtype=np.float64)
 
     def _quiet_bar(self, bar: int) -> None:
         """``bar`` has trades open and nothing pending: count it for the extremes and check
