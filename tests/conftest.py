@@ -1,5 +1,6 @@
 """Shared fixtures: paths to test data, an isolated cache root and database for every test,
-and ``database_url``: a fresh empty database on SQLite and on PostgreSQL."""
+``database_url``: a fresh empty database on SQLite and on PostgreSQL, and ``dask_cluster``: a
+real Dask scheduler with two workers (tests/dask_processes.py)."""
 
 from __future__ import annotations
 
@@ -91,6 +92,23 @@ def database_url(request, tmp_path) -> str:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1 (sweeps and
+    report grids on a separately started cluster), ended by PID after the module."""
+    from dask_processes import DaskProcesses
+
+    cluster = DaskProcesses(tmp_path_factory.mktemp("dask"))
+    try:
+        cluster.start_scheduler()
+        cluster.start_worker("w1")
+        cluster.start_worker("w2")
+        cluster.wait_for_workers(2)
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -79,6 +79,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def worker_count(text: str) -> int:
+    """argparse type of ``--workers``: a whole number of at least 0 (a usage error otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def existing_path(text: str) -> Path:
     """argparse type: a path that exists (a usage error otherwise)."""
     path = Path(text)

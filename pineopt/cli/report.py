@@ -2,8 +2,11 @@
 
 One run prints the path of its HTML report. ``--grid`` runs the cartesian product of the listed
 values as a batch (a progress bar on stderr: tqdm when installed, else one line per run), writes
-``index.html`` linking every run with its headline metrics and prints that path. Exit codes: 0
-done; 1 a script, data or notebook error (one line on stderr); 2 a usage error (a malformed
+``index.html`` linking every run with its headline metrics and prints that path. A grid runs in
+this process, one report after another, unless ``--workers N`` (a local Dask cluster of N
+processes) or ``--scheduler ADDRESS`` (a running Dask cluster) runs each report as a Dask task
+(:mod:`pineopt.reports.grid`); this process alone writes ``index.html`` and the store. Exit
+codes: 0 done; 1 a script, data or notebook error (one line on stderr); 2 a usage error (a malformed
 ``NAME=VALUE`` or grid, an unknown input or a strategy parameter of the wrong type, ``--save``
 on an indicator).
 
@@ -21,17 +24,17 @@ exist or is not a sweep's, or a Pine file or single-run option beside ``--campai
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import html
 import itertools
 import json
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pineopt.cli import data_argument, existing_path, positive_int
+from pineopt.cli import data_argument, existing_path, positive_int, worker_count
 
 #: what a grid may vary; ``input.NAME`` and ``strategy.KEY`` are accepted too
 GRID_KEYS = ("data", "symbol", "provider", "timeframe", "start", "end")
@@ -103,6 +106,28 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:
     )
     ran.add_argument("--out", metavar="DIR", help="folder of the run folders (outputs/reports)")
     ran.add_argument("--quiet", action="store_true", help="no progress output")
+    where = report.add_argument_group(
+        "where a --grid runs",
+        "By default a grid's reports run one after another in this process (a grid is "
+        "usually a handful of reports, and a cluster's workers must share the batch folder); "
+        "unlike pineopt sweep, $DASK_SCHEDULER_ADDRESS is not used. With --workers or "
+        "--scheduler each report is one Dask task, its notebook executed on a worker; this "
+        "process alone writes index.html and the store (--save).",
+    )
+    where.add_argument(
+        "--workers",
+        type=worker_count,
+        metavar="N",
+        help="run the reports on a local Dask cluster of N single-threaded worker processes, "
+        "started and stopped here (0: in this process, the default)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the reports on the Dask cluster of this scheduler (tcp://HOST:8786). Its "
+        "workers write the run folders: --out, FILE.pine and data files must be on storage "
+        "they share with this machine, at the same paths",
+    )
     store = report.add_argument_group("saving the runs (strategies only)")
     store.add_argument(
         "--save",
@@ -208,12 +233,16 @@ def _run(
         store=store,
     )
     if report.backtest_id is not None:
-        name = args.save or report.manifest["script"]["title"]
-        print(
-            f"saved: backtest {report.backtest_id} of strategy {name!r} in {store.url}",
-            file=sys.stderr,
-        )
+        _say_saved(args, report, store)
     return report
+
+
+def _say_saved(args: argparse.Namespace, report: Any, store: Any) -> None:
+    name = args.save or report.manifest["script"]["title"]
+    print(
+        f"saved: backtest {report.backtest_id} of strategy {name!r} in {store.url}",
+        file=sys.stderr,
+    )
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -232,6 +261,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     if args.database is not None and args.save is None:
         print("pineopt report: error: --database needs --save", file=sys.stderr)
+        return 2
+    if args.grid is None and (args.scheduler is not None or args.workers is not None):
+        print("pineopt report: error: --scheduler and --workers need --grid", file=sys.stderr)
         return 2
     store = None
     try:
@@ -282,6 +314,8 @@ def _campaign(args: argparse.Namespace, out: Path | None) -> int:
             ("--grid", args.grid is not None),
             ("--save", args.save is not None),
             ("--no-benchmark", args.no_benchmark),
+            ("--scheduler", args.scheduler is not None),
+            ("--workers", args.workers is not None),
         )
         if given
     ]
@@ -314,7 +348,13 @@ def _campaign(args: argparse.Namespace, out: Path | None) -> int:
 
 
 def _grid(args: argparse.Namespace, out_root: Path, store: Any = None) -> int:
+    """Run every combination (:func:`pineopt.reports.grid.run_combinations`: in this process
+    or on Dask), record each finished report in the store here (``--save``) and write the
+    batch's ``index.html``."""
     from pineopt.errors import PineOptError
+    from pineopt.reports.grid import run_combinations
+    from pineopt.reports.run import check_saveable, save_report
+    from pineopt.sweep.errors import SweepUsageError
 
     combos = list(_combinations(_base(args), args.grid))
     for _, options in combos:
@@ -322,6 +362,8 @@ def _grid(args: argparse.Namespace, out_root: Path, store: Any = None) -> int:
         if problem:
             print(problem, file=sys.stderr)
             return 2
+    if store is not None:
+        check_saveable(args.file)  # an indicator is refused before anything runs
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     key = json.dumps([str(args.file), _base(args), args.grid], sort_keys=True, default=str)
     batch = Path(out_root) / f"batch-{stamp}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
@@ -330,35 +372,68 @@ def _grid(args: argparse.Namespace, out_root: Path, store: Any = None) -> int:
         batch = batch.with_name(f"{batch.name.rsplit('~', 1)[0]}~{number}")
         number += 1
     batch.mkdir(parents=True)
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any] | None] = [None] * len(combos)
     failed = 0
     usage = False
-    bar = _Progress(len(combos), quiet=args.quiet)
-    try:
-        for varied, options in combos:
-            label = " ".join(f"{k}={v}" for k, v in varied.items())
-            bar.describe(label)
-            started = time.perf_counter()
-            try:
-                run = _run(args, options, batch, progress=False, store=store)
-                rows.append({"varied": varied, "run": run, "error": None})
-            except PineOptError as exc:
-                failed += 1
-                usage = usage or bool(getattr(exc, "usage", False))
-                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                print(f"pineopt report: {label}: error: {first}", file=sys.stderr)
-                rows.append({"varied": varied, "run": None, "error": first})
-            rows[-1]["seconds"] = time.perf_counter() - started
-            bar.advance()
-    finally:
-        bar.close()
-        index = write_index(batch, args.file, rows)
+    with contextlib.ExitStack() as stack:
+        try:
+            outcomes = stack.enter_context(
+                run_combinations(
+                    args.file,
+                    [options for _, options in combos],
+                    batch,
+                    benchmark=not args.no_benchmark,
+                    scheduler=args.scheduler,
+                    workers=args.workers,
+                    announce=not args.quiet,
+                )
+            )
+        except BaseException as exc:
+            batch.rmdir()  # nothing ran
+            if isinstance(exc, SweepUsageError):
+                print(f"pineopt report: error: {exc}", file=sys.stderr)
+                return 2
+            if isinstance(exc, PineOptError):  # e.g. an unreachable scheduler
+                print(f"pineopt report: error: {_first_line(exc)}", file=sys.stderr)
+                return 1
+            raise
+        bar = _Progress(len(combos), quiet=args.quiet)
+        try:
+            for outcome in outcomes:
+                varied = combos[outcome.number][0]
+                label = " ".join(f"{k}={v}" for k, v in varied.items())
+                run, error = outcome.report, outcome.error
+                if run is not None and store is not None:
+                    try:  # the workers never open the store: this process records each run
+                        save_report(run, store, name=args.save or None)
+                        _say_saved(args, run, store)
+                    except PineOptError as exc:
+                        run, error = None, f"not saved: {_first_line(exc)}"
+                if error is not None:
+                    failed += 1
+                    usage = usage or outcome.usage
+                    print(f"pineopt report: {label}: error: {error}", file=sys.stderr)
+                rows[outcome.number] = {
+                    "varied": varied,
+                    "run": run,
+                    "error": error,
+                    "seconds": outcome.seconds,
+                }
+                bar.describe(label)
+                bar.advance()
+        finally:
+            bar.close()
+            index = write_index(batch, args.file, [row for row in rows if row is not None])
     print(index)
     if failed:
-        if failed == len(rows):
+        if failed == len(combos):
             return 2 if usage else 1
         return 1
     return 0
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def write_index(batch: Path, script: Path, rows: list[dict[str, Any]]) -> Path:

@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from pineopt.cli import existing_path, positive_int
+from pineopt.cli import existing_path, positive_int, worker_count
 from pineopt.cli.run import add_override_options
 
 #: rows of the table printed
@@ -94,7 +94,7 @@ def add_sweep_commands(commands: argparse._SubParsersAction) -> None:
     )
     where.add_argument(
         "--workers",
-        type=_workers,
+        type=worker_count,
         metavar="N",
         help="local cluster size (default: one per core); 0 runs in this process",
     )
@@ -118,16 +118,6 @@ def add_sweep_commands(commands: argparse._SubParsersAction) -> None:
         "outputs/pineopt.db)",
     )
     sweep.set_defaults(handler=cmd_sweep)
-
-
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
 
 
 def _usage(message: str) -> int:

@@ -19,7 +19,9 @@ manifest except ``run_id`` and ``timings``.
 With ``save=`` a strategy's run is also recorded in the store (:class:`pineopt.Store`) as a
 backtest whose ``report_path`` is the run folder: the script is run once more in this process
 on the same bars (the notebook runs in its own kernel, and the engine is deterministic, so the
-recorded trades and metrics are the report's).
+recorded trades and metrics are the report's). :func:`save_report` does the same for a report
+that already ran, possibly elsewhere: a report grid on a Dask cluster runs the notebooks on the
+workers, and only the client process records them.
 
 The notebook's helpers live here too: :func:`fingerprint`, :func:`monthly_returns` and
 :func:`headline`.
@@ -59,6 +61,7 @@ __all__ = [
     "headline",
     "monthly_returns",
     "run_report",
+    "save_report",
 ]
 
 #: the report notebook executed by :func:`run_report`
@@ -229,11 +232,8 @@ def run_report(
     if not conversion.ok:
         raise ConversionError(conversion)
     declaration = _declaration(conversion)
-    if save is not False and declaration["kind"] != "strategy":
-        raise ReportError(
-            f"save needs a strategy() script; the script declares {declaration['kind']}()",
-            usage=True,
-        )
+    if save is not False:
+        _check_saveable(declaration["kind"])
     frame_data = isinstance(data, pd.DataFrame)
     if frame_data:
         bars = data
@@ -393,6 +393,88 @@ def run_report(
         finally:
             _close_opened(database, store)
     return report
+
+
+def save_report(report: ReportRun, store: Any = None, *, name: str | None = None) -> int:
+    """Record a finished report of a strategy in the store as a backtest whose
+    ``report_path`` is its folder, set :attr:`ReportRun.backtest_id` and return it.
+
+    What ``run_report(save=...)`` does once its notebook ran, for a report that ran without
+    saving, e.g. on a Dask worker (workers never open the store): the script is run once more
+    in this process on the report's bars, the script file and the bars its manifest names (a
+    DataFrame's bars kept in the run folder). Both must still be what the report ran (the
+    manifest's SHA-256s), else :class:`PineOptError`. ``store`` and ``name`` are as
+    ``run_report``'s ``store`` and ``save``; an indicator's report raises :class:`ReportError`
+    (a usage error)."""
+    from pineopt.api import ConversionError, convert
+
+    manifest = report.manifest
+    _check_saveable(manifest["script"]["kind"])
+    parameters = manifest["parameters"]
+    outputs = manifest["outputs"]
+    given = parameters["script"]
+    text, path = _script(Path(given) if given else report.directory / outputs["script"])
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != manifest["script"]["sha256"]:
+        raise PineOptError(f"{path} changed since report {report.run_id} ran; not saved")
+    conversion = convert(text, given or "script.pine")
+    if not conversion.ok:
+        raise ConversionError(conversion)
+    options: dict[str, Any] = {}
+    if outputs.get("data"):  # a DataFrame's bars, kept in the run folder
+        data: Any = resolve_data(str(report.directory / outputs["data"])).frame
+        bars = data
+        options = {"symbol": parameters["symbol"], "timeframe": parameters["timeframe"]}
+    else:
+        source = parameters["data"] or None
+        if source is not None and source.startswith("file:"):
+            source = source[len("file:") :]
+        data = resolve_data(
+            source,
+            symbol=parameters["symbol"],
+            provider=parameters["provider"],
+            timeframe=parameters["timeframe"],
+            start=parameters["start"],
+            end=parameters["end"],
+        )
+        bars = data.frame
+    if fingerprint(bars)["sha256"] != manifest["data"]["sha256"]:
+        raise PineOptError(
+            f"the bars of report {report.run_id} are no longer those it ran on; not saved"
+        )
+    database = _open_store(store)
+    try:
+        report.backtest_id = _record(
+            database,
+            conversion,
+            data,
+            name=name,
+            inputs=parameters["inputs"],
+            strategy=parameters["strategy"],
+            folder=report.directory,
+            **options,
+        )
+    finally:
+        _close_opened(database, store)
+    return report.backtest_id
+
+
+def check_saveable(script: str | Path) -> None:
+    """Raise :class:`ReportError` (a usage error) unless ``script`` (a ``.pine`` path or Pine
+    text) declares a strategy: what ``save`` refuses before anything runs. A script that does
+    not convert passes (its runs fail with its diagnostics)."""
+    from pineopt.api import convert
+
+    text, path = _script(script)
+    conversion = convert(text, str(path) if path else "script.pine")
+    if conversion.ok:
+        _check_saveable(_declaration(conversion)["kind"])
+
+
+def _check_saveable(kind: str | None) -> None:
+    if kind != "strategy":
+        raise ReportError(
+            f"save needs a strategy() script; the script declares {kind}()", usage=True
+        )
 
 
 def _open_store(store: Any):  # type: ignore[no-untyped-def]

@@ -14,7 +14,8 @@ the package was imported.
 One module per concern: :mod:`~pineopt.sweep.space` (what varies),
 :mod:`~pineopt.sweep.constraints`, :mod:`~pineopt.sweep.objectives`,
 :mod:`~pineopt.sweep.search` (grid, random, Optuna), :mod:`~pineopt.sweep.evaluate` (what
-runs on workers), :mod:`~pineopt.sweep.cluster` (where it runs),
+runs on workers), :mod:`~pineopt.sweep.cluster` (where it runs; its Dask plumbing,
+:mod:`~pineopt.sweep.dask_tasks`, is shared with report grids),
 :mod:`~pineopt.sweep.campaign`, :mod:`~pineopt.sweep.results`, :mod:`~pineopt.sweep.outputs`,
 :mod:`~pineopt.sweep.saving` (the store) and :mod:`~pineopt.sweep.walkforward`.
 """

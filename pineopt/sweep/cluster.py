@@ -19,39 +19,33 @@ finish (``as_completed``) and only this process writes files or the store.
 
 When a worker dies, the scheduler runs its unfinished batches again elsewhere. Two losses it
 cannot repair come back to this process as failed batches, which are resubmitted (at most
-:data:`RESUBMITS` times each) before the campaign fails: a batch that keeps killing workers
-(``KilledWorker``), and batches cancelled because the last copy of the bars died with the
-worker (scattered data cannot be recomputed: the bars are then sent again). Every row is kept
-once (by dataset, window and set id), so a set is never counted twice. Ctrl-C cancels what is
-queued, closes what was started here and re-raises.
+:data:`~pineopt.sweep.dask_tasks.RESUBMITS` times each) before the campaign fails: a batch
+that keeps killing workers (``KilledWorker``), and batches cancelled because the last copy of
+the bars died with the worker (scattered data cannot be recomputed: the bars are then sent
+again). Every row is kept once (by dataset, window and set id), so a set is never counted
+twice. Ctrl-C cancels what is queued, closes what was started here and re-raises. Reaching
+the cluster and running the tasks is :mod:`pineopt.sweep.dask_tasks`, shared with report
+grids.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
-import os
-import sys
-import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from pineopt.errors import PineOptError
-from pineopt.sweep import interrupts
+from pineopt.sweep import dask_tasks, interrupts
+from pineopt.sweep.dask_tasks import connect, disconnect, run_tasks
 from pineopt.sweep.errors import SweepUsageError
 from pineopt.sweep.evaluate import Batch, Script, Settings, evaluate_batch
 
-#: times a batch whose workers died is submitted again before the campaign fails
-RESUBMITS = 2
 #: batches per worker: enough for load balance, few enough that Dask's ~1 ms per task is
 #: lost in runs of 0.05-2 s each
 BATCHES_PER_WORKER = 4
 #: the largest batch (a lost worker costs at most this many runs)
 MAX_BATCH = 32
-#: seconds to wait for a remote cluster's first worker
-WORKER_TIMEOUT = 60
 
 
 def batch_size(sets: int, workers: int) -> int:
@@ -106,11 +100,7 @@ class DaskRunner:
         self.script = script
         self.settings = settings
         self.token = uuid.uuid4().hex[:12]
-        self.description = (
-            f"Dask scheduler {client.scheduler.address}"
-            if cluster is None
-            else f"Dask LocalCluster of {len(cluster.workers)} worker processes"
-        )
+        self.description = dask_tasks.describe(client, cluster)
         self.dashboard = getattr(client, "dashboard_link", None)
         self.data = dict(charts)
         names = list(charts)
@@ -140,61 +130,23 @@ class DaskRunner:
         )
 
     def run(self, batches: Iterable[Batch]) -> Iterator[list[dict]]:
-        """The rows of each batch as it finishes (any order)."""
-        from distributed import as_completed
-        from distributed.client import FutureCancelledError
-        from distributed.scheduler import KilledWorker
-
-        # what a batch gets when its workers died: KilledWorker after repeated deaths, or a
-        # cancellation when the bars it needs were lost with a worker (see the docstring)
-        lost = (KilledWorker, FutureCancelledError)
-
-        attempts: dict[str, tuple[Batch, int]] = {}
-        pending = []
-        for batch in batches:
-            future = self._submit(batch, 0)
-            attempts[future.key] = (batch, 0)
-            pending.append(future)
-        stream = as_completed(pending)
-        try:
-            for future in _finished(stream):
-                batch, attempt = attempts.pop(future.key)
-                try:
-                    rows = future.result()
-                except lost as exc:
-                    if attempt >= RESUBMITS:
-                        raise PineOptError(
-                            f"batch {batch.number} of the sweep was lost with its Dask workers "
-                            f"{attempt + 1} times ({type(exc).__name__}); giving up"
-                        ) from None
-                    self._rescatter(batch.dataset)
-                    retry = self._submit(batch, attempt + 1)
-                    attempts[retry.key] = (batch, attempt + 1)
-                    stream.add(retry)
-                    continue
-                except PineOptError:
-                    raise
-                except Exception as exc:  # e.g. a worker without PineOpt cannot unpickle
-                    raise PineOptError(
-                        f"batch {batch.number} of the sweep failed on its Dask worker: "
-                        f"{type(exc).__name__}: {exc}"
-                    ) from exc
-                finally:
-                    future.release()
-                yield rows
-        except BaseException:
-            futures = list(stream.futures)
-            if futures:
-                self.client.cancel(futures)
-            raise
+        """The rows of each batch as it finishes (any order); a batch lost with its workers
+        is submitted again after its bars are sent again if need be
+        (:func:`~pineopt.sweep.dask_tasks.run_tasks`)."""
+        for _, rows in run_tasks(
+            self.client,
+            batches,
+            self._submit,
+            name=lambda batch: f"batch {batch.number} of the sweep",
+            on_lost=lambda batch: self._rescatter(batch.dataset),
+        ):
+            yield rows
 
     def close(self) -> None:
         """Forget the scattered bars; close the client and a cluster started here."""
         with contextlib.suppress(Exception):
             self.client.cancel(list(self.charts.values()))
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        disconnect(self.client, self.cluster)
 
 
 def check_placement(scheduler: str | None, workers: int | None) -> None:
@@ -203,23 +155,9 @@ def check_placement(scheduler: str | None, workers: int | None) -> None:
         raise SweepUsageError(f"workers must be 0 (in-process) or more, not {workers}")
     if scheduler and workers is not None:
         raise SweepUsageError(
-            "--workers runs the sets here (0) or on a local cluster of N processes; it takes "
+            "--workers runs the work here (0) or on a local cluster of N processes; it takes "
             "no --scheduler, whose cluster has its own workers"
         )
-
-
-def _finished(stream: Any) -> Iterator[Any]:
-    """The futures of a Dask ``as_completed`` as they finish, checking for a lost Ctrl-C
-    (:mod:`pineopt.sweep.interrupts`) while waiting."""
-    while True:
-        interrupts.check()
-        ready = stream.next_batch(block=False)
-        if ready:
-            yield from ready
-        elif stream.is_empty():
-            return
-        else:
-            time.sleep(interrupts.POLL)
 
 
 def open_runner(
@@ -236,51 +174,12 @@ def open_runner(
     check_placement(scheduler, workers)
     if workers == 0:
         return SerialRunner(script, settings, charts)
-    # $DASK_SCHEDULER_ADDRESS stands in for --scheduler unless --workers asks for a local run
-    address = scheduler or (os.environ.get("DASK_SCHEDULER_ADDRESS") if workers is None else None)
-    from distributed import Client, LocalCluster
-
-    cluster = None
-    if address:
-        try:
-            client = Client(address, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise PineOptError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-        try:
-            client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
-        except TimeoutError:
-            client.close()
-            raise PineOptError(
-                f"the Dask scheduler at {address} has no worker after {WORKER_TIMEOUT} s"
-            ) from None
-    else:
-        count = workers or _cores()
-        cluster = LocalCluster(
-            n_workers=count,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        )
-        try:
-            client = Client(cluster)
-        except BaseException:
-            cluster.close()
-            raise
+    client, cluster = connect(scheduler, workers)
     try:
         runner = DaskRunner(client, script, settings, charts, cluster=cluster)
     except BaseException:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        disconnect(client, cluster)
         raise
-    if announce and runner.dashboard:
-        print(f"dask dashboard: {runner.dashboard}", file=sys.stderr)
+    if announce:
+        dask_tasks.announce(client)
     return runner
-
-
-def _cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)

@@ -1,11 +1,11 @@
-"""Fixtures of the sweep tests: the example strategy's declared inputs, the in-process sweep
-the other ways are compared with, and a real Dask cluster (a scheduler and two workers) for
-the module that asks for it."""
+"""Fixtures of the sweep tests: the example strategy's declared inputs and the in-process sweep
+the other ways are compared with (the real Dask cluster, ``dask_cluster``, is in
+tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-from sweep_helpers import CONSTRAINT, DATA, END, PARAMS, SCRIPT, START, DaskProcesses
+from sweep_helpers import CONSTRAINT, DATA, END, PARAMS, SCRIPT, START
 
 import pineopt
 
@@ -31,17 +31,3 @@ def serial():
         workers=0,
         progress=False,
     )
-
-
-@pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
-    """A real ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1."""
-    cluster = DaskProcesses(tmp_path_factory.mktemp("dask"))
-    try:
-        cluster.start_scheduler()
-        cluster.start_worker("w1")
-        cluster.start_worker("w2")
-        cluster.wait_for_workers(2)
-        yield cluster
-    finally:
-        cluster.stop()
