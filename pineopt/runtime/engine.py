@@ -42,6 +42,43 @@ class Log:
     message: str
 
 
+class Later:
+    """A :class:`Result` value given as the function that computes it, called when the value
+    is first read (see :class:`Result`)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self.make = make
+
+
+_REQUIRED = object()
+
+
+class _Lazy:
+    """A :class:`Result` field that may hold a :class:`Later`: the first read computes the
+    value and keeps it in its place."""
+
+    def __init__(self, default: object = _REQUIRED) -> None:
+        self.default = default
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, result: object, owner: type | None = None) -> object:
+        if result is None:  # the class's field default (dataclasses ask for it this way)
+            if self.default is _REQUIRED:
+                raise AttributeError(self.name)
+            return self.default
+        value = result.__dict__[self.name]
+        if isinstance(value, Later):
+            value = result.__dict__[self.name] = value.make()
+        return value
+
+    def __set__(self, result: object, value: object) -> None:
+        result.__dict__[self.name] = value
+
+
 @dataclass
 class Result:
     """What one run produced.
@@ -57,9 +94,13 @@ class Result:
     * from :func:`pineopt.run`: ``source`` (the Pine text run) and ``chart`` (the
       :class:`~pineopt.runtime.standalone.Chart`: bars, symbol, timeframe), which
       ``data_fingerprint`` identifies and :meth:`pineopt.Store.record` files the run under.
+
+    ``plots``, ``trades``, ``equity`` and ``strategy`` are built when first read (each may be
+    given as a :class:`Later`): a parameter sweep reads only ``metrics`` and never pays for
+    them. Pickling a Result builds them all, so it travels as plain data.
     """
 
-    plots: pd.DataFrame
+    plots: pd.DataFrame = _Lazy()  # type: ignore[assignment]
     drawings: dict = field(default_factory=dict)
     alerts: list = field(default_factory=list)
     logs: list[Log] = field(default_factory=list)
@@ -68,12 +109,19 @@ class Result:
     declaration: dict = field(default_factory=dict)
     outputs: object = None
     seconds: float = 0.0
-    trades: pd.DataFrame | None = None
-    equity: pd.DataFrame | None = None
+    trades: pd.DataFrame | None = _Lazy(None)  # type: ignore[assignment]
+    equity: pd.DataFrame | None = _Lazy(None)  # type: ignore[assignment]
     metrics: dict | None = None
-    strategy: object = None
+    strategy: object = _Lazy(None)
     source: str | None = None
     chart: object = None
+
+    def __getstate__(self) -> dict:
+        """What pickling keeps: every field, each :class:`Later` one computed first."""
+        return {
+            name: getattr(self, name) if isinstance(value, Later) else value
+            for name, value in self.__dict__.items()
+        }
 
     @property
     def bars(self) -> int:
@@ -583,9 +631,15 @@ def execute(
     if broker is not None:
         from pineopt.strategy.engine import strategy_results
 
-        extra = strategy_results(broker, ctx)
+        metrics, tables = strategy_results(broker, ctx)
+        extra = {
+            "metrics": metrics,
+            "trades": Later(lambda: tables().trades),
+            "equity": Later(lambda: tables().equity),
+            "strategy": Later(tables),
+        }
     return Result(
-        plots=ctx.outputs.frame(ctx.index),
+        plots=Later(functools.partial(ctx.outputs.frame, ctx.index)),
         drawings=ctx.drawings.snapshot(),
         alerts=list(ctx.outputs.alerts),
         logs=ctx.logs,

@@ -2,13 +2,14 @@
 
 :func:`make_broker` builds the :class:`~pineopt.strategy.broker.Broker` for a run context (its
 bars, symbol, trading days and, with ``use_bar_magnifier``, the intrabars of each bar);
-:func:`strategy_results` turns the broker's state after the last bar into the ``trades``,
-``equity`` and ``metrics`` of the run's Result.
+:func:`strategy_results` turns the broker's state after the last bar into the ``metrics`` of
+the run's Result, and the means to build its ``trades`` and ``equity`` when they are read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from pineopt.runtime.shared import shared
 from pineopt.strategy.broker import Broker
 from pineopt.strategy.config import StrategyConfig
 from pineopt.strategy.price_path import on_grid
+from pineopt.strategy.trades import StrategyResult
 
 
 def make_broker(
@@ -116,26 +118,11 @@ def _intrabars(ctx: Any, frame: pd.DataFrame) -> list[list[tuple[float, float, f
     return [list(zip(*(c[i].tolist() for c in columns), strict=True)) for i in range(ctx.bar_count)]
 
 
-def strategy_results(broker: Broker, ctx: Any) -> dict[str, object]:
-    """``trades``, ``equity``, ``metrics`` and ``strategy`` (the raw broker result)."""
-    result = broker.result(ctx.index)
-    metrics = None
-    try:
-        from pineopt.strategy.metrics import performance_summary
-    except ImportError:  # pragma: no cover - the summary module is optional while it lands
-        performance_summary = None
-    if performance_summary is not None:
-        metrics = performance_summary(
-            result.trades,
-            result.equity,
-            ctx.frame,
-            initial_capital=broker.config.initial_capital,
-            risk_free_rate=broker.config.risk_free_rate,
-            margin_calls=broker.margin_calls,
-        )
-    return {
-        "trades": result.trades,
-        "equity": result.equity,
-        "metrics": metrics,
-        "strategy": result,
-    }
+def strategy_results(
+    broker: Broker, ctx: Any
+) -> tuple[dict[str, dict[str, Any]], Callable[[], StrategyResult]]:
+    """The run's Performance Summary, computed now from the broker's arrays, and a function
+    giving its :class:`~pineopt.strategy.trades.StrategyResult` (the ``trades`` and ``equity``
+    frames), built on its first call only: a parameter sweep, which keeps the summary alone,
+    never builds them."""
+    return broker.summary(ctx.index), functools.cache(functools.partial(broker.result, ctx.index))

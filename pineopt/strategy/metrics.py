@@ -1,13 +1,17 @@
 """TradingView's Strategy Tester *Performance Summary*, computed from a run's results.
 
-:func:`performance_summary` is a pure function of what the broker emulator produced — the trade
-list, the per-bar equity curve and the chart bars — and returns
-``{"all": {...}, "long": {...}, "short": {...}}`` with the snake_case metric names of the CLI
-contract (``pineopt run --metrics``). :func:`to_json` writes it (NaN and infinities as ``null``,
-floats at full precision) and :func:`summary_frame` lays it out as a table for display.
+:func:`summarize` is the one implementation: a pure function of plain numpy columns - the trade
+list (:class:`TradeColumns`), the per-bar equity (:class:`EquityColumns`) and the chart's last
+close - that returns ``{"all": {...}, "long": {...}, "short": {...}}`` with the snake_case
+metric names of the CLI contract (``pineopt run --metrics``). A strategy run feeds it the
+broker's own arrays, so a parameter sweep never builds a DataFrame
+(:meth:`~pineopt.strategy.trades.TradeBook.summary`). :func:`performance_summary` is its pandas
+face: it reads the ``trades`` and ``equity`` frames of a Result (or hand-made ones) into the
+same columns. :func:`to_json` writes a summary (NaN and infinities as ``null``, floats at full
+precision) and :func:`summary_frame` lays it out as a table for display.
 
-Inputs
-------
+Inputs (as frames)
+------------------
 ``trades``
     One row per trade in order (a partial exit is its own row; the last rows may be trades still
     open). Columns used: ``direction`` ("long"/"short"), ``entry_time``, ``exit_time``,
@@ -19,7 +23,7 @@ Inputs
     best *intrabar* equity of each bar; when present they replace ``equity`` as the trough of a
     drawdown and the top of a run-up (see below).
 ``bars``
-    The chart's OHLCV frame (only ``close`` is used, for Buy & Hold).
+    The chart's OHLCV frame (only its last ``close`` is used, for Buy & Hold).
 
 Definitions
 -----------
@@ -127,12 +131,24 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["METRIC_KEYS", "SECTIONS", "performance_summary", "summary_frame", "to_json"]
+__all__ = [
+    "LONG",
+    "METRIC_KEYS",
+    "SECTIONS",
+    "SHORT",
+    "EquityColumns",
+    "TradeColumns",
+    "performance_summary",
+    "summarize",
+    "summary_frame",
+    "to_json",
+]
 
 #: The metric names of every section, in TradingView's display order (the CLI contract).
 METRIC_KEYS: tuple[str, ...] = (
@@ -178,48 +194,87 @@ _ACCOUNT_ONLY = (
     "sortino_ratio",
 )
 
+#: ``TradeColumns.direction`` of a long and of a short trade.
+LONG, SHORT = 1, -1
+
+_DIRECTIONS = {"long": LONG, "short": SHORT}
 _EVEN_TOLERANCE = 1e-9
+_DAY_NS = 86_400_000_000_000
 _NAN = float("nan")
 
 
-def performance_summary(
-    trades: pd.DataFrame,
-    equity: pd.DataFrame,
-    bars: pd.DataFrame,
+@dataclass(frozen=True)
+class TradeColumns:
+    """The trade list as numpy columns, one element per trade in list order (closed trades,
+    then those still open; a partial exit is a trade of its own)."""
+
+    direction: np.ndarray
+    """:data:`LONG` or :data:`SHORT` (int8; anything else counts in "all" only)."""
+    is_open: np.ndarray
+    """bool: the trade is still open."""
+    entry_price: np.ndarray
+    exit_time: np.ndarray
+    """int64 nanoseconds since the epoch, UTC; not read for an open trade."""
+    profit: np.ndarray
+    """Net of commission; for an open trade its open profit."""
+    bars: np.ndarray
+    """float: the bars the trade was held."""
+    commission: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.profit)
+
+
+@dataclass(frozen=True)
+class EquityColumns:
+    """The per-bar equity as numpy columns (a missing column is None)."""
+
+    time: np.ndarray
+    """int64 nanoseconds since the epoch, UTC: each bar's open time."""
+    equity: np.ndarray | None
+    position_size: np.ndarray | None
+    equity_low: np.ndarray | None = None
+    equity_high: np.ndarray | None = None
+
+
+def summarize(
+    trades: TradeColumns,
+    equity: EquityColumns,
     *,
+    last_close: float,
     initial_capital: float,
     risk_free_rate: float = 2.0,
     margin_calls: int | Mapping[str, int] = 0,
 ) -> dict[str, dict[str, Any]]:
     """Return TradingView's Performance Summary as ``{"all": …, "long": …, "short": …}``.
 
-    Every section holds exactly :data:`METRIC_KEYS`; counts are ints, everything else floats
-    (NaN where TradingView shows no value). Definitions: see the module docstring.
+    ``last_close`` is the chart's last close (NaN: no Buy & Hold). Every section holds exactly
+    :data:`METRIC_KEYS`; counts are ints, everything else floats (NaN where TradingView shows
+    no value). Definitions: see the module docstring.
     """
     initial_capital = float(initial_capital)
-    trades = _normalise_trades(trades)
-    closed = trades[~trades["is_open"]]
+    closed = ~trades.is_open
 
+    contracts = _max_contracts(equity.position_size)
     summary: dict[str, dict[str, Any]] = {}
     for side in SECTIONS:
         if side == "all":
-            side_trades, side_closed = trades, closed
+            rows = np.ones(len(trades), dtype=bool)
         else:
-            side_trades = trades[trades["direction"] == side]
-            side_closed = closed[closed["direction"] == side]
-        section = _trade_stats(side_trades, side_closed, initial_capital)
-        section["max_contracts_held"] = _max_contracts(equity, side)
+            rows = trades.direction == _DIRECTIONS[side]
+        section = _trade_stats(trades, rows, rows & closed, initial_capital)
+        section["max_contracts_held"] = contracts[side]
         section["margin_calls"] = _margin_calls(margin_calls, side)
         for key in _ACCOUNT_ONLY:
             section[key] = _NAN
         summary[side] = section
 
     account = summary["all"]
-    dd, dd_pct, runup = _drawdown_runup(closed, equity, initial_capital)
+    dd, dd_pct, runup = _drawdown_runup(trades, closed, equity, initial_capital)
     account["max_drawdown"] = dd
     account["max_drawdown_pct"] = dd_pct
     account["max_runup"] = runup
-    account["buy_hold_return"] = _buy_hold(trades, bars, initial_capital)
+    account["buy_hold_return"] = _buy_hold(trades, float(last_close), initial_capital)
     sharpe, sortino = (
         _sharpe_sortino(equity, initial_capital, float(risk_free_rate))
         if len(trades)
@@ -229,6 +284,27 @@ def performance_summary(
     account["sortino_ratio"] = sortino
 
     return {side: {key: summary[side][key] for key in METRIC_KEYS} for side in SECTIONS}
+
+
+def performance_summary(
+    trades: pd.DataFrame | None,
+    equity: pd.DataFrame | None,
+    bars: pd.DataFrame | None,
+    *,
+    initial_capital: float,
+    risk_free_rate: float = 2.0,
+    margin_calls: int | Mapping[str, int] = 0,
+) -> dict[str, dict[str, Any]]:
+    """:func:`summarize` of a Result's ``trades`` and ``equity`` frames and the chart's
+    ``bars`` (the frames described in the module docstring; any of them may be None)."""
+    return summarize(
+        _trade_columns(trades),
+        _equity_columns(equity),
+        last_close=_last_close(bars),
+        initial_capital=initial_capital,
+        risk_free_rate=risk_free_rate,
+        margin_calls=margin_calls,
+    )
 
 
 def to_json(summary: Mapping[str, Mapping[str, Any]], *, indent: int | None = 2) -> str:
@@ -246,37 +322,78 @@ def summary_frame(summary: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+# ------------------------------------------------------------------ frames to columns
+
+
+def _trade_columns(trades: pd.DataFrame | None) -> TradeColumns:
+    if trades is None or len(trades) == 0:
+        empty = np.empty(0)
+        return TradeColumns(
+            np.empty(0, np.int8),
+            np.empty(0, bool),
+            empty,
+            np.empty(0, np.int64),
+            empty,
+            empty,
+            empty,
+        )
+    required = ["direction", "entry_time", "exit_time", "entry_price", "profit", "bars"]
+    missing = [c for c in required if c not in trades.columns]
+    if missing:
+        raise ValueError(f"trades frame lacks column(s): {', '.join(missing)}")
+    if "is_open" in trades.columns:
+        is_open = trades["is_open"].fillna(False).astype(bool)
+    else:
+        is_open = trades["exit_time"].isna()
+    if "commission" in trades.columns:
+        commission = trades["commission"].astype(float).fillna(0.0).to_numpy(dtype=float)
+    else:
+        commission = np.zeros(len(trades))
+    direction = trades["direction"].astype(str).str.lower()
+    codes = np.where(direction == "long", LONG, np.where(direction == "short", SHORT, 0))
+    exits = pd.DatetimeIndex(pd.to_datetime(trades["exit_time"], utc=True))
+    return TradeColumns(
+        direction=codes.astype(np.int8),
+        is_open=is_open.to_numpy(dtype=bool),
+        entry_price=trades["entry_price"].to_numpy(dtype=float),
+        exit_time=exits.as_unit("ns").asi8,
+        profit=trades["profit"].astype(float).to_numpy(dtype=float),
+        bars=trades["bars"].to_numpy(dtype=float),
+        commission=commission,
+    )
+
+
+def _equity_columns(equity: pd.DataFrame | None) -> EquityColumns:
+    if equity is None or len(equity) == 0:
+        return EquityColumns(np.empty(0, np.int64), None, None)
+
+    def column(name: str) -> np.ndarray | None:
+        return equity[name].to_numpy(dtype=float) if name in equity.columns else None
+
+    return EquityColumns(
+        time=_utc(pd.DatetimeIndex(equity.index)).as_unit("ns").asi8,
+        equity=column("equity"),
+        position_size=column("position_size"),
+        equity_low=column("equity_low"),
+        equity_high=column("equity_high"),
+    )
+
+
+def _last_close(bars: pd.DataFrame | None) -> float:
+    if bars is None or len(bars) == 0:
+        return _NAN
+    close = next((c for c in bars.columns if str(c).lower() == "close"), None)
+    return _NAN if close is None else float(bars[close].iloc[-1])
+
+
 # --------------------------------------------------------------------------- trade statistics
 
 
-def _normalise_trades(trades: pd.DataFrame | None) -> pd.DataFrame:
-    columns = ["direction", "entry_time", "exit_time", "entry_price", "profit", "bars"]
-    if trades is None or len(trades) == 0:
-        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-        frame["profit"] = frame["profit"].astype(float)
-        frame["commission"] = pd.Series(dtype=float)
-        frame["is_open"] = pd.Series(dtype=bool)
-        return frame
-    missing = [c for c in columns if c not in trades.columns]
-    if missing:
-        raise ValueError(f"trades frame lacks column(s): {', '.join(missing)}")
-    frame = trades.reset_index(drop=True).copy()
-    if "is_open" in frame.columns:
-        frame["is_open"] = frame["is_open"].fillna(False).astype(bool)
-    else:
-        frame["is_open"] = frame["exit_time"].isna()
-    if "commission" not in frame.columns:
-        frame["commission"] = 0.0
-    frame["direction"] = frame["direction"].astype(str).str.lower()
-    frame["profit"] = frame["profit"].astype(float)
-    frame["commission"] = frame["commission"].astype(float).fillna(0.0)
-    return frame
-
-
 def _trade_stats(
-    side_trades: pd.DataFrame, side_closed: pd.DataFrame, initial_capital: float
+    trades: TradeColumns, rows: np.ndarray, closed: np.ndarray, initial_capital: float
 ) -> dict[str, Any]:
-    profit = side_closed["profit"].to_numpy(dtype=float)
+    """The statistics of the trades of one section (``rows``; ``closed``: those closed)."""
+    profit = trades.profit[closed]
     wins = profit[profit > _EVEN_TOLERANCE]
     losses = profit[profit < -_EVEN_TOLERANCE]
     n_closed = int(profit.size)
@@ -288,7 +405,7 @@ def _trade_stats(
     gross_loss = float(-losses.sum())
     avg_win = _div(gross_profit, n_win)
     avg_loss = _div(gross_loss, n_loss)
-    bars_held = side_closed["bars"].to_numpy(dtype=float)
+    bars_held = trades.bars[closed]
 
     return {
         "net_profit": net,
@@ -297,7 +414,7 @@ def _trade_stats(
         "gross_loss": gross_loss,
         "profit_factor": _div(gross_profit, gross_loss),
         "total_closed_trades": n_closed,
-        "total_open_trades": int(side_trades["is_open"].sum()),
+        "total_open_trades": int(np.count_nonzero(trades.is_open[rows])),
         "winning_trades": n_win,
         "losing_trades": n_loss,
         "even_trades": n_closed - n_win - n_loss,
@@ -309,22 +426,20 @@ def _trade_stats(
         "largest_winning_trade": float(wins.max()) if n_win else _NAN,
         "largest_losing_trade": float(-losses.min()) if n_loss else _NAN,
         "avg_bars_in_trade": float(bars_held.mean()) if bars_held.size else _NAN,
-        "commission_paid": float(side_trades["commission"].sum()),
+        "commission_paid": float(trades.commission[rows].sum()),
     }
 
 
-def _max_contracts(equity: pd.DataFrame | None, side: str) -> float:
-    if equity is None or "position_size" not in equity.columns or len(equity) == 0:
-        return 0.0
-    size = equity["position_size"].to_numpy(dtype=float)
-    size = size[~np.isnan(size)]
+def _max_contracts(position_size: np.ndarray | None) -> dict[str, float]:
+    """The largest position of each section: either side, long, short (its magnitude)."""
+    size = np.empty(0) if position_size is None else position_size[~np.isnan(position_size)]
     if size.size == 0:
-        return 0.0
-    if side == "long":
-        return float(max(size.max(), 0.0))
-    if side == "short":
-        return float(max(-size.min(), 0.0))
-    return float(np.abs(size).max())
+        return dict.fromkeys(SECTIONS, 0.0)
+    return {
+        "all": float(np.abs(size).max()),
+        "long": float(max(size.max(), 0.0)),
+        "short": float(max(-size.min(), 0.0)),
+    }
 
 
 def _margin_calls(margin_calls: int | Mapping[str, int], side: str) -> float | int:
@@ -338,61 +453,56 @@ def _margin_calls(margin_calls: int | Mapping[str, int], side: str) -> float | i
 
 
 def _realized_equity(
-    closed: pd.DataFrame, index: pd.DatetimeIndex, initial_capital: float
+    exit_time: np.ndarray, profit: np.ndarray, bar_time: np.ndarray, initial_capital: float
 ) -> np.ndarray:
-    """Initial capital plus the profit of every trade closed on or before each bar of ``index``."""
-    realized = np.full(len(index), initial_capital, dtype=float)
-    if len(closed) == 0 or len(index) == 0:
+    """Initial capital plus the profit of every trade closed (at ``exit_time``, with
+    ``profit``) on or before each bar of ``bar_time``."""
+    realized = np.full(len(bar_time), initial_capital, dtype=float)
+    if len(exit_time) == 0 or len(bar_time) == 0:
         return realized
-    exits = pd.DatetimeIndex(pd.to_datetime(closed["exit_time"], utc=True))
-    order = np.argsort(exits.asi8, kind="stable")
-    exit_ns = exits.asi8[order]
-    cum = np.concatenate([[0.0], np.cumsum(closed["profit"].to_numpy(dtype=float)[order])])
-    bar_ns = pd.DatetimeIndex(_utc(index)).asi8
-    count = np.searchsorted(exit_ns, bar_ns, side="right")
+    order = np.argsort(exit_time, kind="stable")
+    cum = np.concatenate([[0.0], np.cumsum(profit[order])])
+    count = np.searchsorted(exit_time[order], bar_time, side="right")
     return realized + cum[count]
 
 
 def _drawdown_runup(
-    closed: pd.DataFrame, equity: pd.DataFrame | None, initial_capital: float
+    trades: TradeColumns, closed: np.ndarray, equity: EquityColumns, initial_capital: float
 ) -> tuple[float, float, float]:
-    if equity is None or len(equity) == 0 or "equity" not in equity.columns:
+    close_eq = equity.equity
+    if close_eq is None or close_eq.size == 0:
         return _NAN, _NAN, _NAN
-    index = pd.DatetimeIndex(equity.index)
-    realized = _realized_equity(closed, index, initial_capital)
-    close_eq = equity["equity"].to_numpy(dtype=float)
-    low_eq = _column_or(equity, "equity_low", close_eq)
-    high_eq = _column_or(equity, "equity_high", close_eq)
+    realized = _realized_equity(
+        trades.exit_time[closed], trades.profit[closed], equity.time, initial_capital
+    )
+    low_eq = _or(equity.equity_low, close_eq)
+    high_eq = _or(equity.equity_high, close_eq)
 
     peak = np.maximum.accumulate(realized)
     drawdown = peak - low_eq
-    max_dd = max(float(np.nanmax(drawdown)), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         dd_pct = np.where(peak > 0, drawdown / peak * 100.0, np.nan)
-    max_dd_pct = max(float(np.nanmax(dd_pct)), 0.0) if np.any(~np.isnan(dd_pct)) else _NAN
-
     trough = np.minimum.accumulate(realized)
-    runup = high_eq - trough
-    max_runup = max(float(np.nanmax(runup)), 0.0)
-    return max_dd, max_dd_pct, max_runup
+    return _largest(drawdown), _largest(dd_pct), _largest(high_eq - trough)
 
 
-def _buy_hold(trades: pd.DataFrame, bars: pd.DataFrame | None, initial_capital: float) -> float:
-    if len(trades) == 0 or bars is None or len(bars) == 0:
+def _largest(values: np.ndarray) -> float:
+    """max(0, the largest value that is not NaN); NaN when all are (``np.fmax.reduce`` is what
+    ``np.nanmax`` computes, without its warning)."""
+    return max(float(np.fmax.reduce(values)), 0.0)
+
+
+def _buy_hold(trades: TradeColumns, last_close: float, initial_capital: float) -> float:
+    if len(trades) == 0:
         return _NAN
-    close_col = next((c for c in bars.columns if str(c).lower() == "close"), None)
-    if close_col is None:
-        return _NAN
-    first = trades.iloc[0]
-    entry_price = float(first["entry_price"])
-    last_close = float(bars[close_col].iloc[-1])
+    entry_price = float(trades.entry_price[0])
     if not (entry_price > 0) or math.isnan(last_close):
         return _NAN
     return initial_capital * (last_close / entry_price - 1.0)
 
 
 def _sharpe_sortino(
-    equity: pd.DataFrame | None, initial_capital: float, risk_free_rate: float
+    equity: EquityColumns, initial_capital: float, risk_free_rate: float
 ) -> tuple[float, float]:
     returns, periods_per_year = _period_returns(equity, initial_capital)
     if returns.size < 2:
@@ -407,26 +517,47 @@ def _sharpe_sortino(
     return sharpe, sortino
 
 
-def _period_returns(equity: pd.DataFrame | None, initial_capital: float) -> tuple[np.ndarray, int]:
+def _period_returns(equity: EquityColumns, initial_capital: float) -> tuple[np.ndarray, int]:
     """Per-period returns of the equity curve: monthly, daily or none (see the docstring)."""
-    if equity is None or len(equity) == 0 or "equity" not in equity.columns:
+    values = equity.equity
+    if values is None or values.size == 0:
         return np.empty(0), 12
-    index = _utc(pd.DatetimeIndex(equity.index))
-    first, last = index[0], index[-1]
-    values = pd.Series(equity["equity"].to_numpy(dtype=float), index=index)
+    times = equity.time
+    first, last = pd.Timestamp(int(times[0])), pd.Timestamp(int(times[-1]))
     if last >= first + pd.DateOffset(months=3):
-        keys = index.tz_localize(None).to_period("M")
-        per_year = 12
+        keys, per_year = _months(times), 12
     elif last >= first + pd.Timedelta(days=3):
-        keys = index.tz_localize(None).to_period("D")
-        per_year = 365
+        keys, per_year = times // _DAY_NS, 365
     else:
         return np.empty(0), 12
-    ends = values.groupby(keys, sort=True).last().to_numpy(dtype=float)
+    ends = _last_of_each(keys, values)
     levels = np.concatenate([[initial_capital], ends])
     with np.errstate(divide="ignore", invalid="ignore"):
         returns = levels[1:] / levels[:-1] - 1.0
     return returns[np.isfinite(returns)], per_year
+
+
+def _months(times: np.ndarray) -> np.ndarray:
+    """The calendar month (UTC) of each time as a number that grows with the month: how many
+    month starts from the earliest time's month on are at or before it."""
+    first, last = (
+        np.datetime64(int(t), "ns").astype("datetime64[M]") for t in (times.min(), times.max())
+    )
+    starts = np.arange(first, last + 1).astype("datetime64[ns]").view(np.int64)
+    return np.searchsorted(starts, times, side="right")
+
+
+def _last_of_each(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The last non-NaN value of each key (NaN when it has none), keys in ascending order:
+    pandas' ``Series(values).groupby(keys).last()``."""
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    stops = np.append(starts[1:], len(keys))
+    valid = np.flatnonzero(~np.isnan(values))
+    before = np.searchsorted(valid, stops)  # how many valid values lie before each stop
+    last = np.concatenate([[-1], valid])[before]  # the last of them (-1: none at all)
+    return np.where(last >= starts, values[last], np.nan)
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -437,10 +568,10 @@ def _utc(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
     return index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
 
 
-def _column_or(frame: pd.DataFrame, column: str, default: np.ndarray) -> np.ndarray:
-    if column not in frame.columns:
+def _or(values: np.ndarray | None, default: np.ndarray) -> np.ndarray:
+    """``values`` with ``default`` where they are NaN (all of ``default`` when None)."""
+    if values is None:
         return default
-    values = frame[column].to_numpy(dtype=float)
     return np.where(np.isnan(values), default, values)
 
 

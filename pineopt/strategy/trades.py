@@ -3,19 +3,23 @@
 :class:`TradeBook` (a part of :class:`~pineopt.strategy.broker.Broker`) executes a filled order:
 an entry closes what it can of the opposite position and opens the rest, exits and closes
 take trades first in first out (or by entry with ``close_entries_rule = "ANY"``), OCA groups
-cancel or reduce their other orders; :meth:`TradeBook.result` lays the trades and the equity
-out as DataFrames.
+cancel or reduce their other orders. After the last bar, :meth:`TradeBook.summary` computes the
+Performance Summary from the broker's own arrays, and :meth:`TradeBook.result` lays the trades
+and the equity out as DataFrames.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pineopt.strategy.config import (
     StrategyConfig,
 )
+from pineopt.strategy.metrics import LONG, SHORT, EquityColumns, TradeColumns, summarize
 from pineopt.strategy.orders import (
     CLOSE,
     CLOSE_ALL,
@@ -356,11 +360,63 @@ class TradeBook:
         size = self.position_size
         return 1 if size > 0 else -1 if size < 0 else 0
 
+    def _finish(self) -> None:
+        """Write what the broker keeps for later: the bars closed since the position last
+        changed, and the open trades' extremes over the quiet bars."""
+        self._settle()
+        self._sync_extremes()
+
+    def _open_profit(self, trade: OpenTrade) -> float:
+        """The profit of an open trade at the last close, net of its entry commission."""
+        price = self.closes[len(self.closes) - 1]
+        gross = (price - trade.entry_price) * trade.qty * trade.side * self.pointvalue
+        return gross - trade.commission
+
+    def summary(self, index: pd.DatetimeIndex) -> dict[str, dict[str, Any]]:
+        """The Performance Summary of the run over the bars of ``index``: what
+        :func:`~pineopt.strategy.metrics.performance_summary` gives for the frames of
+        :meth:`result`, computed from the broker's own arrays without building them."""
+        self._finish()
+        times = pd.DatetimeIndex(index).as_unit("ns").asi8
+        last = len(self.closes) - 1
+        closed, still = self.closed, self.open_trades
+        exit_bars = [t.exit_bar for t in closed] + [last] * len(still)  # an open one's: unread
+        trades = TradeColumns(
+            direction=np.array(
+                [LONG if t.side > 0 else SHORT for t in (*closed, *still)], dtype=np.int8
+            ),
+            is_open=np.arange(len(closed) + len(still)) >= len(closed),
+            entry_price=np.array([t.entry_price for t in (*closed, *still)], dtype=float),
+            exit_time=times[np.array(exit_bars, dtype=int)],
+            profit=np.array(
+                [t.profit for t in closed] + [self._open_profit(t) for t in still], dtype=float
+            ),
+            bars=np.array(
+                [t.exit_bar - t.entry_bar for t in closed] + [last - t.entry_bar for t in still],
+                dtype=float,
+            ),
+            commission=np.array([t.commission for t in (*closed, *still)], dtype=float),
+        )
+        equity = EquityColumns(
+            time=times,
+            equity=self.equity_curve,
+            position_size=self.position_curve,
+            equity_low=self.equity_low_curve,
+            equity_high=self.equity_high_curve,
+        )
+        return summarize(
+            trades,
+            equity,
+            last_close=self.closes[last] if last >= 0 else float("nan"),
+            initial_capital=self.config.initial_capital,
+            risk_free_rate=self.config.risk_free_rate,
+            margin_calls=self.margin_calls,
+        )
+
     def result(self, index: pd.DatetimeIndex) -> StrategyResult:
         """The trades (closed ones, then those still open, valued at the last close) and the
         per-bar equity."""
-        self._settle()
-        self._sync_extremes()
+        self._finish()
         rows = []
         cumulative = 0.0
         times = pd.DatetimeIndex(index)
@@ -395,8 +451,7 @@ class TradeBook:
             )
         last = len(self.closes) - 1
         for t in self.open_trades:
-            price = self.closes[last]
-            profit = (price - t.entry_price) * t.qty * t.side * self.pointvalue - t.commission
+            profit = self._open_profit(t)
             cost = t.entry_price * t.qty * self.pointvalue
             best = t.best if t.side > 0 else t.worst
             worst = t.worst if t.side > 0 else t.best

@@ -12,8 +12,15 @@ import pandas as pd
 import pytest
 
 from pineopt.strategy.metrics import (
+    LONG,
     METRIC_KEYS,
+    SHORT,
+    EquityColumns,
+    TradeColumns,
+    _last_of_each,
+    _months,
     performance_summary,
+    summarize,
     summary_frame,
     to_json,
 )
@@ -469,3 +476,141 @@ def test_summary_frame():
     assert list(frame.index) == CONTRACT_KEYS
     assert frame.loc["net_profit", "Long"] == 9.0
     assert frame.loc["total_closed_trades", "All"] == 3
+
+
+# ------------------------------------------------------- the array core and its pandas face
+
+
+TRADE_FIELDS = [
+    "direction",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "profit",
+    "bars",
+    "commission",
+    "is_open",
+]
+
+
+def both_ways(trades, equity, last_close, **kwargs):
+    """The summary of hand-made ``trades`` ``(direction, exit day or None, entry price, profit,
+    bars, commission)`` and ``equity`` ``(day, equity, position, low, high)``, computed by
+    :func:`summarize` from numpy columns built here and by :func:`performance_summary` from
+    frames built here."""
+    frame = pd.DataFrame(
+        [
+            {
+                "direction": direction,
+                "entry_time": ts("2024-01-01"),
+                "exit_time": pd.NaT if day is None else ts(day),
+                "entry_price": price,
+                "profit": profit,
+                "bars": bars,
+                "commission": commission,
+                "is_open": day is None,
+            }
+            for direction, day, price, profit, bars, commission in trades
+        ],
+        columns=TRADE_FIELDS,
+    )
+    index = pd.DatetimeIndex([ts(row[0]) for row in equity])
+    curve = pd.DataFrame(
+        [row[1:] for row in equity],
+        columns=["equity", "position_size", "equity_low", "equity_high"],
+        index=index,
+        dtype=float,
+    )
+    bars = pd.DataFrame({"close": [last_close]}, index=index[-1:])
+    columns = TradeColumns(
+        direction=np.array([LONG if t[0] == "long" else SHORT for t in trades], dtype=np.int8),
+        is_open=np.array([t[1] is None for t in trades], dtype=bool),
+        entry_price=np.array([t[2] for t in trades], dtype=float),
+        exit_time=np.array([0 if t[1] is None else ts(t[1]).value for t in trades], np.int64),
+        profit=np.array([t[3] for t in trades], dtype=float),
+        bars=np.array([t[4] for t in trades], dtype=float),
+        commission=np.array([t[5] for t in trades], dtype=float),
+    )
+    values = np.array([row[1:] for row in equity], dtype=float).reshape(-1, 4)
+    arrays = EquityColumns(index.as_unit("ns").asi8, *values.T)
+    core = summarize(columns, arrays, last_close=last_close, initial_capital=1000.0, **kwargs)
+    frames = performance_summary(frame, curve, bars, initial_capital=1000.0, **kwargs)
+    return core, frames
+
+
+DAILY = [
+    ("2024-01-01", 1000.0, 1.0, 990.0, 1004.0),
+    ("2024-01-02", 1012.5, 1.0, 1001.0, 1013.0),
+    ("2024-01-03", 1007.25, 0.0, 1007.25, 1007.25),
+    ("2024-01-04", 1003.0, -2.0, 998.0, 1010.0),
+    ("2024-01-05", 995.5, -2.0, 990.0, 1001.0),
+]
+
+CASES = {
+    "long": (
+        [
+            ("long", "2024-01-02", 100.0, 12.5, 1, 0.25),
+            ("long", "2024-01-03", 101.0, -5.25, 1, 0.25),
+        ],
+        DAILY,
+        {},
+    ),
+    "short, with an even trade": (
+        [("short", "2024-01-04", 105.0, 0.0, 3, 0.0), ("short", "2024-01-05", 104.0, 7.75, 1, 0.5)],
+        DAILY,
+        {},
+    ),
+    "open trade at the end": (
+        [("long", "2024-01-03", 100.0, 7.25, 2, 0.25), ("short", None, 103.0, -4.25, 2, 0.125)],
+        DAILY,
+        {"margin_calls": 2},
+    ),
+    "no trades": ([], [(d, 1000.0, 0.0, 1000.0, 1000.0) for d, *_ in DAILY], {}),
+    "margin calls by side, two exits on one bar, months and a NaN bar": (
+        [
+            ("long", "2024-02-01", 100.0, -30.0, 20, 1.0),
+            ("short", "2024-02-01", 99.0, 45.5, 20, 1.0),
+            ("long", "2024-04-15", 90.0, 12.0, 50, 0.5),
+        ],
+        [
+            ("2024-01-10", 1003.0, 1.0, 995.0, 1010.0),
+            ("2024-01-31", 1001.0, 1.0, 980.0, 1002.0),
+            ("2024-02-01", 1015.5, 0.0, 1015.5, 1015.5),
+            ("2024-03-05", NAN, 3.0, NAN, NAN),
+            ("2024-03-20", 1021.0, 3.0, 1012.0, 1030.0),
+            ("2024-04-15", 1027.5, 0.0, 1027.5, 1027.5),
+        ],
+        {"margin_calls": {"all": 3, "long": 1, "short": 2}, "risk_free_rate": 0.0},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_array_core_equals_the_pandas_path_to_the_bit(case, same_summary):
+    trades, equity, kwargs = CASES[case]
+    core, frames = both_ways(trades, equity, 110.0, **kwargs)
+    same_summary(core, frames)
+
+
+def test_last_of_each_is_pandas_groupby_last():
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 12, 400)  # unsorted, repeated
+    values = rng.normal(size=400)
+    values[rng.random(400) < 0.3] = NAN
+    values[keys == 5] = NAN  # a key without any value
+    expected = pd.Series(values).groupby(keys, sort=True).last().to_numpy()
+    np.testing.assert_array_equal(_last_of_each(keys, values), expected)
+
+
+def test_months_are_calendar_months_in_order():
+    rng = np.random.default_rng(11)
+    edges = pd.DatetimeIndex(["2023-12-31 23:59:59.999999999", "2024-01-01", "2024-02-29 12:00"])
+    times = np.concatenate(
+        [
+            rng.integers(ts("2022-11-15").value, ts("2025-03-02").value, 500),
+            edges.as_unit("ns").asi8,
+        ]
+    )
+    periods = pd.DatetimeIndex(times).to_period("M")
+    expected = pd.factorize(periods, sort=True)[0]
+    np.testing.assert_array_equal(np.unique(_months(times), return_inverse=True)[1], expected)

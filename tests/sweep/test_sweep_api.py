@@ -10,22 +10,58 @@ from sweep_helpers import CONSTRAINT, DATA, END, PARAMS, SCRIPT, START, same
 
 import pineopt
 from pineopt.errors import PineOptError
-from pineopt.strategy.metrics import METRIC_KEYS
+from pineopt.runtime.outputs import Outputs
+from pineopt.strategy.metrics import METRIC_KEYS, performance_summary
+from pineopt.strategy.trades import TradeBook
 from pineopt.sweep.errors import SweepUsageError
 
 
 def test_every_row_equals_pineopt_run(serial):
+    """Each row's metrics are, to the bit, the run's and those computed from its trades and
+    equity frames (the sweep computes them from the broker's arrays without the frames)."""
     assert len(serial) == 7
     assert sorted(serial["set"]) == [1, 2, 3, 4, 5, 6, 7]
     assert (serial["Fast length"] < serial["Slow length"]).all()
     dataset = pineopt.load("BTCUSDT", "1h", provider="sample")
     for _, row in serial.iterrows():
         inputs = {name: row[name] for name in ("Fast length", "Slow length", "ATR stop")}
-        expected = pineopt.run(SCRIPT, dataset, inputs=inputs, start=START, end=END).metrics["all"]
+        run = pineopt.run(SCRIPT, dataset, inputs=inputs, start=START, end=END)
+        expected = run.metrics["all"]
+        frames = performance_summary(
+            run.trades,
+            run.equity,
+            run.chart.frame,
+            initial_capital=run.strategy.config.initial_capital,
+            risk_free_rate=run.strategy.config.risk_free_rate,
+            margin_calls=run.strategy.margin_calls,
+        )["all"]
         for key in METRIC_KEYS:
             assert same(float(row[key]), float(expected[key])), key
+            assert same(float(row[key]), float(frames[key])), key
         assert row["objective"] == expected["net_profit"]
         assert row["dataset"] == DATA and row["error"] is None and row["seconds"] > 0
+
+
+def test_a_sweep_builds_no_frames(monkeypatch):
+    """A sweep keeps the metrics only: no run builds its trades, equity or plots frames."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a frame was built")
+
+    monkeypatch.setattr(TradeBook, "result", refuse)
+    monkeypatch.setattr(Outputs, "frame", refuse)
+    results = pineopt.sweep(
+        SCRIPT,
+        DATA,
+        {"Fast length": "5,10", "Slow length": "30"},
+        inputs={"ATR stop": False},
+        start=START,
+        end=END,
+        workers=0,
+        progress=False,
+    )
+    assert len(results) == 2 and results["error"].isna().all()
+    assert (results["total_closed_trades"] > 0).all()
 
 
 def test_rows_are_ranked_best_first(serial):
