@@ -7,7 +7,7 @@ trough, max drawdown and max run-up.
 What a bar's close adds to them depends only on that close, its high and low, and the
 position: the open trades (entry price, quantity, side, commission left) and the realized
 profit. Between two fills none of these change, so the broker does not write each bar as it
-closes: :meth:`EquityBook._close_bar` only counts it; :meth:`EquityBook._book` notes the bars
+closes: :meth:`EquityBook._close_bar` only counts it; :meth:`EquityBook._note_closes` notes the bars
 counted so far with the position they had (a few numbers), *before* anything changes the
 position (a fill, a margin call, a risk halt); and :meth:`EquityBook._settle` writes every
 bar noted, before anything reads what the curves hold (``strategy.max_drawdown``, the risk
@@ -18,7 +18,7 @@ to the bit); a few bars are written bar by bar, where numpy's call overhead woul
     bar 10 closes ─┐
     bar 11 closes  ├─ counted only (``_closed`` = 13)
     bar 12 closes ─┘
-    bar 13: a fill ─▶ ``_book()`` notes bars 10-12 and the position they had; the fill
+    bar 13: a fill ─▶ ``_note_closes()`` notes bars 10-12 and the position they had; the fill
                       changes the position
     ...
     the results    ─▶ ``_settle()`` writes every bar noted, in one pass
@@ -46,10 +46,10 @@ class EquityBook:
         self._trough_equity = self.config.initial_capital
         self.max_drawdown = 0.0
         self.max_runup = 0.0
-        self._settled = 0  # bars [0, _settled) are noted (and those not in _booked written)
+        self._settled = 0  # bars [0, _settled) are noted (and those not in _noted written)
         self._closed = 0  # bars [_settled, _closed) have closed with the position unchanged since
-        self._booked: list[tuple] = []  # (start, stop, open trades, realized) not yet written
-        self._booked_bars = 0
+        self._noted: list[tuple] = []  # (start, stop, open trades, realized) not yet written
+        self._noted_bars = 0
 
     def _close_bar(self, bar: int) -> None:
         """``bar`` has closed: count it (written at the next :meth:`_settle`)."""
@@ -57,7 +57,7 @@ class EquityBook:
         if not self._fast_path:  # the full path writes each bar as it closes
             self._settle()
 
-    def _book(self) -> None:
+    def _note_closes(self) -> None:
         """Note the bars closed since the last note with the position they had (see the module
         doc). Cheap: call it before any change of the position."""
         start, stop = self._settled, self._closed
@@ -65,23 +65,23 @@ class EquityBook:
             return
         self._settled = stop
         trades = tuple((t.entry_price, t.qty, t.side, t.commission) for t in self.open_trades)
-        self._booked.append((start, stop, trades, self.realized))
-        self._booked_bars += stop - start
+        self._noted.append((start, stop, trades, self.realized))
+        self._noted_bars += stop - start
 
     def _settle(self) -> None:
         """Write every bar closed so far into the curves and drawdowns: call it before any read
         of them."""
-        self._book()
-        if not self._booked:
+        self._note_closes()
+        if not self._noted:
             return
-        booked, self._booked = self._booked, []
-        if self._booked_bars < VECTOR_MIN:
-            for start, stop, trades, realized in booked:
+        noted, self._noted = self._noted, []
+        if self._noted_bars < VECTOR_MIN:
+            for start, stop, trades, realized in noted:
                 for bar in range(start, stop):
                     self._settle_bar(bar, trades, realized)
         else:
-            self._settle_stretches(booked)
-        self._booked_bars = 0
+            self._settle_stretches(noted)
+        self._noted_bars = 0
 
     def _settle_bar(self, bar: int, trades: tuple, realized: float) -> None:
         """One bar's close with the open ``trades`` (entry price, quantity, side, commission)
@@ -120,14 +120,14 @@ class EquityBook:
         if abs(size) > self.max_contracts[side]:
             self.max_contracts[side] = abs(size)
 
-    def _settle_stretches(self, booked: list[tuple]) -> None:
-        """:meth:`_settle_bar` for every bar of the ``booked`` stretches at once: they tile the
+    def _settle_stretches(self, noted: list[tuple]) -> None:
+        """:meth:`_settle_bar` for every bar of the ``noted`` stretches at once: they tile the
         bars ``[first, last)``; each bar gets its stretch's position repeated, and the same
         float operations, elementwise, so every value is the same to the bit."""
-        first, last = booked[0][0], booked[-1][1]
-        lengths = [stop - start for start, stop, _, _ in booked]
+        first, last = noted[0][0], noted[-1][1]
+        lengths = [stop - start for start, stop, _, _ in noted]
         sizes = []
-        for _, _, trades, _ in booked:
+        for _, _, trades, _ in noted:
             size = 0.0
             for _, qty, side, _ in trades:
                 size += qty * side
@@ -136,11 +136,11 @@ class EquityBook:
                 self._held(size)
         price = self._close_array[first:last]
         open_profit = np.zeros(last - first)
-        for slot in range(max(len(trades) for _, _, trades, _ in booked)):
+        for slot in range(max(len(trades) for _, _, trades, _ in noted)):
             # the bars whose position has a trade in this slot, with that trade's numbers
-            pairs = zip(lengths, booked, strict=True)
+            pairs = zip(lengths, noted, strict=True)
             holding = [(n, t[slot]) for n, (_, _, t, _) in pairs if len(t) > slot]
-            have = np.repeat([len(t) > slot for _, _, t, _ in booked], lengths)
+            have = np.repeat([len(t) > slot for _, _, t, _ in noted], lengths)
             bars = np.flatnonzero(have)
             counts = [n for n, _ in holding]
             entry, qty, side, commission = (
@@ -148,7 +148,7 @@ class EquityBook:
             )
             term = (price[bars] - entry) * qty * side * self.pointvalue
             open_profit[bars] = (open_profit[bars] + term) - commission
-        realized = np.repeat([r for _, _, _, r in booked], lengths)
+        realized = np.repeat([r for _, _, _, r in noted], lengths)
         equity = self.config.initial_capital + realized + open_profit
         size = np.repeat(sizes, lengths)
         self.equity_curve[first:last] = equity

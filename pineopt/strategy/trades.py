@@ -196,7 +196,7 @@ class TradeBook:
     def _open(self, order: Order, side: int, qty: float, price: float, bar: int) -> None:
         if not self._affordable(side, qty, price):
             return
-        self._book()  # the bars so far are noted with the position they had
+        self._note_closes()  # the bars so far are noted with the position they had
         self._sync_extremes()
         commission = self._commission(qty, price)
         self.commission_paid += commission
@@ -277,7 +277,7 @@ class TradeBook:
         comment: str,
     ) -> None:
         """Close ``qty`` of ``trades``, oldest first (or the given trades in order)."""
-        self._book()  # the bars so far are noted with the position they had
+        self._note_closes()  # the bars so far are noted with the position they had
         self._sync_extremes()
         remaining = qty
         exit_commission_total = self._commission(qty, price)
