@@ -479,6 +479,10 @@ class TradeBook:
                 }
             )
         trades = pd.DataFrame(rows, columns=TRADE_COLUMNS)
+        for column in ("entry_time", "exit_time"):
+            # the bars' own time type, whatever the rows hold (all NaT: a naive column)
+            moments = pd.to_datetime(trades[column], utc=True).dt.tz_convert(times.tz)
+            trades[column] = moments.astype(times.dtype)
         equity = pd.DataFrame(
             {
                 "equity": self.equity_curve.copy(),

@@ -121,3 +121,18 @@ def test_a_reversal_size_is_fixed_when_placed() -> None:
         ("short", 1, 100.0, 102.0, 1.0),
         ("long", 3, 95.0, None, 2.0),
     ]
+
+
+def test_trade_times_keep_the_bars_time_type_when_every_trade_is_open(run_strategy):
+    """The only trade still open: its exit time is NaT, and the column is still the bars'
+    time type (UTC), as when some trade has closed (a report compares it with bar times)."""
+    source = """//@version=6
+strategy("open only")
+if bar_index == 1
+    strategy.entry("L", strategy.long)
+"""
+    result = run_strategy(source, [(10, 11, 9, 10)] * 5)
+    trades = result.trades
+    assert len(trades) == 1 and bool(trades["is_open"].iloc[0])
+    assert str(trades["exit_time"].dtype) == str(trades["entry_time"].dtype)
+    assert str(trades["exit_time"].dt.tz) == "UTC"
