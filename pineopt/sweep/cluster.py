@@ -9,13 +9,16 @@
   and ``dask worker ADDRESS``);
 * otherwise a :class:`distributed.LocalCluster` started for the campaign and closed after it:
   one single-threaded worker process per core (``workers=N`` to choose), since a Pine run is
-  pure Python and threads would share one interpreter lock.
+  pure Python and threads would share one interpreter lock. Its housekeeping runs less often
+  than Dask's defaults (:data:`LOCAL_CONFIG`): its workers share the cores with everything
+  else here.
 
 On a cluster the bars of every dataset are sent once to every worker
 (``scatter(..., broadcast=True)``; Dask's active memory manager may later keep fewer copies,
 and workers fetch them from each other), the script's text goes with each batch and is
-converted once per worker, and a batch is one Dask task. Results stream back as batches
-finish (``as_completed``) and only this process writes files or the store.
+converted once per worker, and a batch is one Dask task, smaller as the sets left get fewer
+(:func:`batch_size`). Results stream back as batches finish (``as_completed``) and only this
+process writes files or the store.
 
 When a worker dies, the scheduler runs its unfinished batches again elsewhere. Two losses it
 cannot repair come back to this process as failed batches, which are resubmitted (at most
@@ -45,18 +48,33 @@ from pineopt.sweep.evaluate import Batch, Script, Settings, evaluate_batch
 
 #: times a batch whose workers died is submitted again before the campaign fails
 RESUBMITS = 2
-#: batches per worker: enough for load balance, few enough that Dask's ~1 ms per task is
-#: lost in runs of 0.05-2 s each
+#: shares per worker of the sets left that the next batch takes (see :func:`batch_size`)
 BATCHES_PER_WORKER = 4
 #: the largest batch (a lost worker costs at most this many runs)
 MAX_BATCH = 32
 #: seconds to wait for a remote cluster's first worker
 WORKER_TIMEOUT = 60
+#: Dask's housekeeping on a LocalCluster started here. At Dask's defaults (each worker samples
+#: its running task's stack every 10 ms for the dashboard's profile, every server checks its
+#: event loop every 20 ms, each nanny reads its worker's memory every 100 ms) two idle workers
+#: and their scheduler spend about 15 % of a core, CPU the runs need when the workers fill
+#: the cores; at these intervals about 3 %. The dashboard shows the same pages, coarser.
+LOCAL_CONFIG = {
+    "distributed.worker.profile.interval": "100ms",
+    "distributed.admin.tick.interval": "200ms",
+    "distributed.worker.memory.monitor-interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 
 
 def batch_size(sets: int, workers: int) -> int:
-    """Sets per task: the work split into about :data:`BATCHES_PER_WORKER` tasks per worker,
-    at most :data:`MAX_BATCH` sets each (one at a time in-process)."""
+    """Sets for the next task when ``sets`` are left: one of :data:`BATCHES_PER_WORKER` shares
+    per worker, at most :data:`MAX_BATCH` (one at a time in-process).
+
+    Sized on what is left, the batches shrink towards the end (guided self-scheduling): a
+    worker that finishes early finds small tasks left, so the workers finish within about one
+    set of each other, while the early, large batches keep Dask's few ms per task small
+    against runs of 0.05-2 s each."""
     if workers <= 0:  # in-process: no task overhead, and the progress bar moves per set
         return 1
     return max(1, min(MAX_BATCH, math.ceil(sets / (workers * BATCHES_PER_WORKER))))
@@ -238,6 +256,7 @@ def open_runner(
         return SerialRunner(script, settings, charts)
     # $DASK_SCHEDULER_ADDRESS stands in for --scheduler unless --workers asks for a local run
     address = scheduler or (os.environ.get("DASK_SCHEDULER_ADDRESS") if workers is None else None)
+    import dask
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -255,13 +274,14 @@ def open_runner(
             ) from None
     else:
         count = workers or _cores()
-        cluster = LocalCluster(
-            n_workers=count,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        )
+        with dask.config.set(LOCAL_CONFIG):  # read as the scheduler and nannies start
+            cluster = LocalCluster(
+                n_workers=count,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
         try:
             client = Client(cluster)
         except BaseException:
