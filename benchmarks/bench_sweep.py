@@ -28,7 +28,9 @@ open.
   ``multiprocessing.Pool`` of ``os.cpu_count()`` processes and runs the best set once more at
   the end.
 
-Printed: per engine the sets, wall seconds, runs/s, bars/s and the ratio of its wall time to
+Printed: after each run, the CPU seconds of this process, of its child processes (workers,
+pools) and of other processes meanwhile (Linux; a shared machine's other jobs show there);
+then per engine the sets, wall seconds, runs/s, bars/s and the ratio of its wall time to
 PineOpt's (2 workers, cold); for PineOpt the sum of the sets' own seconds against the wall (how
 many sets were in flight); the load average at the start and the end; the issue's target
 (1,000 sets in under 60 s on 2 cores) and, below the full grid, a linear extrapolation to it,
@@ -45,6 +47,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -127,19 +130,24 @@ def run_pineopt(fast: list[int], slow: list[int], **placement: Any) -> tuple[flo
 
 
 def pineopt_warm(fast: list[int], slow: list[int]) -> tuple[float, float, pd.DataFrame]:
-    """The sweep on a LocalCluster started before the clock: (start-up s, sweep s, results)."""
+    """The sweep on a LocalCluster started before the clock, as the sweep would start it (its
+    housekeeping intervals included): (start-up s, sweep s, results)."""
     import logging
 
+    import dask
     from distributed import LocalCluster
 
+    from pineopt.sweep.dask_tasks import LOCAL_CONFIG
+
     started = time.perf_counter()
-    cluster = LocalCluster(
-        n_workers=WORKERS,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=logging.ERROR,
-    )
+    with dask.config.set(LOCAL_CONFIG):
+        cluster = LocalCluster(
+            n_workers=WORKERS,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
     startup = time.perf_counter() - started
     try:
         seconds, frame = run_pineopt(fast, slow, scheduler=cluster.scheduler_address)
@@ -264,6 +272,35 @@ def extrapolate(seconds: float, fixed: float, sets: int) -> float:
     return fixed + (seconds - fixed) * TARGET_SETS / sets
 
 
+def cpu_seconds() -> tuple[float, float, float] | None:
+    """CPU seconds so far of the whole machine, of this process (PineOpt's client, and the
+    scheduler and nannies of a LocalCluster it started) and of its finished children (the
+    workers once their cluster closed, vectorbt's child, backtesting.py's pool); None without
+    ``/proc/stat`` (not Linux). On a shared machine the difference is other jobs' CPU."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(x) for x in stat.readline().split()[1:9]]
+    except OSError:
+        return None
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # not idle, iowait
+    here, children = (
+        sum(resource.getrusage(who)[:2]) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return busy, here, children
+
+
+def cpu_used(before: tuple[float, float, float] | None) -> str:
+    """What :func:`cpu_seconds` counted since ``before``, in words."""
+    after = cpu_seconds()
+    if before is None or after is None:
+        return ""
+    busy, here, children = (b - a for a, b in zip(before, after, strict=True))
+    return (
+        f" (CPU s: this process {here:.1f}, its child processes {children:.1f},"
+        f" other processes {max(0.0, busy - here - children):.1f})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", type=int, help="an evenly spread sub-grid of about N sets")
@@ -300,6 +337,7 @@ def main() -> None:
     backtest = backtesting_prepare(frame) if "backtesting" in args.engines else None
     for _ in range(args.repeat):
         for name in args.engines:
+            before = cpu_seconds()
             if name == "pineopt-0":
                 seconds, results = run_pineopt(fast, slow, workers=0)
                 sanity["PineOpt"] = pineopt_sanity(results, pair)
@@ -323,7 +361,7 @@ def main() -> None:
             else:
                 seconds = run_backtesting(backtest, fast, slow)
             times[name].append(seconds)
-            print(f"  {name}: {seconds:.2f} s", flush=True)
+            print(f"  {name}: {seconds:.2f} s{cpu_used(before)}", flush=True)
     if backtest is not None:
         import backtesting
 

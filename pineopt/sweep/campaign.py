@@ -178,10 +178,12 @@ class Campaign:
         if self.runner is None:
             raise RuntimeError("a Campaign evaluates inside its with-block")
         names = list(datasets or [d.name for d in self.datasets])
-        size = batch_size(len(sets) * len(names), self.runner.workers)
+        left = len(sets) * len(names)  # sized on what is left: batches shrink to the end
         batches = []
         for name in names:
-            for first in range(0, len(sets), size):
+            first = 0
+            while first < len(sets):
+                size = min(batch_size(left, self.runner.workers), len(sets) - first)
                 self._batches += 1
                 batches.append(
                     Batch(
@@ -195,6 +197,8 @@ class Campaign:
                         dict(tag or {}),
                     )
                 )
+                first += size
+                left -= size
         fresh = []
         for rows in self.runner.run(batches):
             for row in rows:

@@ -9,13 +9,16 @@
   and ``dask worker ADDRESS``);
 * otherwise a :class:`distributed.LocalCluster` started for the campaign and closed after it:
   one single-threaded worker process per core (``workers=N`` to choose), since a Pine run is
-  pure Python and threads would share one interpreter lock.
+  pure Python and threads would share one interpreter lock. Its housekeeping runs less often
+  than Dask's defaults (:data:`~pineopt.sweep.dask_tasks.LOCAL_CONFIG`): its workers share the
+  cores with everything else here.
 
 On a cluster the bars of every dataset are sent once to every worker
 (``scatter(..., broadcast=True)``; Dask's active memory manager may later keep fewer copies,
 and workers fetch them from each other), the script's text goes with each batch and is
-converted once per worker, and a batch is one Dask task. Results stream back as batches
-finish (``as_completed``) and only this process writes files or the store.
+converted once per worker, and a batch is one Dask task, smaller as the sets left get fewer
+(:func:`batch_size`). Results stream back as batches finish (``as_completed``) and only this
+process writes files or the store.
 
 When a worker dies, the scheduler runs its unfinished batches again elsewhere. Two losses it
 cannot repair come back to this process as failed batches, which are resubmitted (at most
@@ -41,16 +44,20 @@ from pineopt.sweep.dask_tasks import connect, disconnect, run_tasks
 from pineopt.sweep.errors import SweepUsageError
 from pineopt.sweep.evaluate import Batch, Script, Settings, evaluate_batch
 
-#: batches per worker: enough for load balance, few enough that Dask's ~1 ms per task is
-#: lost in runs of 0.05-2 s each
+#: shares per worker of the sets left that the next batch takes (see :func:`batch_size`)
 BATCHES_PER_WORKER = 4
 #: the largest batch (a lost worker costs at most this many runs)
 MAX_BATCH = 32
 
 
 def batch_size(sets: int, workers: int) -> int:
-    """Sets per task: the work split into about :data:`BATCHES_PER_WORKER` tasks per worker,
-    at most :data:`MAX_BATCH` sets each (one at a time in-process)."""
+    """Sets for the next task when ``sets`` are left: one of :data:`BATCHES_PER_WORKER` shares
+    per worker, at most :data:`MAX_BATCH` (one at a time in-process).
+
+    Sized on what is left, the batches shrink towards the end (guided self-scheduling): a
+    worker that finishes early finds small tasks left, so the workers finish within about one
+    set of each other, while the early, large batches keep Dask's few ms per task small
+    against runs of 0.05-2 s each."""
     if workers <= 0:  # in-process: no task overhead, and the progress bar moves per set
         return 1
     return max(1, min(MAX_BATCH, math.ceil(sets / (workers * BATCHES_PER_WORKER))))

@@ -23,9 +23,33 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_batches_keep_task_overhead_small():
     assert batch_size(1000, 2) == 32  # capped: a lost worker costs at most 32 runs
-    assert batch_size(100, 2) == 13  # about four tasks per worker
+    assert batch_size(100, 2) == 13  # four shares per worker of what is left
+    assert batch_size(7, 2) == 1  # the last batches are small: the workers finish together
     assert batch_size(3, 4) == 1
     assert batch_size(50, 0) == 1  # in-process: the progress bar moves per set
+
+
+def test_batches_shrink_to_the_end_and_cover_every_set_once():
+    from pineopt.sweep.campaign import Campaign
+
+    class Recorder:  # a runner that keeps the batches it is given and runs none
+        workers = 2
+
+        def run(self, batches):
+            self.batches = list(batches)
+            return iter(())
+
+    campaign = Campaign(SCRIPT, [DATA, DATA], {"Fast length": "2:51"}, start=START, end=END)
+    campaign.runner = Recorder()
+    sets = campaign.number({"Fast length": n} for n in range(2, 52))
+    campaign.evaluate(sets)
+    batches = campaign.runner.batches
+    assert len(batches[0].sets) == 13 and len(batches[-1].sets) == 1  # 100 rows, 2 workers
+    for name in ("BTCUSDT_1h", "BTCUSDT_1h (2)"):
+        mine = [b for b in batches if b.dataset == name]
+        assert [s for b in mine for s in b.sets] == sets
+        sizes = [len(b.sets) for b in mine]
+        assert sizes == sorted(sizes, reverse=True)
 
 
 def test_local_cluster_equals_serial(serial, capsys, tmp_path):
