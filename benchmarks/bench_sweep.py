@@ -30,7 +30,8 @@ open.
 
 Printed: after each run, the CPU seconds of this process, of its child processes (workers,
 pools) and of other processes meanwhile (Linux; a shared machine's other jobs show there);
-then per engine the sets, wall seconds, runs/s, bars/s and the ratio of its wall time to
+then per engine the sets, wall seconds, runs/s, bars/s, peak resident memory (MiB, the
+process and all its descendants, sampled every 0.2 s) and the ratio of its wall time to
 PineOpt's (2 workers, cold); for PineOpt the sum of the sets' own seconds against the wall (how
 many sets were in flight); the load average at the start and the end; the issue's target
 (1,000 sets in under 60 s on 2 cores) and, below the full grid, a linear extrapolation to it,
@@ -45,6 +46,7 @@ rules differ in details: the same order of magnitude is expected, not equality).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -52,6 +54,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -301,6 +304,38 @@ def cpu_used(before: tuple[float, float, float] | None) -> str:
     )
 
 
+class PeakMemory:
+    """The peak resident memory of this process and all its descendants together (the
+    LocalCluster's workers, vectorbt's child, backtesting.py's pool), sampled every 0.2 s by a
+    thread while the ``with`` block runs: :attr:`peak` bytes."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while True:
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += process.memory_info().rss
+            self.peak = max(self.peak, total)
+            if self._done.wait(0.2):
+                return
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", type=int, help="an evenly spread sub-grid of about N sets")
@@ -335,40 +370,47 @@ def main() -> None:
     sanity: dict[str, tuple[float, int]] = {}
     versions: dict[str, str] = {}
     backtest = backtesting_prepare(frame) if "backtesting" in args.engines else None
+    peaks: dict[str, list[int]] = {name: [] for name in args.engines}
     for _ in range(args.repeat):
         for name in args.engines:
             before = cpu_seconds()
-            if name == "pineopt-0":
-                seconds, results = run_pineopt(fast, slow, workers=0)
-                sanity["PineOpt"] = pineopt_sanity(results, pair)
-                work[name].append(results["seconds"].sum())
-            elif name == "pineopt-2":
-                seconds, results = run_pineopt(fast, slow, workers=WORKERS)
-                sanity["PineOpt"] = pineopt_sanity(results, pair)
-                work[name].append(results["seconds"].sum())
-            elif name == "pineopt-warm":
-                startup, seconds, results = pineopt_warm(fast, slow)
-                startups.append(startup)
-                sanity["PineOpt"] = pineopt_sanity(results, pair)
-                work[name].append(results["seconds"].sum())
-            elif name == "vectorbt":
-                child = run_vectorbt(fast, slow)
-                seconds = child["second"]
-                compiled.append(child["first"])
-                imports.append(child["import"])
-                versions["vectorbt"] = child["version"]
-                sanity["vectorbt"] = (child["net_profit"], child["trades"])
-            else:
-                seconds = run_backtesting(backtest, fast, slow)
+            with PeakMemory() as memory:
+                if name == "pineopt-0":
+                    seconds, results = run_pineopt(fast, slow, workers=0)
+                    sanity["PineOpt"] = pineopt_sanity(results, pair)
+                    work[name].append(results["seconds"].sum())
+                elif name == "pineopt-2":
+                    seconds, results = run_pineopt(fast, slow, workers=WORKERS)
+                    sanity["PineOpt"] = pineopt_sanity(results, pair)
+                    work[name].append(results["seconds"].sum())
+                elif name == "pineopt-warm":
+                    startup, seconds, results = pineopt_warm(fast, slow)
+                    startups.append(startup)
+                    sanity["PineOpt"] = pineopt_sanity(results, pair)
+                    work[name].append(results["seconds"].sum())
+                elif name == "vectorbt":
+                    child = run_vectorbt(fast, slow)
+                    seconds = child["second"]
+                    compiled.append(child["first"])
+                    imports.append(child["import"])
+                    versions["vectorbt"] = child["version"]
+                    sanity["vectorbt"] = (child["net_profit"], child["trades"])
+                else:
+                    seconds = run_backtesting(backtest, fast, slow)
             times[name].append(seconds)
-            print(f"  {name}: {seconds:.2f} s{cpu_used(before)}", flush=True)
+            peaks[name].append(memory.peak)
+            print(
+                f"  {name}: {seconds:.2f} s{cpu_used(before)}, peak memory"
+                f" {memory.peak / 2**20:,.0f} MiB",
+                flush=True,
+            )
     if backtest is not None:
         import backtesting
 
         versions["backtesting.py"] = backtesting.__version__
         sanity["backtesting.py"] = backtesting_sanity(backtest, pair)
 
-    rows: list[tuple[str, float, float]] = []  # label, median wall s, fixed part s
+    rows: list[tuple[str, float, float, float]] = []  # label, median wall s, fixed s, peak MiB
     labels = {
         "pineopt-0": "PineOpt in-process (workers=0)",
         "pineopt-2": f"PineOpt {WORKERS} workers, cold",
@@ -378,20 +420,21 @@ def main() -> None:
     startup = statistics.median(startups) if startups else 0.0
     for name in args.engines:
         median = statistics.median(times[name])
+        peak = max(peaks[name]) / 2**20
         if name == "vectorbt":
             first = statistics.median(compiled)
-            rows.append(("vectorbt, 1st run (compile)", first, first - median))
-            rows.append(("vectorbt, 2nd run", median, 0.0))
+            rows.append(("vectorbt, 1st run (compile)", first, first - median, peak))
+            rows.append(("vectorbt, 2nd run", median, 0.0, peak))
         else:
-            rows.append((labels[name], median, startup if name == "pineopt-2" else 0.0))
+            rows.append((labels[name], median, startup if name == "pineopt-2" else 0.0, peak))
     reference = statistics.median(times[REFERENCE]) if REFERENCE in times else None
 
     print()
-    head = f"{'engine':<34}{'sets':>6}{'wall s':>10}{'runs/s':>9}{'bars/s':>13}"
+    head = f"{'engine':<34}{'sets':>6}{'wall s':>10}{'runs/s':>9}{'bars/s':>13}{'MiB':>7}"
     print(head + (f"{'/PineOpt':>10}" if reference else ""))
-    for label, seconds, _ in rows:
+    for label, seconds, _, peak in rows:
         line = f"{label:<34}{sets:>6}{seconds:>10.2f}{sets / seconds:>9.1f}"
-        line += f"{sets * bars / seconds:>13,.0f}"
+        line += f"{sets * bars / seconds:>13,.0f}{peak:>7,.0f}"
         if reference:
             line += f"{seconds / reference:>9.2f}x"
         print(line)
@@ -435,7 +478,7 @@ def main() -> None:
                 f"EXTRAPOLATED (linear, not measured) from {sets} to {TARGET_SETS} sets,"
                 " fixed parts (cluster start-up, numba compile) counted once:"
             )
-            for label, seconds, fixed in rows:
+            for label, seconds, fixed, _ in rows:
                 print(f"  {label:<34}~{extrapolate(seconds, fixed, sets):8.1f} s")
             estimate = extrapolate(reference, startup, sets)
             verdict = "would be met" if estimate < TARGET_SECONDS else "would NOT be met"
