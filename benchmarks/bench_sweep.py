@@ -140,10 +140,10 @@ def pineopt_warm(fast: list[int], slow: list[int]) -> tuple[float, float, pd.Dat
     import dask
     from distributed import LocalCluster
 
-    from pineopt.sweep.dask_tasks import LOCAL_CONFIG
+    from pineopt.sweep.dask_tasks import local_config
 
     started = time.perf_counter()
-    with dask.config.set(LOCAL_CONFIG):
+    with dask.config.set(local_config()):
         cluster = LocalCluster(
             n_workers=WORKERS,
             threads_per_worker=1,

@@ -10,7 +10,7 @@
 * otherwise a :class:`distributed.LocalCluster` started for the campaign and closed after it:
   one single-threaded worker process per core (``workers=N`` to choose), since a Pine run is
   pure Python and threads would share one interpreter lock. Its housekeeping runs less often
-  than Dask's defaults (:data:`~pineopt.sweep.dask_tasks.LOCAL_CONFIG`): its workers share the
+  than Dask's defaults (:func:`~pineopt.sweep.dask_tasks.local_config`): its workers share the
   cores with everything else here.
 
 On a cluster the bars of every dataset are sent once to every worker
