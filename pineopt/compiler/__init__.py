@@ -10,9 +10,10 @@ module object ready for :func:`pineopt.runtime.engine.execute`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pineopt.compiler.conversion import Conversion, load
+from pineopt.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:  # pragma: no cover
     from pineopt.compiler.builtins_map import supported_names
@@ -29,12 +30,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'pineopt.compiler' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"pineopt.compiler.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES, globals())

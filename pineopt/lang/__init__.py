@@ -24,13 +24,13 @@ Cannot call 'ta.ema' with argument 'length'='bar_index'. An argument of 'series 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pineopt.lang import nodes
 from pineopt.lang.diagnostics import Diagnostic, Severity, format_diagnostics
 from pineopt.lang.features import FeatureReport
 from pineopt.lang.nodes import NodeTransformer, NodeVisitor, Span, same_tree, to_dict
+from pineopt.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:  # pragma: no cover
     from pineopt.lang.analyzer import Analysis, analyze, check
@@ -73,10 +73,4 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'pineopt.lang' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"pineopt.lang.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES, globals())
