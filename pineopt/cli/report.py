@@ -171,6 +171,8 @@ def parse_grid(text: str) -> list[tuple[str, list[str]]]:
 
 
 def _base(args: argparse.Namespace) -> dict[str, Any]:
+    """What a run is about, as :func:`~pineopt.reports.run.run_report`'s keywords (a grid
+    varies them, and they are passed on as they are)."""
     return {
         "data": args.data,
         "symbol": args.symbol,
@@ -218,14 +220,7 @@ def _run(
 
     report = run_report(
         args.file,
-        options["data"],
-        symbol=options["symbol"],
-        provider=options["provider"],
-        timeframe=options["timeframe"],
-        start=options["start"],
-        end=options["end"],
-        inputs=options["inputs"],
-        strategy=options["strategy"],
+        **options,
         out=out,
         progress=progress,
         benchmark=not args.no_benchmark,

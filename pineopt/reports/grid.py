@@ -62,14 +62,7 @@ def run_combination(
     try:
         report = run_report(
             script,
-            options["data"],
-            symbol=options["symbol"],
-            provider=options["provider"],
-            timeframe=options["timeframe"],
-            start=options["start"],
-            end=options["end"],
-            inputs=options["inputs"],
-            strategy=options["strategy"],
+            **options,
             out=out,
             progress=False,
             benchmark=benchmark,

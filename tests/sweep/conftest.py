@@ -5,9 +5,7 @@ tests/conftest.py)."""
 from __future__ import annotations
 
 import pytest
-from sweep_helpers import CONSTRAINT, DATA, END, PARAMS, SCRIPT, START
-
-import pineopt
+from sweep_helpers import SCRIPT, small_sweep
 
 
 @pytest.fixture(scope="session")
@@ -21,13 +19,4 @@ def specs():
 @pytest.fixture(scope="session")
 def serial():
     """The reference sweep: in this process (``workers=0``), run once per session."""
-    return pineopt.sweep(
-        SCRIPT,
-        DATA,
-        PARAMS,
-        constraints=[CONSTRAINT],
-        start=START,
-        end=END,
-        workers=0,
-        progress=False,
-    )
+    return small_sweep(workers=0)

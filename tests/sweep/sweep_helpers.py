@@ -17,6 +17,17 @@ PARAMS = {"Fast length": "5:15:5", "Slow length": "10,20,30", "ATR stop": "false
 CONSTRAINT = "Fast length < Slow length"
 
 
+def small_sweep(**options):
+    """``pineopt.sweep`` of :data:`PARAMS` under :data:`CONSTRAINT` over the short slice, no
+    progress bar; ``options`` add to or replace the rest (``workers``, ``out``, ...)."""
+    return pineopt.sweep(
+        SCRIPT,
+        DATA,
+        PARAMS,
+        **{"constraints": [CONSTRAINT], "start": START, "end": END, "progress": False, **options},
+    )
+
+
 def same(a, b) -> bool:
     """Equal values, NaN equal to NaN."""
     if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):

@@ -10,7 +10,7 @@ import time
 
 import pandas as pd
 import pytest
-from sweep_helpers import CONSTRAINT, DATA, END, PARAMS, SCRIPT, START
+from sweep_helpers import CONSTRAINT, DATA, END, PARAMS, SCRIPT, START, small_sweep
 
 import pineopt
 from pineopt.cli import main
@@ -53,17 +53,7 @@ def test_batches_shrink_to_the_end_and_cover_every_set_once():
 
 
 def test_local_cluster_equals_serial(serial, capsys, tmp_path):
-    results = pineopt.sweep(
-        SCRIPT,
-        DATA,
-        PARAMS,
-        constraints=[CONSTRAINT],
-        start=START,
-        end=END,
-        workers=2,
-        progress=False,
-        out=tmp_path,
-    )
+    results = small_sweep(workers=2, out=tmp_path)
     pd.testing.assert_frame_equal(_comparable(results), _comparable(serial))
     assert "dask dashboard: http://" in capsys.readouterr().err
     manifest = json.loads((tmp_path / "manifest.json").read_text())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sweep_helpers import CONSTRAINT, DATA, END, PARAMS, SCRIPT, START
+from sweep_helpers import CONSTRAINT, DATA, END, SCRIPT, START, small_sweep
 
 import pineopt
 from pineopt.store import Store
@@ -11,15 +11,8 @@ from pineopt.store import Store
 
 def test_campaign_and_iterations(tmp_path):
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    results = pineopt.sweep(
-        SCRIPT,
-        DATA,
-        PARAMS,
-        constraints=[CONSTRAINT],
-        start=START,
-        end=END,
+    results = small_sweep(
         workers=0,
-        progress=False,
         save="fast vs slow",
         store=url,
         seed=9,

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-from sweep_helpers import CONSTRAINT, DATA, END, PARAMS, SCRIPT, START, same
+from sweep_helpers import CONSTRAINT, DATA, END, SCRIPT, START, same, small_sweep
 
 import pineopt
 from pineopt.errors import PineOptError
@@ -162,15 +162,8 @@ def test_several_datasets_and_the_pooled_view(tmp_path):
 
 
 def test_outputs(tmp_path, serial):
-    results = pineopt.sweep(
-        SCRIPT,
-        DATA,
-        PARAMS,
-        constraints=[CONSTRAINT],
-        start=START,
-        end=END,
+    results = small_sweep(
         workers=0,
-        progress=False,
         out=tmp_path,
         seed=4,
     )
