@@ -41,6 +41,7 @@ __all__ = [
     "FILE_PROVIDERS",
     "FILE_SUFFIXES",
     "data_name",
+    "fetches_range",
     "looks_like_path",
     "parse_name",
     "resolve_data",
@@ -52,6 +53,15 @@ FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".gz")
 
 FILE_PROVIDERS = ("file", "tradingview")
 """Providers whose symbol is the path of a file."""
+
+LOCAL_PROVIDERS = ("sample", "file", "cache")
+"""Providers of bars already on this machine, loaded whole (the run is then cut to its dates)."""
+
+
+def fetches_range(provider: str | None) -> bool:
+    """Whether bars from ``provider`` are fetched for the run's dates only (an exchange), rather
+    than loaded whole from this machine (no provider: the samples and the cache)."""
+    return provider is not None and provider not in LOCAL_PROVIDERS
 
 
 def looks_like_path(text: str | Path) -> bool:

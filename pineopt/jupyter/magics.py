@@ -39,7 +39,6 @@ from pineopt.jupyter.display import (
 __all__ = ["PineMagics", "format_error", "resolve_data"]
 
 CELL = "<cell>"
-_LOCAL_PROVIDERS = ("sample", "file", "cache")
 
 
 class _UsageError(Exception):
@@ -201,7 +200,7 @@ def resolve_data(args: argparse.Namespace, namespace: dict[str, Any]) -> tuple[A
     name = args.data
     if name is not None and name.isidentifier() and name in namespace:
         return _from_object(namespace[name], name)
-    remote = args.provider is not None and args.provider not in _LOCAL_PROVIDERS
+    remote = resolver.fetches_range(args.provider)
     dataset = resolver.resolve_data(
         name,
         symbol=args.symbol,

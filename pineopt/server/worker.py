@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pineopt
+from pineopt.data.resolver import fetches_range
 from pineopt.errors import DataError, PineOptError
 
 log = logging.getLogger("pineopt.server.worker")
@@ -69,9 +70,6 @@ class Outcome:
 # ------------------------------------------------------------------ data
 
 
-LOCAL_PROVIDERS = ("sample", "cache")
-
-
 def load_data(job: BacktestJob) -> tuple[Any, str]:
     """The bars of the job and the provider that gave them.
 
@@ -83,7 +81,7 @@ def load_data(job: BacktestJob) -> tuple[Any, str]:
     """
     from pineopt.data.resolver import resolve_data
 
-    remote = job.provider not in (None, *LOCAL_PROVIDERS)
+    remote = fetches_range(job.provider)
     dataset = resolve_data(
         symbol=job.symbol,
         timeframe=job.timeframe,
@@ -131,7 +129,7 @@ def _run_pine(job: BacktestJob, data: Any) -> Any:
     conversion = convert(job.source, f"{job.name}.pine")
     if not conversion.ok:
         raise ConversionError(conversion)
-    local = job.provider in (None, *LOCAL_PROVIDERS)
+    local = not fetches_range(job.provider)
     return pineopt.run(
         conversion,
         data,
@@ -146,7 +144,7 @@ def _run_python(job: BacktestJob, data: Any) -> Any:
     from pineopt.server import sandbox
 
     sandbox.require()
-    local = job.provider in (None, *LOCAL_PROVIDERS)
+    local = not fetches_range(job.provider)
     if local and (job.start or job.end):
         data = data.between(job.start, job.end)
         if not len(data):

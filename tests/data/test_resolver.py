@@ -254,3 +254,12 @@ def test_names_as_listed():
 def test_looks_like_path():
     assert all(map(looks_like_path, ("a.csv", "A.PARQUET", "x.csv.gz", "./a", "/tmp/a", "~/a")))
     assert not any(map(looks_like_path, ("BTCUSDT_1h", "binance:BTC/USDT_4h", "ORCL_1D")))
+
+
+def test_only_exchange_providers_fetch_the_run_range():
+    """Bars on this machine (no provider, the samples, a file, the cache) are loaded whole and
+    the run is cut to its dates; an exchange's are fetched for those dates only."""
+    from pineopt.data.resolver import fetches_range
+
+    assert [fetches_range(p) for p in (None, "sample", "file", "cache")] == [False] * 4
+    assert fetches_range("ccxt") and fetches_range("tardis")

@@ -27,9 +27,11 @@ from pineopt.server.schemas import (
     OhlcvOut,
     ProviderOut,
 )
-from pineopt.server.worker import LOCAL_PROVIDERS
 
 router = APIRouter(tags=["market"])
+
+#: the providers of bars already on the server (no remote data needed; files are never offered)
+LOCAL_PROVIDERS = ("sample", "cache")
 
 OFFERED = ("sample", "cache", "ccxt", "tardis")
 
