@@ -164,15 +164,16 @@ class Broker(
         self._avg_entry: float | None = NA  # and their average entry price
         # the close, high and low, and the high and low on the tick grid, as float64 arrays for
         # the stretches computed with numpy (``arrays``: already made for these bars)
-        self._close_array, self._high_array, self._low_array, *grid_hl = (
-            arrays
-            if arrays is not None
-            else [
-                np.asarray(v, dtype=np.float64)
-                for v in (closes, highs, lows, self._ohlc_grid[1], self._ohlc_grid[2])
-            ]
-        )
-        self._grid_high_array, self._grid_low_array = grid_hl
+        if arrays is None:
+            sources = (closes, highs, lows, self._ohlc_grid[1], self._ohlc_grid[2])
+            arrays = [np.asarray(v, dtype=np.float64) for v in sources]
+        (
+            self._close_array,
+            self._high_array,
+            self._low_array,
+            self._grid_high_array,
+            self._grid_low_array,
+        ) = arrays
         self._init_equity(len(closes))
         self._init_quiet()
         self._day = None
