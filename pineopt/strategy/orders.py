@@ -39,6 +39,12 @@ def is_na(x: object) -> bool:
     return x is None or x != x
 
 
+def _same_but_prices(old: tuple, new: tuple) -> bool:
+    """Whether two ``strategy.exit`` calls' arguments (an order's ``key``) differ at most in
+    their absolute ``limit`` and ``stop``."""
+    return old[:3] + old[4:5] + old[6:] == new[:3] + new[4:5] + new[6:]
+
+
 def _side(direction: str) -> int:
     if direction == LONG:
         return 1
@@ -198,6 +204,9 @@ class OrderBook:
                         self._cache = None  # it now covers trades placed since its last call
                     old.created_bar = self.bar
                     return
+                if self._fast_path and _same_but_prices(old.key, key):
+                    self._reprice_exit(old, key, limit, stop)
+                    return
                 break
         order = Order(
             str(id),
@@ -223,6 +232,28 @@ class OrderBook:
         )
         order.key = key
         self._submit(order)
+
+    def _reprice_exit(self, order: Order, key: tuple, limit: float, stop: float) -> None:
+        """A pending exit called again with new absolute levels only (a stop or limit that
+        follows the price, re-placed every bar): its ``limit`` and ``stop`` move, as a
+        replacement would move them. The levels kept for the bar's path
+        (:meth:`~pineopt.strategy.price_path.PricePath._active_levels`) are then recomputed for
+        this order alone, unless a trade of its entry placed since its last call joins it:
+        what it reserves of the trades changes, and with it what the exits after it get."""
+        joined = (
+            order.from_entry
+            and self._last_open_bar > order.created_bar
+            and any(
+                t.entry_id == order.from_entry and order.created_bar < t.placed_bar <= self.bar
+                for t in self.open_trades
+            )
+        )
+        kept = self._cache is not None and not joined and self._cache_state == self._state()
+        order.limit, order.stop, order.key, order.created_bar = limit, stop, key, self.bar
+        if kept:
+            kept = self._relevel(order)
+        if not kept:
+            self._cache = None
 
     def close(
         self,

@@ -126,6 +126,20 @@ class PricePath:
             self._cache_reach = None  # computed when first needed
         return cache
 
+    def _relevel(self, order: Order) -> bool:
+        """Put ``order``'s new levels in place of its old ones among the kept levels (its
+        price moved, nothing else): False when it had none there (the levels are then
+        recomputed whole)."""
+        cache = self._cache
+        at = [i for i, entry in enumerate(cache) if entry[0] is order]
+        if not at:
+            return False
+        cache[at[0] : at[-1] + 1] = [
+            (order, kind, side, level) for kind, side, level in self._levels(order)
+        ]
+        self._cache_reach = None
+        return True
+
     def _reach(self, levels: list[tuple[Order, str, int, float]]) -> tuple[float, float]:
         """(floor, ceiling): the bar's path fills or activates nothing of ``levels`` while its
         low stays above the floor and its high below the ceiling (a NaN level gives a NaN
@@ -262,6 +276,11 @@ class PricePath:
             return []
         side = -trades[0].side
         relative = not (is_na(order.profit) and is_na(order.loss) and is_na(order.trail_points))
+        if not relative and is_na(order.trail_price):  # absolute levels only: as they are
+            levels = [] if is_na(order.limit) else [("limit", side, order.limit)]
+            if not is_na(order.stop):
+                levels.append(("stop", side, order.stop))
+            return levels
         entry = self._avg_price(trades) if relative else NA  # levels in ticks from the entry
         tick = self.mintick
         levels = []

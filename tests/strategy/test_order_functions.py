@@ -304,6 +304,77 @@ def test_exit_reissued_unchanged_covers_the_new_trade_of_its_entry(run_strategy)
                         (4, 100.0, 5, 95.0, 1.0)]  # fmt: skip
 
 
+def test_exit_repriced_every_bar_moves_its_stop_and_limit(run_strategy):
+    # "x" follows the close, re-placed on every bar: stop close - 3, limit close + 10.
+    # Bar 1 fills L at 100 and places stop 97 / limit 110; bar 2 (100, 105, 99, 104) reaches
+    # neither and moves them to 101 / 114; bar 3 opens 104, goes to its high 104.5 first (0.5
+    # away against 4) and down to 100, through the stop 101 -> out at 101
+    src = head() + (
+        "if bar_index == 0\n"
+        '    strategy.entry("L", strategy.long)\n'
+        'strategy.exit("x", "L", stop = close - 3, limit = close + 10)\n'
+    )
+    bars = [flat(100), flat(100), (100, 105, 99, 104), (104, 104.5, 100, 100.5), flat(100)]
+    r = run_strategy(src, bars)
+    assert fills(r) == [(1, 100.0, 3, 101.0, 1.0)]
+
+
+def test_exit_repriced_every_bar_covers_a_trade_of_its_entry_placed_since(run_strategy):
+    # pyramiding 2: L at bar 1's open (100) and again at bar 3's (102); "x" (stop close - 2,
+    # re-placed every bar) covers the second trade from its call on bar 3 on: bar 4 falls to
+    # 97 through the stop 100 (close 102 - 2) -> both trades out at 100
+    src = head(pyramiding=2) + (
+        "if bar_index == 0 or bar_index == 2\n"
+        '    strategy.entry("L", strategy.long)\n'
+        'strategy.exit("x", "L", stop = close - 2)\n'
+    )
+    bars = [flat(100), flat(100), flat(102), flat(102), (102, 102, 97, 98), flat(98)]
+    r = run_strategy(src, bars)
+    assert fills(r) == [(1, 100.0, 4, 100.0, 1.0), (3, 102.0, 4, 100.0, 1.0)]
+
+
+def test_exit_repriced_later_takes_a_new_trade_from_the_exits_after_it(run_strategy):
+    # pyramiding 2, 1 contract each: L1 filled at bar 1's open (100), L2 placed on bar 2 and
+    # filled at bar 3's. "x" (placed on bar 1, stop 90) covers L1; "y" (re-placed unchanged
+    # every bar, stop 97) covers both and gets what "x" has not reserved: L2. On bar 4 "x" is
+    # moved to stop 91: it now covers both trades, so "y" is left nothing. Bar 5 dips to 96
+    # (under 97, over 91): no fill; bar 6 falls through 91 -> both out at 91 by "x"
+    src = head(pyramiding=2) + (
+        "if bar_index == 0 or bar_index == 2\n"
+        '    strategy.entry("L", strategy.long)\n'
+        "if bar_index == 1\n"
+        '    strategy.exit("x", "L", stop = 90)\n'
+        "if bar_index == 4\n"
+        '    strategy.exit("x", "L", stop = 91)\n'
+        "if bar_index >= 1\n"
+        '    strategy.exit("y", "L", stop = 97)\n'
+    )
+    bars = [flat(100)] * 5 + [(100, 100, 96, 99), (99, 99, 89, 90), flat(90)]
+    r = run_strategy(src, bars)
+    assert fills(r, "exit_signal", "exit_bar", "exit_price", "qty") == [
+        ("x", 6, 91.0, 1.0),
+        ("x", 6, 91.0, 1.0),
+    ]
+
+
+def test_exit_repriced_every_bar_keeps_the_reserve_of_an_earlier_exit(run_strategy):
+    # 2 contracts at 100. "tp" reserves 50 % at the limit 110; "sl" (re-placed every bar at
+    # close - 4) gets the other contract: bar 3 falls to 95 through its stop 98 (close 102
+    # on bar 2) -> 1 out at 98; bar 4 rises to 111 -> the reserved one out at 110
+    src = head(default_qty_value=2) + (
+        "if bar_index == 0\n"
+        '    strategy.entry("L", strategy.long)\n'
+        '    strategy.exit("tp", "L", qty_percent = 50, limit = 110)\n'
+        'strategy.exit("sl", "L", stop = close - 4)\n'
+    )
+    bars = [flat(100), flat(100), flat(102), (102, 102, 95, 96), (96, 111, 96, 110), flat(110)]
+    r = run_strategy(src, bars)
+    assert fills(r, "exit_signal", "exit_bar", "exit_price", "qty") == [
+        ("sl", 3, 98.0, 1.0),
+        ("tp", 4, 110.0, 1.0),
+    ]
+
+
 def test_exit_qty_percent_exits_part(run_strategy):
     # 4 contracts at 100; qty_percent 50 -> 2 leave at the limit 105 on bar 2; the other 2
     # stay open
