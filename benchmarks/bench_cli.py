@@ -104,6 +104,29 @@ def pynecore_command(probe: str, feed: Path, work: Path):
     return command, environment(work), workdir.parent
 
 
+FLOOR = {
+    "python": "pass",
+    "python + numpy": "import numpy",
+    "python + pandas": "import pandas",
+}
+"""Processes that only start (and import): the floor under any whole-process time."""
+
+
+def startup_floor(work: Path, repeat: int) -> dict[str, tuple[float, float]]:
+    """The median (wall, CPU) seconds of each :data:`FLOOR` process, byte code kept as for
+    the commands compared."""
+    env = environment(work)
+    medians = {}
+    for name, code in FLOOR.items():
+        command = [sys.executable, "-c", code]
+        runs = [timed(command, env, work) for i in range(repeat + 1)][1:]
+        medians[name] = (
+            statistics.median(w for w, _ in runs),
+            statistics.median(c for _, c in runs),
+        )
+    return medians
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--probes", nargs="+", default=PROBES, help="probe names")
@@ -115,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"whole processes, feed {feed.name}, median of {args.repeat} runs")
     print(f"{'probe':42} {'command':8} {'wall s':>7} {'cpu s':>7} {'x this (wall, cpu)':>19}")
     ratios: list[tuple[float, float]] = []
+    needed: list[float] = []  # PyneCore's wall / 5: the most PineOpt may take for 5x
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         for probe in args.probes:
@@ -142,7 +166,9 @@ def main(argv: list[str] | None = None) -> int:
                     line += f" {ratio[0]:8.2f}x {ratio[1]:8.2f}x"
                     if name == "pynecore":
                         ratios.append(ratio)
+                        needed.append(wall / 5)
                 print(line, flush=True)
+        floor = startup_floor(work, args.repeat) if ratios else {}
     if ratios:
         walls, cpus = [w for w, _ in ratios], [c for _, c in ratios]
         print(
@@ -150,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
             f"wall median {statistics.median(walls):.2f}x (smallest {min(walls):.2f}x), "
             f"CPU median {statistics.median(cpus):.2f}x (smallest {min(cpus):.2f}x)"
         )
+        print(
+            f"5x PyneCore's wall leaves PineOpt {statistics.median(needed):.2f} s on the median "
+            f"probe ({min(needed):.2f}-{max(needed):.2f} s); processes that only start:"
+        )
+        for name, (wall, cpu) in floor.items():
+            print(f"  {name:16} wall {wall:5.2f} s  cpu {cpu:5.2f} s")
     return 0
 
 

@@ -70,6 +70,42 @@ def test_our_csv_round_trip_keeps_the_trades(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(ours, tv)
 
 
+def test_csv_cells_of_every_kind() -> None:
+    """Each cell as the ``--trades`` layout writes it: times in whole UTC seconds with ``Z``
+    (from any zone; a fraction is cut), an integral float without ``.0``, others at full
+    precision, and an empty cell for a missing time, number or signal (None, NaN, or a
+    nullable string column's NA)."""
+    trades = pd.DataFrame(
+        {
+            "trade": [1, 2],
+            "direction": ["Long", "short"],
+            "entry_time": pd.to_datetime(
+                ["2024-03-01 10:00:00.75", "2024-03-02 09:30:00.00"]
+            ).tz_localize(ET),
+            "entry_price": [100.0, 0.1 + 0.2],
+            "entry_signal": pd.array(["in", pd.NA], dtype="string"),
+            "exit_time": [pd.Timestamp("2024-03-01 16:00", tz="UTC"), pd.NaT],
+            "exit_price": [101.5, float("nan")],
+            "exit_signal": ["out", None],
+            "qty": [2.0, 1e16],
+            "profit": [3.0, -0.0],
+        }
+    )
+    lines = write_trades_csv(trades).splitlines()
+    assert lines[0].split(",")[:8] == [
+        "trade", "direction", "entry_time", "entry_price", "entry_signal", "exit_time",
+        "exit_price", "exit_signal",
+    ]  # fmt: skip
+    assert lines[1].split(",")[:10] == [
+        "1", "long", "2024-03-01T15:00:00Z", "100", "in", "2024-03-01T16:00:00Z", "101.5",
+        "out", "2", "3",
+    ]  # fmt: skip
+    assert lines[2].split(",")[:10] == [
+        "2", "short", "2024-03-02T14:30:00Z", "0.30000000000000004", "", "", "", "",
+        "1e+16", "0",
+    ]  # fmt: skip
+
+
 def _one(result, position: int) -> pd.Series:
     return result.table.set_index("position").loc[position]
 
