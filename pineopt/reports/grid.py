@@ -14,9 +14,11 @@
 What comes back is the :class:`~pineopt.reports.run.ReportRun` (folder, manifest, headline) or
 the combination's error: a failure of the script, the data or the notebook is that
 combination's error and the others go on. A combination whose workers died is run again
-(:data:`~pineopt.sweep.dask_tasks.RESUBMITS` times at most). The caller records the reports
-in the store (:func:`~pineopt.reports.run.save_report`): workers never open it. Ctrl-C, or
-leaving the context early, cancels what is queued and closes a cluster started here.
+(:data:`~pineopt.sweep.dask_tasks.RESUBMITS` times at most); the work folder a killed worker
+leaves is removed when the grid ends (:func:`~pineopt.reports.run.remove_abandoned`). The
+caller records the reports in the store (:func:`~pineopt.reports.run.save_report`): workers
+never open it. Ctrl-C, or leaving the context early, cancels what is queued and closes a
+cluster started here.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ def run_combinations(
     The cluster is reached on entering, so that a ``workers`` below 0 or given with
     ``scheduler`` (:class:`~pineopt.sweep.errors.SweepUsageError`) or an unreachable
     scheduler (:class:`~pineopt.errors.PineOptError`) fails before anything runs."""
+    from pineopt.reports.run import remove_abandoned
     from pineopt.sweep import dask_tasks, interrupts
     from pineopt.sweep.cluster import check_placement
 
@@ -121,6 +124,8 @@ def run_combinations(
                 stream.close()  # cancels the tasks still queued
     finally:
         dask_tasks.disconnect(client, cluster)
+        if Path(out).is_dir():  # work folders of workers killed mid-report, on this host
+            remove_abandoned(Path(out))
 
 
 def _in_process(

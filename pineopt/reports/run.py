@@ -13,8 +13,11 @@ the inputs):
   output files (relative paths).
 
 Everything is written into a hidden temporary folder beside the target and renamed into place
-at the end, so a run folder is complete or absent. Running the same inputs again gives the same
-manifest except ``run_id`` and ``timings``.
+at the end, so a run folder is complete or absent. The hidden folder's name carries this host
+and process: one left by a process that was killed (a Dask worker lost mid-report) is removed
+by the next report run into the same place, on the same host, once that process is gone
+(:func:`remove_abandoned`). Running the same inputs again gives the same manifest except
+``run_id`` and ``timings``.
 
 With ``save=`` a strategy's run is also recorded in the store (:class:`pineopt.Store`) as a
 backtest whose ``report_path`` is the run folder: the script is run once more in this process
@@ -34,6 +37,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -270,7 +274,9 @@ def run_report(
     timings["prepare"] = time.perf_counter() - step
 
     out_root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{run_id}.", suffix=".tmp", dir=out_root))
+    remove_abandoned(out_root)
+    owner = f"{_HOST}-{os.getpid()}"  # who writes the work folder: this host and process
+    work = Path(tempfile.mkdtemp(prefix=f".{run_id}.{owner}.", suffix=".tmp", dir=out_root))
     database = None
     try:
         if save is not False:  # opened first: an unusable database fails before the notebook
@@ -655,6 +661,35 @@ def _run_id(script_sha: str, data_sha: str, parameters: dict[str, Any]) -> str:
     short = hashlib.sha256(key.encode()).hexdigest()[:8]
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{short}"
+
+
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+"""This host, as work folders' names carry it (with the writing process's id)."""
+_WORK_NAME = re.compile(r"^\.[^.]+\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)\..*\.tmp$")
+
+
+def remove_abandoned(root: Path) -> list[Path]:
+    """Remove the hidden work folders in ``root`` left by processes of this host that are
+    gone (killed before they could clean up); return them. Folders of live processes and of
+    other hosts are left alone."""
+    removed = []
+    for folder in root.glob(".*.tmp"):
+        match = _WORK_NAME.match(folder.name)
+        if not match or match["host"] != _HOST or _alive(int(match["pid"])):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def _move_into_place(work: Path, root: Path, run_id: str, manifest: dict[str, Any]) -> Path:

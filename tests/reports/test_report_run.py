@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -294,3 +298,47 @@ def test_a_cached_series_by_name(tmp_path, monkeypatch):
     assert run.manifest["data"]["bars"] == 365
     direct = pineopt.run(SCRIPT, "kraken:ETH/USD_1D")
     assert run.headline["net_profit"] == direct.metrics["all"]["net_profit"]
+
+
+def _work_folder(root: Path, host: str, pid: int) -> Path:
+    folder = root / f".20261207T000000Z-0123abcd.{host}-{pid}.k3j2.tmp"
+    folder.mkdir(parents=True)
+    (folder / "report.ipynb").write_text("{}")
+    return folder
+
+
+def test_abandoned_work_folders_of_this_host_are_removed(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # its pid names a process that is no more
+    host = report_run._HOST
+    other_host = "0" * 8 if host != "0" * 8 else "1" * 8
+    dead = _work_folder(tmp_path, host, gone.pid)
+    live = _work_folder(tmp_path, host, os.getpid())
+    elsewhere = _work_folder(tmp_path, other_host, gone.pid)
+    foreign = tmp_path / ".notes.tmp"
+    foreign.mkdir()
+    assert report_run.remove_abandoned(tmp_path) == [dead]
+    assert not dead.exists() and live.is_dir() and elsewhere.is_dir() and foreign.is_dir()
+
+
+def test_a_killed_report_leaves_a_folder_the_next_run_removes(tmp_path):
+    """The real case: a report process killed mid-run (a Dask worker lost) cannot clean up;
+    its work folder carries its host and pid, so the next report into the same place removes
+    it."""
+    out = tmp_path / "out"
+    code = (
+        "from pineopt.reports.run import run_report\n"
+        f"run_report({str(SCRIPT)!r}, 'BTCUSDT_1D', out={str(out)!r}, progress=False)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob(".*.tmp")) and child.poll() is None:
+            assert time.monotonic() < deadline, "the report never started its work folder"
+            time.sleep(0.02)
+    finally:
+        child.kill()
+        child.wait()
+    (left,) = out.glob(".*.tmp")
+    assert report_run.remove_abandoned(out) == [left]
+    assert not list(out.glob(".*.tmp"))
