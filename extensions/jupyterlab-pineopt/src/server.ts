@@ -28,15 +28,25 @@ export interface IBuiltins {
   constants: { name: string; type?: string }[];
 }
 
+/** Set when the server answered 404: its routes will not appear before it restarts. */
+let missing: Error | null = null;
+
 async function requestJSON<T>(path: string, init: RequestInit = {}): Promise<T> {
+  if (missing) {
+    throw missing; // no request at every keystroke to a server without the extension
+  }
   const settings = ServerConnection.makeSettings();
   const url = URLExt.join(settings.baseUrl, 'pineopt', path);
   const response = await ServerConnection.makeRequest(url, init, settings);
   if (!response.ok) {
-    throw new Error(
-      `PineOpt server extension: ${init.method ?? 'GET'} ${url} answered ${response.status} ` +
-        '(is `pineopt.jupyter.server_extension` enabled?)'
+    const error = new Error(
+      `PineOpt server extension: ${init.method ?? 'GET'} ${url} answered ${response.status}` +
+        (response.status === 404 ? ' (is pineopt.jupyter.server_extension enabled?)' : '')
     );
+    if (response.status === 404) {
+      missing = error;
+    }
+    throw error;
   }
   return (await response.json()) as T;
 }
