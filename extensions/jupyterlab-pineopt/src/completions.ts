@@ -17,15 +17,27 @@ interface IName {
   type: string;
 }
 
-const NAMES: IName[] = [
-  ...catalogue.functions.map(name => ({ name, type: 'function' })),
-  ...catalogue.variables.map(name => ({ name, type: 'variable' })),
-  ...catalogue.constants.map(name => ({ name, type: 'constant' })),
-  ...catalogue.types.map(name => ({ name, type: 'type' })),
-  ...catalogue.qualifiers.map(name => ({ name, type: 'keyword' })),
-  ...catalogue.keywords.map(name => ({ name, type: 'keyword' })),
-  ...catalogue.namespaces.map(name => ({ name, type: 'namespace' }))
-];
+/** Every built-in name once; a name of several kinds (`na`, `color`) shows the first listed. */
+const NAMES: IName[] = (() => {
+  const kinds: [readonly string[], string][] = [
+    [catalogue.functions, 'function'],
+    [catalogue.variables, 'variable'],
+    [catalogue.constants, 'constant'],
+    [catalogue.types, 'type'],
+    [catalogue.qualifiers, 'keyword'],
+    [catalogue.keywords, 'keyword'],
+    [catalogue.namespaces, 'namespace']
+  ];
+  const types = new Map<string, string>();
+  for (const [names, type] of kinds) {
+    for (const name of names) {
+      if (!types.has(name)) {
+        types.set(name, type);
+      }
+    }
+  }
+  return [...types].map(([name, type]) => ({ name, type }));
+})();
 
 /** The dotted name being typed just before the cursor (`ta.sm`), or ''. */
 const PREFIX = /[A-Za-z_][\w.]*$/;

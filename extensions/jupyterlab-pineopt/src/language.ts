@@ -92,11 +92,14 @@ function builtinToken(name: string, isCall: boolean): string | null {
   return FUNCTIONS.has(name) ? 'builtinFunction' : null;
 }
 
-/** A word, or a dotted name such as `ta.sma` or `strategy.position_size`. */
-function nameToken(stream: StringStream, state: IState): string {
+/**
+ * A word, or a dotted name such as `ta.sma` or `strategy.position_size`; `afterDot` when the
+ * previous token was a `.` (then the word is a field or method of a value, never a built-in).
+ */
+function nameToken(stream: StringStream, afterDot: boolean): string {
   const dotted = (stream.match(DOTTED_NAME) as RegExpMatchArray)[0];
   const parts = dotted.split('.');
-  if (state.afterDot) {
+  if (afterDot) {
     // `obj.field`: the word after a user value's dot is never a built-in
     stream.backUp(dotted.length - parts[0].length);
     return 'property';
@@ -180,10 +183,7 @@ const pineParser: StreamParser<IState> = {
       return 'number';
     }
     if (stream.match(DOTTED_NAME, false)) {
-      state.afterDot = afterDot;
-      const token = nameToken(stream, state);
-      state.afterDot = false;
-      return token;
+      return nameToken(stream, afterDot);
     }
     if (stream.match(OPERATOR)) {
       return 'operator';
