@@ -306,8 +306,8 @@ def test_pine_cells_are_highlighted_and_follow_the_magic(page, lab):
     page.keyboard.press("Control+z")
     sync_api.expect(pine).to_have_attribute("data-language", "pine")
 
-    # typing the magic into a Python cell makes it Pine
-    _type_cell(page, notebook, 2, "%%pine\nplot(close)")
+    # typing a Pine magic into a Python cell makes it Pine
+    _type_cell(page, notebook, 2, "%%pine_convert --as converted\nplot(close)")
     sync_api.expect(_editor(notebook, 2)).to_have_attribute("data-language", "pine")
 
     # a kernel restart sends the language info again
