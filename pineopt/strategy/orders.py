@@ -39,12 +39,6 @@ def is_na(x: object) -> bool:
     return x is None or x != x
 
 
-def _same_but_prices(old: tuple, new: tuple) -> bool:
-    """Whether two ``strategy.exit`` calls' arguments (an order's ``key``) differ at most in
-    their absolute ``limit`` and ``stop``."""
-    return old[:3] + old[4:5] + old[6:] == new[:3] + new[4:5] + new[6:]
-
-
 def _side(direction: str) -> int:
     if direction == LONG:
         return 1
@@ -187,9 +181,10 @@ class OrderBook:
         else:
             return  # TradingView ignores an exit without any level
         id, from_entry = str(id), str(from_entry or "")
-        key = (qty, qty_percent, profit, limit, loss, stop, trail_price, trail_points,
-               trail_offset, oca_name or "", comment or "", comment_profit or "",
-               comment_loss or "", comment_trailing or "")  # fmt: skip
+        # the call's arguments: all but the absolute prices, then those
+        key = ((qty, qty_percent, profit, loss, trail_price, trail_points, trail_offset,
+                oca_name or "", comment or "", comment_profit or "", comment_loss or "",
+                comment_trailing or ""), (limit, stop))  # fmt: skip
         for old in self.pending:
             if old.kind == EXIT and old.id == id and old.from_entry == from_entry:
                 if old.key == key:  # re-issued unchanged (the usual every-bar call)
@@ -204,7 +199,7 @@ class OrderBook:
                         self._cache = None  # it now covers trades placed since its last call
                     old.created_bar = self.bar
                     return
-                if self._fast_path and _same_but_prices(old.key, key):
+                if self._fast_path and old.key[0] == key[0]:  # only its prices move
                     self._reprice_exit(old, key, limit, stop)
                     return
                 break
@@ -248,7 +243,8 @@ class OrderBook:
                 for t in self.open_trades
             )
         )
-        kept = self._cache is not None and not joined and self._cache_state == self._state()
+        # (kept levels that are already stale stay so: they are dropped when next read)
+        kept = self._cache is not None and not joined
         order.limit, order.stop, order.key, order.created_bar = limit, stop, key, self.bar
         if kept:
             kept = self._relevel(order)
