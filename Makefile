@@ -19,9 +19,13 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+# the files of pyproject.toml's [tool.setuptools.data-files]: Jupyter's configuration and data
+DATA_FILES := $(wildcard jupyter-config/*/* dashboards/jupyter/voila/templates/pineopt/*)
+
+$(STAMP): $(BIN)/python pyproject.toml $(DATA_FILES)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python tools/install_data_files.py >/dev/null  # an editable install leaves them out
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
