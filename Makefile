@@ -4,6 +4,7 @@
 #   make test   set up .venv, then run the whole test suite (and execute every notebook)
 #   make lab    JupyterLab on notebooks/quickstart.ipynb (make lab LAB_FLAGS=--no-browser)
 #   make dashboard  the Strategy explorer in Voila, offline (see DEVELOPERS.md)
+#   make panel      the same app under panel serve
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -26,6 +27,7 @@ $(STAMP): $(BIN)/python pyproject.toml $(DATA_FILES)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python tools/install_data_files.py >/dev/null  # an editable install leaves them out
+	$(BIN)/python -m pineopt.ui.assets install >/dev/null  # Panel's files for the Voila template
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -46,7 +48,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/quickstart.ipynb $(ROOT_FLAG) $(LAB_FLAGS)
 
 dashboard: $(STAMP)
-	$(BIN)/python -m pineopt.ui.assets voila dashboards/strategy_explorer.ipynb --port 8866
+	$(BIN)/voila dashboards/strategy_explorer.ipynb --no-browser --port 8866 --Voila.ip=127.0.0.1
 
 panel: $(STAMP)
 	$(BIN)/panel serve pineopt/ui/explorer.py --address 127.0.0.1 --port 5006

@@ -21,3 +21,5 @@ def test_the_data_files_land_under_the_prefix_as_a_wheel_puts_them(tmp_path):
     assert str(config) in done.stdout.splitlines()
     enabled = json.loads(config.read_text())["ServerApp"]["jpserver_extensions"]
     assert enabled == {"pineopt.jupyter.server_extension": True}
+    template = tmp_path / "share/jupyter/voila/templates/pineopt"
+    assert {f.name for f in template.iterdir()} == {"conf.json", "index.html.j2"}
