@@ -8,7 +8,7 @@ Two pieces of installed Jupyter data make Voilà serve them instead:
 * the Voilà template ``pineopt`` (installed from ``dashboards/jupyter/voila/templates/pineopt``
   into ``share/jupyter``, chosen by the notebook's metadata ``"voila": {"template":
   "pineopt"}``): Voilà's ``lab`` template without its CDN links, which loads the scripts of
-  ``pineopt_preload.html.j2`` in the page head;
+  ``pineopt_preload.html.j2`` after the last cell, before Voilà's own script;
 * :func:`prepare_assets` puts in that template's ``static/`` folder Panel's ``dist`` directory
   and BokehJS's bundles, as hard links to the installed files (a copy across file systems;
   Voilà refuses symbolic links that leave the folder), and writes ``pineopt_preload.html.j2``:
@@ -18,15 +18,16 @@ Two pieces of installed Jupyter data make Voilà serve them instead:
 
 The notebook's first cell calls :func:`configure_panel` before it imports Panel: under Voilà
 it points ``PANEL_CDN_ROOT`` at that folder (no environment variable to set by hand), makes
-the assets if they are missing or stale, and sets Panel's comms and inlining. ``make install``
-runs ``python -m pineopt.ui.assets install`` so that the first page load finds them already.
+the assets if they are missing or stale (the template includes the preload file after the
+cells ran, so even the first page load finds it), and sets Panel's comms and inlining.
+``make install`` runs ``python -m pineopt.ui.assets install`` to make them beforehand.
 
-Why preload: without BokehJS in the head, the only loader is the output of ``pn.extension``,
-which runs BokehJS after fetching the extensions' scripts, while Voilà's widget manager
-creates the app's view (jupyter_bokeh's ``BokehView``, which needs ``window.Bokeh``) as soon as
-the kernel is connected; whichever came first decided between the app and "Could not create a
-view for model id ...". Ace, loaded by ``src`` from the head, also knows its folder and finds
-its theme there (inlined, it asked for ``theme-chrome.js`` next to the page).
+Why preload: without it, the only loader of BokehJS is the output of ``pn.extension``, which
+runs BokehJS after fetching the extensions' scripts, while Voilà's widget manager creates the
+app's view (jupyter_bokeh's ``BokehView``, which needs ``window.Bokeh``) as soon as the kernel
+is connected; whichever came first decided between the app and "Could not create a view for
+model id ...". Ace, loaded by ``src``, also knows its folder and finds its theme there
+(inlined, it asked for ``theme-chrome.js`` next to the page).
 """
 
 from __future__ import annotations
