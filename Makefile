@@ -4,6 +4,7 @@
 #   make test   set up .venv, then run the whole test suite (and execute every notebook)
 #   make lab    JupyterLab on notebooks/quickstart.ipynb (make lab LAB_FLAGS=--no-browser)
 #   make dashboard  the Strategy explorer in Voila, offline (see DEVELOPERS.md)
+#   make panel      the same app under panel serve
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -19,9 +20,16 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+# the files of pyproject.toml's [tool.setuptools.data-files]: Jupyter's configuration and data
+DATA_FILES := $(wildcard jupyter-config/*/* dashboards/jupyter/voila/templates/pineopt/* \
+	extensions/jupyterlab-pineopt/install.json extensions/jupyterlab-pineopt/labextension/* \
+	extensions/jupyterlab-pineopt/labextension/static/*)
+
+$(STAMP): $(BIN)/python pyproject.toml $(DATA_FILES)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python tools/install_data_files.py >/dev/null  # an editable install leaves them out
+	$(BIN)/python -m pineopt.ui.assets install >/dev/null  # Panel's files for the Voila template
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -42,7 +50,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/quickstart.ipynb $(ROOT_FLAG) $(LAB_FLAGS)
 
 dashboard: $(STAMP)
-	$(BIN)/python -m pineopt.ui.assets voila dashboards/strategy_explorer.ipynb --port 8866
+	$(BIN)/voila dashboards/strategy_explorer.ipynb --no-browser --port 8866 --Voila.ip=127.0.0.1
 
 panel: $(STAMP)
 	$(BIN)/panel serve pineopt/ui/explorer.py --address 127.0.0.1 --port 5006

@@ -3,6 +3,8 @@
 :func:`convert` returns a :class:`~pineopt.compiler.conversion.Conversion`: the readable Python
 module with ``PINE_LINES`` (Python line -> Pine line, for located runtime errors) and the main
 block that lets the module run on its own, or the located diagnostics that stopped it.
+:func:`diagnose` stops before code generation: it gives the diagnostics of the first three
+steps, for an editor that checks a script on every keystroke.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from pineopt.compiler.codegen import CodeGen
 from pineopt.compiler.conversion import Conversion
 from pineopt.compiler.pyast import AST_LOCK
 from pineopt.compiler.refusals import refused_settings
-from pineopt.lang.analyzer import analyze
+from pineopt.lang.analyzer import Analysis, analyze
 from pineopt.lang.diagnostics import Diagnostic, Severity
 from pineopt.lang.parser import parse
 
-__all__ = ["MAIN_BLOCK", "convert"]
+__all__ = ["MAIN_BLOCK", "convert", "diagnose", "refusals"]
 
 
 def convert(source: str | bytes, filename: str = "<input>") -> Conversion:
@@ -37,15 +39,9 @@ def _convert(source: str | bytes, filename: str) -> Conversion:
         return Conversion(
             None, tuple(diagnostics), analysis.features, text, filename, analysis=analysis
         )
-    supported = supported_names()
-    missing = analysis.features.unsupported(set(supported))
-    for name, span in missing:
-        diagnostics.append(
-            Diagnostic(Severity.ERROR, f"'{name}' is not supported by PineOpt yet", span, filename)
-        )
-    settings = refused_settings(analysis, filename)
-    diagnostics.extend(settings)
-    if missing or settings:
+    refused = refusals(analysis, filename)
+    diagnostics.extend(refused)
+    if refused:
         return Conversion(
             None, _sorted(diagnostics), analysis.features, text, filename, analysis=analysis
         )
@@ -62,6 +58,29 @@ def _convert(source: str | bytes, filename: str) -> Conversion:
     return Conversion(
         code, _sorted(diagnostics), analysis.features, text, filename, pine_lines, analysis, kind
     )
+
+
+def diagnose(source: str | bytes, filename: str = "<input>") -> tuple[Diagnostic, ...]:
+    """The diagnostics :func:`convert` reports before it generates code - the parser's, the
+    analyser's and the :func:`refusals` of a script without errors - sorted by place. Nothing
+    is generated or run."""
+    parsed = parse(source, filename)
+    analysis = analyze(parsed, filename=filename)
+    diagnostics = list(analysis.diagnostics)
+    if analysis.ok and analysis.script is not None:
+        diagnostics.extend(refusals(analysis, filename))
+    return _sorted(diagnostics)
+
+
+def refusals(analysis: Analysis, filename: str) -> list[Diagnostic]:
+    """What a checked script asks for that the runtime cannot run: each built-in it does not
+    support yet (at its first use) and each refused ``strategy()`` setting."""
+    supported = set(supported_names())
+    refused = [
+        Diagnostic(Severity.ERROR, f"'{name}' is not supported by PineOpt yet", span, filename)
+        for name, span in analysis.features.unsupported(supported)
+    ]
+    return refused + refused_settings(analysis, filename)
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:

@@ -9,6 +9,9 @@
 
 The rich display is registered as IPython ``text/html`` formatters (see
 :mod:`pineopt.jupyter.display`); the runtime classes know nothing of Jupyter.
+
+:mod:`pineopt.jupyter.server_extension` is the Jupyter *server* side: live diagnostics and the
+built-ins for Pine editors (enabled by the installed ``jupyter_server_config.d/pineopt.json``).
 """
 
 from __future__ import annotations

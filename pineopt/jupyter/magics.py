@@ -3,7 +3,8 @@
 They call only the public API (:func:`pineopt.convert`, :func:`pineopt.run`,
 :func:`pineopt.data.resolver.resolve_data`, :class:`pineopt.Store`). A script or data error is
 printed to stderr as a located diagnostic (``<cell>:LINE:COL: error: MESSAGE``, the source line
-and a caret), never as a traceback, and the magic returns ``None``.
+and a caret), never as a traceback, and the magic returns ``None``. ``LINE`` is the cell's own
+line as the editor shows it, the magic's line counted (:mod:`pineopt.jupyter.cells`).
 
 ``%%pine --save [NAME]`` records the cell's run of a strategy in the store (the strategy under
 NAME, default its title, and a backtest; ``--database URL`` picks the database, default
@@ -27,6 +28,7 @@ from IPython.display import HTML, Code, display
 import pineopt
 from pineopt.data import resolver
 from pineopt.errors import PineOptError
+from pineopt.jupyter.cells import MAGIC_LINES, format_cell_diagnostics
 from pineopt.jupyter.display import (
     chart_widget,
     dataset_html,
@@ -35,6 +37,8 @@ from pineopt.jupyter.display import (
     result_chart,
     result_html,
 )
+from pineopt.lang.diagnostics import error, split_lines
+from pineopt.lang.nodes import Span
 
 __all__ = ["PineMagics", "format_error", "resolve_data"]
 
@@ -160,29 +164,40 @@ def _literal(text: str) -> Any:
 _LINE_PREFIX = re.compile(r"^line \d+: ")
 
 
-def format_error(exc: BaseException, source: str | None = None, filename: str = CELL) -> str:
+def format_error(
+    exc: BaseException, source: str | None = None, filename: str = CELL, *, offset: int = 0
+) -> str:
     """The text shown for ``exc``: a conversion's diagnostics, a runtime error located at its
-    Pine line (``FILE:LINE:COL: error: MESSAGE``, the line, carets), or one ``error:`` line."""
+    Pine line of ``source`` (``FILE:LINE:COL: error: MESSAGE``, the line, carets under its
+    text), or one ``error:`` line. Lines are named ``offset`` lines further down (a ``%%pine``
+    cell: :data:`~pineopt.jupyter.cells.MAGIC_LINES`)."""
     conversion = getattr(exc, "conversion", None)
     if conversion is not None:
-        return conversion.format_diagnostics() or f"{filename}: error: {exc}"
+        shown = format_cell_diagnostics(conversion.diagnostics, conversion.source or "", offset)
+        return shown or f"{filename}: error: {exc}"
     line = getattr(exc, "pine_line", None)
     message = _LINE_PREFIX.sub("", str(exc))
     if not isinstance(exc, PineOptError):
         message = f"internal error, please report it ({type(exc).__name__}: {exc})"
     if isinstance(line, int) and line > 0 and source is not None:
-        lines = source.splitlines()
+        lines = split_lines(source)
+        span = Span(line, 1, line, 1)
         if line <= len(lines):
             text = lines[line - 1].rstrip()
-            indent = len(text) - len(text.lstrip())
-            carets = " " * indent + "^" * max(1, len(text) - indent)
-            return f"{filename}:{line}:{indent + 1}: error: {message}\n{text}\n{carets}"
-        return f"{filename}:{line}:1: error: {message}"
+            span = Span(line, len(text) - len(text.lstrip()) + 1, line, len(text) + 1)
+        return format_cell_diagnostics([error(message, span, filename)], source, offset)
     return f"{filename}: error: {message}"
 
 
 def _report(exc: BaseException, source: str | None = None, filename: str = CELL) -> None:
-    print(format_error(exc, source, filename), file=sys.stderr)
+    """Print ``exc`` (:func:`format_error`); a place in ``source``, the Pine text of a
+    ``%%pine`` cell, is named by the cell's line."""
+    print(format_error(exc, source, filename, offset=MAGIC_LINES), file=sys.stderr)
+
+
+def _cell_diagnostics(conversion: Any) -> str:
+    """The diagnostics of a cell's conversion, naming the cell's lines."""
+    return format_cell_diagnostics(conversion.diagnostics, conversion.source or "")
 
 
 # --------------------------------------------------------------------------- data
@@ -235,8 +250,8 @@ def _from_object(value: Any, name: str) -> tuple[Any, Any]:
 
 
 def render(result: Any, bars: Any, conversion: Any = None, *, chart: bool = True) -> None:
-    """Display one run: the chart (or, with ``chart=False``, the Result's summary), the
-    Performance Summary of a strategy and the converter's warnings."""
+    """Display one run of a cell: the chart (or, with ``chart=False``, the Result's summary),
+    the Performance Summary of a strategy and the converter's warnings."""
     if chart:
         display(chart_widget(result_chart(result, bars)))
         if getattr(result, "metrics", None):
@@ -245,7 +260,7 @@ def render(result: Any, bars: Any, conversion: Any = None, *, chart: bool = True
         display(HTML(result_html(result)))
         return
     if conversion is not None and conversion.diagnostics:
-        display(HTML(diagnostics_html(conversion.format_diagnostics(), title="Warnings")))
+        display(HTML(diagnostics_html(_cell_diagnostics(conversion), title="Warnings")))
 
 
 @magics_class
@@ -273,7 +288,7 @@ class PineMagics(Magics):
         try:
             conversion = pineopt.convert(cell, filename=CELL)
             if not conversion.ok:
-                print(conversion.format_diagnostics(), file=sys.stderr)
+                print(_cell_diagnostics(conversion), file=sys.stderr)
                 return None
             if args.save is not None and conversion.kind != "strategy":
                 print(
@@ -346,12 +361,13 @@ class PineMagics(Magics):
             return None
         if args.name:
             self.shell.user_ns[args.name] = conversion
+        shown = conversion.format_diagnostics() if cell is None else _cell_diagnostics(conversion)
         if not conversion.ok:
-            print(conversion.format_diagnostics(), file=sys.stderr)
+            print(shown, file=sys.stderr)
             return None
         display(Code(conversion.code, language="python"))
         if conversion.diagnostics:
-            display(HTML(diagnostics_html(conversion.format_diagnostics(), title="Warnings")))
+            display(HTML(diagnostics_html(shown, title="Warnings")))
         return None
 
     @line_magic

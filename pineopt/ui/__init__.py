@@ -3,8 +3,8 @@
 :mod:`pineopt.ui.explorer` is the Strategy explorer, a Panel app that runs under
 ``panel serve pineopt/ui/explorer.py`` and, through ``dashboards/strategy_explorer.ipynb``,
 under Voilà; :mod:`pineopt.ui.saved` is its Saved tab (the store's strategies and backtests).
-:mod:`pineopt.ui.assets` keeps it offline-clean (Panel's stylesheets served locally instead of
-from its CDN).
+:mod:`pineopt.ui.assets` keeps it offline-clean under Voilà (Panel's files served by Voilà from
+the installed ``pineopt`` template instead of from its CDN).
 """
 
 __all__ = ["StrategyExplorer", "build_app"]

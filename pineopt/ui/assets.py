@@ -1,31 +1,33 @@
 """Keep the explorer offline-clean under Voilà: every resource from the Voilà server itself.
 
 ``panel serve`` serves Panel's JavaScript and stylesheets itself. Inside Voilà, Panel renders
-through ipywidgets (``PANEL_COMMS=ipywidgets``, and ``jupyter_bokeh`` installed) with its
-JavaScript inlined (``PANEL_INLINE=true``), but its components still link stylesheets from
-``cdn.holoviz.org`` and Voilà's default template links Font Awesome from a CDN. So:
+through ipywidgets (``jupyter_bokeh``) with its JavaScript inlined, but its components link
+their stylesheets (and Ace its theme) from ``PANEL_CDN_ROOT``, by default ``cdn.holoviz.org``.
+Two pieces of installed Jupyter data make Voilà serve them instead:
 
-* ``dashboards/jupyter/voila/templates/pineopt`` is a Voilà template (found through
-  ``JUPYTER_PATH``) without the CDN links;
-* :func:`prepare_assets` makes a second Jupyter data directory whose ``pineopt`` template
-  ``static/`` folder holds Panel's ``dist`` directory and BokehJS (hard links), which Voilà
-  serves under ``/voila/templates/pineopt/static/``; ``PANEL_CDN_ROOT`` points Panel there.
+* the Voilà template ``pineopt`` (installed from ``dashboards/jupyter/voila/templates/pineopt``
+  into ``share/jupyter``, chosen by the notebook's metadata ``"voila": {"template":
+  "pineopt"}``): Voilà's ``lab`` template without its CDN links, which loads the scripts of
+  ``pineopt_preload.html.j2`` after the last cell, before Voilà's own script;
+* :func:`prepare_assets` puts in that template's ``static/`` folder Panel's ``dist`` directory
+  and BokehJS's bundles, as hard links to the installed files (a copy across file systems;
+  Voilà refuses symbolic links that leave the folder), and writes ``pineopt_preload.html.j2``:
+  ``<script>`` tags for BokehJS, Panel and the scripts of :data:`EXTENSIONS`. Voilà serves
+  the folder at ``<base_url>voila/templates/pineopt/static/``, standalone or as the Jupyter
+  server's extension (JupyterLab's Voilà preview).
 
-It also writes that template's ``pineopt_preload.html.j2``: plain ``<script>`` tags for BokehJS,
-Panel's JavaScript and the extensions' scripts, which our ``index.html.j2`` puts in the page
-head. Without them the page only loads BokehJS through the output of ``pn.extension``, which
-runs it *after* fetching the extensions' scripts asynchronously, while Voilà's widget manager
-creates the app's view (jupyter_bokeh's ``BokehView``, which needs ``window.Bokeh`` in its
-constructor) as soon as the kernel is connected: whichever came first decided between the app
-and "Could not create a view for model id ...". Loaded in the head, BokehJS and Panel are
-there before Voilà's own script runs, and the ``pn.extension`` output finds them loaded.
+The notebook's first cell calls :func:`configure_panel` before it imports Panel: under Voilà
+it points ``PANEL_CDN_ROOT`` at that folder (no environment variable to set by hand), makes
+the assets if they are missing or stale (the template includes the preload file after the
+cells ran, so even the first page load finds it), and sets Panel's comms and inlining.
+``make install`` runs ``python -m pineopt.ui.assets install`` to make them beforehand.
 
-:func:`voila_environment` returns the environment Voilà needs (``PANEL_COMMS``,
-``PANEL_INLINE``, ``PANEL_CDN_ROOT``, ``JUPYTER_PATH``); :func:`voila_command` the command line.
-From a shell::
-
-    python -m pineopt.ui.assets voila dashboards/strategy_explorer.ipynb --port 8866
-    eval "$(python -m pineopt.ui.assets env)"   # the variables, for a hand-written voila call
+Why preload: without it, the only loader of BokehJS is the output of ``pn.extension``, which
+runs BokehJS after fetching the extensions' scripts, while Voilà's widget manager creates the
+app's view (jupyter_bokeh's ``BokehView``, which needs ``window.Bokeh``) as soon as the kernel
+is connected; whichever came first decided between the app and "Could not create a view for
+model id ...". Ace, loaded by ``src``, also knows its folder and finds its theme there
+(inlined, it asked for ``theme-chrome.js`` next to the page).
 """
 
 from __future__ import annotations
@@ -33,29 +35,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
+import posixpath
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 __all__ = [
     "EXTENSIONS",
     "TEMPLATE",
-    "TEMPLATE_ROOT",
+    "asset_root",
     "cdn_root",
     "configure_panel",
     "prepare_assets",
-    "voila_command",
-    "voila_environment",
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-#: the Jupyter data directory holding our Voilà template (``voila/templates/pineopt``)
-TEMPLATE_ROOT = ROOT / "dashboards" / "jupyter"
 TEMPLATE = "pineopt"
-NOTEBOOK = ROOT / "dashboards" / "strategy_explorer.ipynb"
 #: the Panel extensions the notebook loads (``pn.extension(*EXTENSIONS)``)
 EXTENSIONS = ("tabulator", "codeeditor")
 #: the BokehJS bundles Panel inlines in a notebook, in load order (before ``panel.min.js``)
@@ -69,11 +66,6 @@ def _panel_dist() -> tuple[Path, str]:
     return Path(DIST_DIR), str(JS_VERSION)
 
 
-def default_asset_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pineopt" / "voila-assets"
-
-
 def _bokeh_dist() -> tuple[Path, str]:
     import bokeh
     from bokeh.util.paths import bokehjs_path
@@ -81,34 +73,38 @@ def _bokeh_dist() -> tuple[Path, str]:
     return Path(bokehjs_path()) / "js", str(bokeh.__version__)
 
 
-def prepare_assets(asset_dir: str | Path | None = None) -> Path:
-    """Make ``asset_dir`` a Jupyter data directory whose ``pineopt`` Voilà template static
-    folder holds ``panel/<version>/dist`` (the installed Panel's ``dist`` directory) and
-    ``bokeh/<version>/`` (BokehJS's bundles), as hard links (a copy across file systems), and
-    whose template folder holds ``pineopt_preload.html.j2`` (their ``<script>`` tags). Symbolic
-    links would not do: Voilà refuses files whose real path lies outside the static folder.
-    Returns ``asset_dir``."""
-    root = Path(asset_dir) if asset_dir is not None else default_asset_dir()
+def asset_root() -> Path:
+    """The Jupyter data directory that holds the assets: this environment's
+    (``sys.prefix/share/jupyter``, where the template is installed) when it can be written,
+    else the user's (``~/.local/share/jupyter``). Voilà searches both."""
+    from jupyter_core.paths import ENV_JUPYTER_PATH, jupyter_data_dir
+
+    env = Path(ENV_JUPYTER_PATH[0])
+    probe = env
+    while not probe.exists():
+        probe = probe.parent
+    return env if os.access(probe, os.W_OK) else Path(jupyter_data_dir())
+
+
+def prepare_assets(data_dir: str | Path | None = None) -> Path:
+    """Put ``panel/<version>/dist`` (the installed Panel's ``dist`` directory) and
+    ``bokeh/<version>/`` (BokehJS's bundles) in the ``static`` folder of the ``pineopt`` Voilà
+    template of ``data_dir`` (default :func:`asset_root`), and ``pineopt_preload.html.j2``
+    (their ``<script>`` tags) in the template folder. Does nothing when they match the
+    installed Panel, Bokeh and :data:`EXTENSIONS`. Returns the template folder."""
+    root = Path(data_dir) if data_dir is not None else asset_root()
     dist, version = _panel_dist()
     bokeh_js, bokeh_version = _bokeh_dist()
     template = root / "voila" / "templates" / TEMPLATE
     target = template / "static" / "panel" / version / "dist"
     bokeh_target = template / "static" / "bokeh" / bokeh_version
     preload = template / PRELOAD
-    stamp = target.parent / "SOURCE"
+    stamp = template / "static" / "SOURCE"
     source = "\n".join([str(dist), str(bokeh_js), ",".join(EXTENSIONS)])
-    if (
-        stamp.is_file()
-        and stamp.read_text(encoding="utf-8") == source
-        and target.is_dir()
-        and bokeh_target.is_dir()
-        and preload.is_file()
-    ):
-        return root
-    for old in (target, bokeh_target):
-        if old.is_symlink() or old.is_file():
-            old.unlink()
-        elif old.is_dir():
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == source and preload.is_file():
+        return template
+    for old in (target.parents[1], bokeh_target.parent):  # every version's
+        if old.is_dir():
             shutil.rmtree(old)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(dist, target, copy_function=_link_or_copy)
@@ -117,7 +113,7 @@ def prepare_assets(asset_dir: str | Path | None = None) -> Path:
         _link_or_copy(str(bokeh_js / f"{bundle}.min.js"), str(bokeh_target / f"{bundle}.min.js"))
     preload.write_text(_preload_html(version, bokeh_version), encoding="utf-8")
     stamp.write_text(source, encoding="utf-8")
-    return root
+    return template
 
 
 def _extension_scripts() -> list[str]:
@@ -159,54 +155,39 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
 
 
-def cdn_root(base_url: str = "/") -> str:
+def cdn_root(base_url: str = "/", page: str | None = None) -> str:
     """``PANEL_CDN_ROOT`` for a Voilà server at ``base_url``: Panel then asks for
-    ``<root><version>/dist/...``, which Voilà serves from the template's static folder."""
+    ``<root><version>/dist/...``, which Voilà serves from the template's static folder.
+
+    Given the path of the ``page`` that shows the dashboard, the root is relative to it:
+    Panel makes every URL that starts with its own base URL (``/``) relative to the page, so
+    ``/voila/...`` would only work for a page at the server's root, not for JupyterLab's
+    preview at ``/voila/render/NOTEBOOK``."""
     base = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
-    return f"{base}voila/templates/{TEMPLATE}/static/panel/"
-
-
-def voila_environment(
-    env: Mapping[str, str] | None = None,
-    *,
-    asset_dir: str | Path | None = None,
-    base_url: str = "/",
-) -> dict[str, str]:
-    """``env`` (default: this process's) plus what the explorer needs under Voilà."""
-    out = dict(os.environ if env is None else env)
-    assets = prepare_assets(asset_dir)
-    paths = [str(TEMPLATE_ROOT), str(assets)]
-    if out.get("JUPYTER_PATH"):
-        paths.append(out["JUPYTER_PATH"])
-    out.update(
-        PANEL_COMMS="ipywidgets",
-        PANEL_INLINE="true",
-        PANEL_CDN_ROOT=cdn_root(base_url),
-        JUPYTER_PATH=os.pathsep.join(paths),
-    )
-    return out
-
-
-def voila_command(
-    notebook: str | Path = NOTEBOOK,
-    *,
-    port: int = 8866,
-    ip: str = "127.0.0.1",
-    extra: Sequence[str] = (),
-) -> list[str]:
-    """The ``voila`` command line serving ``notebook`` with our template."""
-    voila = Path(sys.executable).with_name("voila")
-    args = [str(voila) if voila.exists() else "voila", str(notebook), "--no-browser"]
-    args += [f"--port={port}", f"--Voila.ip={ip}", f"--template={TEMPLATE}"]
-    return [*args, *extra]  # (voila, unlike ``jupyter``, runs as root without --allow-root)
+    root = f"{base}voila/templates/{TEMPLATE}/static/panel/"
+    if page is None:
+        return root
+    return posixpath.relpath(root, posixpath.dirname(page) or "/") + "/"
 
 
 def configure_panel() -> None:
-    """In a Jupyter kernel (Voilà, a notebook), render Panel through ipywidgets with its
-    JavaScript inlined, unless the environment already says otherwise. Call it before
-    ``pn.extension``. Under ``panel serve`` it does nothing."""
-    if "ipykernel" not in sys.modules:
+    """Under Voilà (its kernels have ``VOILA_BASE_URL`` and ``VOILA_REQUEST_URL``): Panel's
+    resources from the Voilà server (:func:`cdn_root`; the assets made if needed), rendered
+    through ipywidgets with its JavaScript inlined; ``PANEL_CDN_ROOT``, ``PANEL_COMMS`` and
+    ``PANEL_INLINE`` win when set. Call it before importing Panel: Panel reads its CDN root
+    once, on import. Elsewhere (``panel serve``, JupyterLab) it does nothing: Panel serves
+    itself there."""
+    base_url = os.environ.get("VOILA_BASE_URL")
+    if base_url is None:
         return
+    if "panel" in sys.modules and "PANEL_CDN_ROOT" not in os.environ:
+        raise RuntimeError(
+            "configure_panel() must run before Panel is imported (Panel reads its CDN root "
+            "on import); call it in the notebook's first cell"
+        )
+    page = urlsplit(os.environ.get("VOILA_REQUEST_URL", "")).path or None
+    os.environ.setdefault("PANEL_CDN_ROOT", cdn_root(base_url, page))
+    prepare_assets()
     import panel as pn
 
     if not os.environ.get("PANEL_COMMS"):
@@ -218,29 +199,14 @@ def configure_panel() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pineopt.ui.assets",
-        description="Serve the strategy explorer in Voilà, offline-clean.",
+        description="Make the assets that keep the strategy explorer offline-clean in Voilà.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    env_cmd = sub.add_parser("env", help="print the environment variables as shell exports")
-    env_cmd.add_argument("--base-url", default="/")
-    serve = sub.add_parser("voila", help="run voila on the dashboard with our template")
-    serve.add_argument("notebook", nargs="?", default=str(NOTEBOOK))
-    serve.add_argument("--port", type=int, default=8866)
-    serve.add_argument("--ip", default="127.0.0.1")
-    args, extra = parser.parse_known_args(argv)
-    if args.command == "env":
-        env = voila_environment({}, base_url=args.base_url)
-        for key in ("PANEL_COMMS", "PANEL_INLINE", "PANEL_CDN_ROOT"):
-            print(f"export {key}={shlex.quote(env[key])}")
-        current = os.environ.get("JUPYTER_PATH")
-        path = env["JUPYTER_PATH"] + (os.pathsep + current if current else "")
-        print(f"export JUPYTER_PATH={shlex.quote(path)}")
-        return 0
-    command = voila_command(args.notebook, port=args.port, ip=args.ip, extra=extra)
-    env = voila_environment()
-    print(" ".join(shlex.quote(c) for c in command), file=sys.stderr)
-    os.execvpe(command[0], command, env)
-    return 0  # pragma: no cover - exec does not return
+    install = sub.add_parser("install", help="hard-link Panel's and Bokeh's files (see above)")
+    install.add_argument("--data-dir", help="a Jupyter data directory (default: see asset_root)")
+    args = parser.parse_args(argv)
+    print(prepare_assets(args.data_dir))
+    return 0
 
 
 if __name__ == "__main__":

@@ -678,11 +678,11 @@ def _plots_chart(plots: pd.DataFrame):
 
 
 def build_app() -> pn.viewable.Viewable:
-    """The explorer's layout, with the Panel extensions it needs loaded."""
-    from pineopt.ui.assets import configure_panel
+    """The explorer's layout, with the Panel extensions it needs loaded (under Voilà, call
+    :func:`pineopt.ui.assets.configure_panel` first, before importing this module)."""
+    from pineopt.ui.assets import EXTENSIONS
 
-    configure_panel()
-    pn.extension("tabulator", "codeeditor")
+    pn.extension(*EXTENSIONS)
     return StrategyExplorer().layout
 
 

@@ -16,6 +16,7 @@ import pineopt
 import pineopt.jupyter.magics as magics
 from pineopt.data.cache import CacheKey, ParquetCache
 from pineopt.data.timeframe import Timeframe
+from pineopt.errors import PineOptError
 from pineopt.runtime.engine import Result
 from pineopt.store import Store
 from pineopt.strategy.metrics import to_json
@@ -123,9 +124,10 @@ def test_strategy_override(ip, shown):
 
 
 def test_runtime_error_is_located_on_the_cell_line(ip, shown, capsys):
+    """Pine line 3 is the cell's line 4: the editor counts the ``%%pine`` line."""
     assert ip.run_cell_magic("pine", f"--data {MA} --as bad", RUNTIME_ERROR) is None
     err = capsys.readouterr().err
-    assert err.startswith("<cell>:3:1: error: ta.sma: invalid length")
+    assert err.startswith("<cell>:4:1: error: ta.sma: invalid length")
     assert "plot(ta.sma(close, 0))\n^^^^" in err
     assert "Traceback" not in err
     assert "bad" not in ip.user_ns
@@ -136,7 +138,7 @@ def test_runaway_loop_is_a_located_error_of_the_cell(ip, shown, capsys):
     cell = '//@version=6\nindicator("spin")\nx = 0\nwhile x >= 0\n    x += 1\nplot(x)\n'
     assert ip.run_cell_magic("pine", f"--data {MA} --as spin", cell) is None
     err = capsys.readouterr().err
-    assert err.startswith("<cell>:4:1: error: Loop is too long (> 500 ms) (bar 0, ")
+    assert err.startswith("<cell>:5:1: error: Loop is too long (> 500 ms) (bar 0, ")
     assert "while x >= 0\n^^^^^^^^^^^^" in err and "Traceback" not in err
     assert "spin" not in ip.user_ns and shown == []
 
@@ -144,7 +146,7 @@ def test_runaway_loop_is_a_located_error_of_the_cell(ip, shown, capsys):
 def test_conversion_error_shows_the_diagnostic(ip, shown, capsys):
     ip.run_cell_magic("pine", f"--data {MA} --as bad", CONVERSION_ERROR)
     err = capsys.readouterr().err
-    assert err.startswith("<cell>:3:13: error: Undeclared identifier 'clos'")
+    assert err.startswith("<cell>:4:13: error: Undeclared identifier 'clos'")
     assert err.splitlines()[2] == "            ^^^^"
     assert "bad" not in ip.user_ns
 
@@ -210,7 +212,7 @@ def test_pine_convert_cell_and_line(ip, shown, tmp_path, capsys):
     ip.run_line_magic("pine_convert", str(path))
     assert isinstance(shown[1], Code) and "def script" in shown[1].data
     ip.run_cell_magic("pine_convert", "", CONVERSION_ERROR)
-    assert "<cell>:3:13: error: Undeclared identifier" in capsys.readouterr().err
+    assert "<cell>:4:13: error: Undeclared identifier" in capsys.readouterr().err
     ip.run_line_magic("pine_convert", str(tmp_path / "missing.pine"))
     assert "cannot read" in capsys.readouterr().err
     assert len(shown) == 2
@@ -256,6 +258,29 @@ def test_import_pineopt_does_not_import_ipython():
     code = "import sys, pineopt; print('IPython' in sys.modules, 'ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_format_error_names_the_line_offset_lines_further_down():
+    """A runtime error at Pine line 2 of a ``%%pine`` cell is on the cell's line 3, with
+    carets under the text of Pine line 2."""
+    exc = PineOptError("line 2: boom")
+    exc.pine_line = 2
+    source = "//@version=6\n\tplot(x) \n"
+    assert (
+        magics.format_error(exc, source, offset=1)
+        == "<cell>:3:2: error: boom\n\tplot(x) \n\t^^^^^^^"
+    )
+    assert magics.format_error(exc, source).startswith("<cell>:2:2: error: boom")
+    exc.pine_line = 9  # past the source: the line alone
+    assert magics.format_error(exc, source, offset=1) == "<cell>:10:1: error: boom"
+
+
+def test_a_cells_warnings_name_the_cells_line(ip, shown):
+    cell = '//@version=6\nindicator("w")\nopen = 1.0\nplot(open)\n'
+    ip.run_cell_magic("pine", f"--data {MA} --as w --no-chart", cell)
+    assert ip.run_cell_magic("pine_convert", "", cell) is None
+    warnings = [s.data for s in shown if isinstance(s, HTML) and "Warnings" in s.data]
+    assert warnings and all("&lt;cell&gt;:4:1: warning: Shadowing" in w for w in warnings)
 
 
 def test_format_error_of_an_unexpected_exception():
