@@ -21,7 +21,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # the files of pyproject.toml's [tool.setuptools.data-files]: Jupyter's configuration and data
-DATA_FILES := $(wildcard jupyter-config/*/* dashboards/jupyter/voila/templates/pineopt/* \
+DATA_FILES := $(wildcard jupyter-config/*.json jupyter-config/*/* dashboards/jupyter/voila/templates/pineopt/* \
 	extensions/jupyterlab-pineopt/install.json extensions/jupyterlab-pineopt/labextension/* \
 	extensions/jupyterlab-pineopt/labextension/static/*)
 
