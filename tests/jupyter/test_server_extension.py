@@ -6,14 +6,13 @@ The extension is enabled by the configuration file the package installs
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from local_servers import free_port, jupyter_server_command, stop
 
 httpx = pytest.importorskip("httpx")
 
@@ -25,35 +24,19 @@ plot(ta.sma(close, 14))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The base URL of a Jupyter server that found PineOpt's configuration file."""
     folder = tmp_path_factory.mktemp("jupyter")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     for name in ("config", "data", "runtime"):
         (folder / name).mkdir()
         env[f"JUPYTER_{name.upper()}_DIR"] = str(folder / name)
     env["JUPYTER_CONFIG_PATH"] = str(ROOT / "jupyter-config")
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={TOKEN}",
-        "--ServerApp.open_browser=False",
-        f"--ServerApp.root_dir={folder}",
-        "--allow-root",
-    ]
+    token, root = f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={folder}"
+    command = jupyter_server_command("jupyter_server", port, token, root)
     log = (folder / "server.log").open("w")
     proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
@@ -69,12 +52,7 @@ def server(tmp_path_factory):
                 time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc)
         log.close()
 
 

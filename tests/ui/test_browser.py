@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from local_servers import free_port, jupyter_server_command, stop, wait_for_port
 
 import pineopt
 from pineopt.ui.explorer import EXAMPLES_DIR, HEADLINE, format_number, last_bars
@@ -52,25 +52,6 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with code {proc.returncode}")
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout:.0f} s")
-
-
 def _clean_env() -> dict[str, str]:
     """This process's environment without what would configure Panel or Jupyter's paths."""
     return {
@@ -95,13 +76,7 @@ class Server:
         )
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop(self.proc)
 
 
 @pytest.fixture(scope="module")
@@ -121,11 +96,11 @@ def installed_template():
 @pytest.fixture
 def voila_server(tmp_path, installed_template):
     """``make dashboard``: plain ``voila NOTEBOOK``, the template chosen by the notebook."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "voila", NOTEBOOK, "--no-browser", f"--port={port}"]
     server = Server("voila", [*command, "--Voila.ip=127.0.0.1"], port, tmp_path / "voila.log")
     try:
-        _wait_for_port(port, server.proc)
+        wait_for_port(port, server.proc)
         yield server
     finally:
         server.stop()
@@ -134,22 +109,12 @@ def voila_server(tmp_path, installed_template):
 @pytest.fixture
 def voila_preview_server(tmp_path, installed_template):
     """JupyterLab's Voilà preview: the Jupyter server's ``voila/render/NOTEBOOK`` page."""
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        "--ServerApp.ip=127.0.0.1",
-        "--IdentityProvider.token=",
-        "--ServerApp.open_browser=False",
-        "--allow-root",
-    ]
+    port = free_port()
+    command = jupyter_server_command("jupyter_server", port, "--IdentityProvider.token=")
     log = tmp_path / "preview.log"
     server = Server("voila_preview", command, port, log, page=f"voila/render/{NOTEBOOK}")
     try:
-        _wait_for_port(port, server.proc)
+        wait_for_port(port, server.proc)
         yield server
     finally:
         server.stop()
@@ -157,7 +122,7 @@ def voila_preview_server(tmp_path, installed_template):
 
 @pytest.fixture
 def panel_server(tmp_path):
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable,
         "-m",
@@ -170,7 +135,7 @@ def panel_server(tmp_path):
     ]
     server = Server("panel", command, port, tmp_path / "panel.log")
     try:
-        _wait_for_port(port, server.proc)
+        wait_for_port(port, server.proc)
         yield server
     finally:
         server.stop()

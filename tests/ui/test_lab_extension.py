@@ -15,13 +15,12 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from local_servers import free_port, jupyter_server_command, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "extensions" / "jupyterlab-pineopt" / "labextension"
@@ -83,17 +82,11 @@ def _notebook() -> dict:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Lab:
     """A JupyterLab server in its own folders; ``stop`` ends it by its PID."""
 
     def __init__(self, folder: Path):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.root = folder / "root"
         self.log = folder / "lab.log"
@@ -123,20 +116,13 @@ class Lab:
         self.root.mkdir()
         (self.root / "pine_cells.ipynb").write_text(json.dumps(_notebook()))
         shutil.copy(ROOT / "examples" / "sma_cross_strategy.pine", self.root / "sma.pine")
-        command = [
-            sys.executable,
-            "-m",
+        command = jupyter_server_command(
             "jupyterlab",
-            "--no-browser",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={self.port}",
-            "--ServerApp.port_retries=0",
+            self.port,
             f"--ServerApp.root_dir={self.root}",
             "--IdentityProvider.token=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ]
-        if os.geteuid() == 0:
-            command.append("--allow-root")
+        )
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             command, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
@@ -144,28 +130,13 @@ class Lab:
         )  # fmt: skip
 
     def wait(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited ({self.proc.returncode}): {self.tail()}")
-            with socket.socket() as sock:
-                sock.settimeout(0.5)
-                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.1)
-        raise TimeoutError(f"JupyterLab does not listen after {timeout:.0f} s: {self.tail()}")
+        wait_for_port(self.port, self.proc, timeout, self.tail)
 
     def tail(self) -> str:
         return self.log.read_text()[-4000:] if self.log.exists() else "(no log)"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop(self.proc)
 
 
 @pytest.fixture(scope="module")
