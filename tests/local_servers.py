@@ -1,6 +1,7 @@
 """Servers the browser and Jupyter tests start on 127.0.0.1 (Voilà, a Jupyter server,
 JupyterLab, ``panel serve``): a free port, waiting until the server listens, the command line of
-a Jupyter server with the options every test gives it, and stopping it by its PID."""
+a Jupyter server with the options every test gives it, and stopping it by its PID; and the
+browser that drives them, Debian's Chromium (never a browser downloaded by playwright)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,25 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+"""Chromium's flags here: root, no GPU, and no connection of its own (the network is closed)."""
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="browser tests need Debian's chromium at /usr/bin/chromium "
+    "(apt-get install -y chromium)",
+)
 
 
 def free_port() -> int:

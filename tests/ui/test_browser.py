@@ -20,33 +20,28 @@ import time
 from pathlib import Path
 
 import pytest
-from local_servers import free_port, jupyter_server_command, stop, wait_for_port
+from local_servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    jupyter_server_command,
+    needs_chromium,
+    stop,
+    wait_for_port,
+)
 
 import pineopt
 from pineopt.ui.explorer import EXAMPLES_DIR, HEADLINE, format_number, last_bars
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "outputs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCRIPT = EXAMPLES_DIR / "sma_cross_strategy.pine"
 NOTEBOOK = "dashboards/strategy_explorer.ipynb"
 TEMPLATE = Path(sys.prefix, "share", "jupyter", "voila", "templates", "pineopt", "index.html.j2")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="browser tests need Debian's chromium at /usr/bin/chromium "
-        "(apt-get install -y chromium)",
-    ),
+    needs_chromium,
     pytest.mark.skipif(not SCRIPT.exists(), reason="examples/sma_cross_strategy.pine is missing"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")

@@ -20,20 +20,19 @@ import time
 from pathlib import Path
 
 import pytest
-from local_servers import free_port, jupyter_server_command, stop, wait_for_port
+from local_servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    jupyter_server_command,
+    needs_chromium,
+    stop,
+    wait_for_port,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "extensions" / "jupyterlab-pineopt" / "labextension"
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "outputs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SERVER_EXTENSION = "pineopt.jupyter.server_extension"
 HAS_SERVER_EXTENSION = importlib.util.find_spec(SERVER_EXTENSION) is not None
 needs_server_extension = pytest.mark.skipif(
@@ -42,11 +41,7 @@ needs_server_extension = pytest.mark.skipif(
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="browser tests need Debian's chromium at /usr/bin/chromium "
-        "(apt-get install -y chromium)",
-    ),
+    needs_chromium,
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
 
