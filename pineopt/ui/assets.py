@@ -33,13 +33,14 @@ model id ...". Ace, loaded by ``src``, also knows its folder and finds its theme
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import posixpath
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -91,7 +92,10 @@ def prepare_assets(data_dir: str | Path | None = None) -> Path:
     ``bokeh/<version>/`` (BokehJS's bundles) in the ``static`` folder of the ``pineopt`` Voilà
     template of ``data_dir`` (default :func:`asset_root`), and ``pineopt_preload.html.j2``
     (their ``<script>`` tags) in the template folder. Does nothing when they match the
-    installed Panel, Bokeh and :data:`EXTENSIONS`. Returns the template folder."""
+    installed Panel, Bokeh and :data:`EXTENSIONS`. Returns the template folder.
+
+    Two kernels that find the assets stale at once (two dashboards opened right after an
+    upgrade) take turns: the second finds them made by the first (:func:`_one_at_a_time`)."""
     root = Path(data_dir) if data_dir is not None else asset_root()
     dist, version = _panel_dist()
     bokeh_js, bokeh_version = _bokeh_dist()
@@ -101,19 +105,47 @@ def prepare_assets(data_dir: str | Path | None = None) -> Path:
     preload = template / PRELOAD
     stamp = template / "static" / "SOURCE"
     source = "\n".join([str(dist), str(bokeh_js), ",".join(EXTENSIONS)])
-    if stamp.is_file() and stamp.read_text(encoding="utf-8") == source and preload.is_file():
+
+    def made() -> bool:
+        return stamp.is_file() and stamp.read_text(encoding="utf-8") == source and preload.is_file()
+
+    if made():
         return template
-    for old in (target.parents[1], bokeh_target.parent):  # every version's
-        if old.is_dir():
-            shutil.rmtree(old)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(dist, target, copy_function=_link_or_copy)
-    bokeh_target.mkdir(parents=True)
-    for bundle in BOKEH_BUNDLES:
-        _link_or_copy(str(bokeh_js / f"{bundle}.min.js"), str(bokeh_target / f"{bundle}.min.js"))
-    preload.write_text(_preload_html(version, bokeh_version), encoding="utf-8")
-    stamp.write_text(source, encoding="utf-8")
+    with _one_at_a_time(template / "static"):
+        if made():
+            return template
+        for old in (target.parents[1], bokeh_target.parent):  # every version's
+            if old.is_dir():
+                shutil.rmtree(old)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(dist, target, copy_function=_link_or_copy)
+        bokeh_target.mkdir(parents=True)
+        for bundle in BOKEH_BUNDLES:
+            _link_or_copy(
+                str(bokeh_js / f"{bundle}.min.js"), str(bokeh_target / f"{bundle}.min.js")
+            )
+        preload.write_text(_preload_html(version, bokeh_version), encoding="utf-8")
+        stamp.write_text(source, encoding="utf-8")
     return template
+
+
+@contextlib.contextmanager
+def _one_at_a_time(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder/.lock`` (``flock``: processes and threads alike wait
+    for it; released if the holder dies). Where there is no ``fcntl`` (Windows) nothing is
+    locked."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _extension_scripts() -> list[str]:

@@ -3,9 +3,12 @@ browser tests (test_browser.py) check the result."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -70,3 +73,25 @@ def test_prepare_assets_links_panel_and_bokeh_and_writes_the_preload(tmp_path):
     before = stamp.stat().st_mtime_ns
     assets.prepare_assets(tmp_path)  # up to date: nothing is redone
     assert stamp.stat().st_mtime_ns == before
+
+
+@pytest.mark.slow
+def test_kernels_that_find_the_assets_stale_at_once_take_turns(tmp_path, monkeypatch):
+    """Two dashboards opened together after an upgrade: each kernel's configure_panel() finds
+    the assets stale; they are made once, whole, and neither fails."""
+    made = []
+    preload = assets._preload_html
+
+    def slow_preload(*args):  # widens the window in which the two would collide
+        made.append(threading.get_ident())
+        time.sleep(0.3)
+        return preload(*args)
+
+    monkeypatch.setattr(assets, "_preload_html", slow_preload)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: assets.prepare_assets(tmp_path), range(2)))
+    assert results[0] == results[1] == tmp_path / "voila" / "templates" / "pineopt"
+    assert len(made) == 1  # the second found them made by the first
+    dist, version = assets._panel_dist()
+    linked = results[0] / "static" / "panel" / version / "dist" / "panel.min.js"
+    assert linked.read_bytes() == (dist / "panel.min.js").read_bytes()
