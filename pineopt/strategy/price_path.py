@@ -34,6 +34,17 @@ def _offset(entry: float, ticks: float, direction: int, tick: float) -> float:
     return entry + direction * ticks * tick
 
 
+def _absolute(order: Order) -> bool:
+    """Whether an exit's levels are its absolute ``limit`` and ``stop`` alone (no level in ticks
+    from the entry, no trailing stop)."""
+    return (
+        is_na(order.profit)
+        and is_na(order.loss)
+        and is_na(order.trail_points)
+        and is_na(order.trail_price)
+    )
+
+
 def _first_reached(a: float, b: float, direction: int) -> float:
     """Of two levels (an absolute and a relative one, either may be na), the one the price
     reaches first moving in ``direction`` (+1 up: the lower one; -1 down: the higher one)."""
@@ -134,9 +145,14 @@ class PricePath:
         at = [i for i, entry in enumerate(cache) if entry[0] is order]
         if not at:
             return False
-        cache[at[0] : at[-1] + 1] = [
-            (order, kind, side, level) for kind, side, level in self._levels(order)
-        ]
+        old = cache[at[0] : at[-1] + 1]
+        if len(old) == 1 and old[0][1] == "stop" and is_na(order.limit) and _absolute(order):
+            # a stop alone, as it was: the same trades, only its price moves
+            side = old[0][2]
+            new = [(order, "stop", side, self._on_tick("stop", side, order.stop))]
+        else:
+            new = [(order, kind, side, level) for kind, side, level in self._levels(order)]
+        cache[at[0] : at[-1] + 1] = new
         self._cache_reach = None
         return True
 
@@ -275,12 +291,12 @@ class PricePath:
         if not trades or not self._exit_qty(order, trades) > 0:
             return []
         side = -trades[0].side
-        relative = not (is_na(order.profit) and is_na(order.loss) and is_na(order.trail_points))
-        if not relative and is_na(order.trail_price):  # absolute levels only: as they are
+        if _absolute(order):  # absolute levels only: as they are
             levels = [] if is_na(order.limit) else [("limit", side, order.limit)]
             if not is_na(order.stop):
                 levels.append(("stop", side, order.stop))
             return levels
+        relative = not (is_na(order.profit) and is_na(order.loss) and is_na(order.trail_points))
         entry = self._avg_price(trades) if relative else NA  # levels in ticks from the entry
         tick = self.mintick
         levels = []

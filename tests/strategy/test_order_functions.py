@@ -319,6 +319,22 @@ def test_exit_repriced_every_bar_moves_its_stop_and_limit(run_strategy):
     assert fills(r) == [(1, 100.0, 3, 101.0, 1.0)]
 
 
+def test_exit_repriced_every_bar_keeps_its_stop_on_the_tick_grid(run_strategy):
+    # a short's stop (a buy stop) follows the close + 2.004, rounded up to the tick (0.01):
+    # 102.01 from bar 1's close 100, then 102.51 from bar 2's close 100.5; bar 3 opens 100.5,
+    # dips to 100.4 first (0.1 away against 2.5) and rises to 103 through 102.51 -> out there
+    src = head() + (
+        "if bar_index == 0\n"
+        '    strategy.entry("S", strategy.short)\n'
+        'strategy.exit("x", "S", stop = close + 2.004)\n'
+    )
+    bars = [flat(100), flat(100), (100, 101, 99, 100.5), (100.5, 103, 100.4, 102), flat(102)]
+    r = run_strategy(src, bars)
+    assert fills(r, "direction", "entry_price", "exit_bar", "exit_price") == [
+        ("short", 100.0, 3, 102.51)
+    ]
+
+
 def test_exit_repriced_every_bar_covers_a_trade_of_its_entry_placed_since(run_strategy):
     # pyramiding 2: L at bar 1's open (100) and again at bar 3's (102); "x" (stop close - 2,
     # re-placed every bar) covers the second trade from its call on bar 3 on: bar 4 falls to
