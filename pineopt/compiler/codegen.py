@@ -330,8 +330,9 @@ class CodeGen:
         loop = list(self.loop) + list(self.frame.commits)
         series = {py: (type_, P.name(py)) for py, type_ in self.loop_lists.items()}
         for name, py in self.bar_names.items():
-            if name in PRICE_SERIES:
-                series[py] = ("float", P.call(P.attr("ctx", "series"), [P.const(name)]))
+            if name in PRICE_SERIES or name in INT_SERIES:
+                type_ = "float" if name in PRICE_SERIES else "int"
+                series[py] = (type_, P.call(P.attr("ctx", "series"), [P.const(name)]))
         fixed = {v.py: v.type for v in self.scopes[0].values() if v.kind == "fixed"}
         mask = acting_bars(loop, series, fixed)
         if mask is not None:

@@ -19,9 +19,12 @@ gives that mask, or None when the script does not qualify; then the loop stays
   bar (``cond[bar_index]``) is false outside itself; a value fixed for the run (an input) is
   false everywhere or nowhere; ``a and b`` is false where either is (an operand after the first
   one that may have an effect is never evaluated outside the mask of those before it);
-  ``a or b`` where both are; ``not c[bar_index]`` outside ``c``. Any other operand that reads
-  without effect (names, constants, ``strategy.*`` values, arithmetic and comparisons) may be
-  true on any bar (:data:`PURE_CALLS` included);
+  ``a or b`` where both are; ``not c[bar_index]`` outside ``c``; a comparison (Python's own
+  ``< > <= >= == !=``) of the bar's values of whole-history series (``float`` ones in ``+ - *``
+  arithmetic, ``int`` ones such as ``hour[bar_index]`` as they are) and values fixed for the
+  run is false where the same comparison of the whole arrays is. Any other operand that reads
+  without effect (names, constants, ``strategy.*`` values, other arithmetic and comparisons) may
+  be true on any bar (:data:`PURE_CALLS` included);
 * ``if x is UNSET: x = ...``, a ``var`` declaration taking its first value: that happens on
   the first bar, which the mask then holds;
 * ``ctx.bar_index = bar_index``, which only tells logs, alerts and errors the bar.
@@ -189,9 +192,10 @@ class _Reader:
         )
 
     def whole_history(self, node: ast.expr) -> ast.expr | None:
-        """``node``, a comparison of arithmetic (``+ - *``) on the bar's values of whole-history
+        """``node``, a comparison (``< > <= >= == !=``, Python's own: Pine's ``==`` with its
+        tolerance is a call) of arithmetic (``+ - *``) on the bar's values of whole-history
         ``float`` series, fixed numbers and constants, as the same operations on the whole
-        arrays (numpy gives each bar the bits Python gives it), or None."""
+        arrays (numpy gives each bar the bits and truth Python gives it), or None."""
         if isinstance(node, ast.Subscript) and self.is_bar_read(node, "float"):
             return self.series[node.value.id][1]  # type: ignore[attr-defined]
         if isinstance(node, ast.Name) and self.fixed.get(node.id) in ("int", "float"):
@@ -206,14 +210,23 @@ class _Reader:
         if (
             isinstance(node, ast.Compare)
             and len(node.ops) == 1
-            and isinstance(node.ops[0], ast.Lt | ast.Gt | ast.LtE | ast.GtE)
+            and isinstance(node.ops[0], ast.Lt | ast.Gt | ast.LtE | ast.GtE | ast.Eq | ast.NotEq)
         ):
-            left, right = self.whole_history(node.left), self.whole_history(node.comparators[0])
+            left, right = self.compared(node.left), self.compared(node.comparators[0])
             reads = any(isinstance(x, ast.Subscript) for x in ast.walk(node))
             if left is None or right is None or not reads:  # no series read: not a mask
                 return None
             return ast.Compare(left=left, ops=node.ops, comparators=[right])
         return None
+
+    def compared(self, node: ast.expr) -> ast.expr | None:
+        """An operand of a comparison as a whole history (:meth:`whole_history`), the bar's
+        value of an ``int`` series included (``hour[bar_index] == 9``: its whole values compare
+        as the same floats; never inside arithmetic, where Python's ints are exact and floats
+        are not)."""
+        if isinstance(node, ast.Subscript) and self.is_bar_read(node, "int"):
+            return self.series[node.value.id][1]  # type: ignore[attr-defined]
+        return self.whole_history(node)
 
     def is_pure(self, node: ast.expr) -> bool:
         """Whether evaluating ``node`` only reads: names, constants, the broker's values,

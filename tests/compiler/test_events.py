@@ -65,6 +65,17 @@ QUALIFY = {
         "vector_ops.any_of(ctx.bar_count, ctx.series('close') - (slow + k * (fast - slow)) "
         "> 1e-10)",
     ),
+    "a broker read then calendar series": (
+        STRATEGY + "if strategy.position_size != 0 and hour == 8 and minute == 15\n"
+        "    strategy.close_all()\n",
+        "vector_ops.any_of(ctx.bar_count, vector_ops.all_of(ctx.bar_count, "
+        "ctx.series('hour') == 8, ctx.series('minute') == 15))",
+    ),
+    "a broker read then an int series compared in order": (
+        STRATEGY + "if strategy.position_size > 0 and dayofweek >= dayofweek.friday\n"
+        "    strategy.close_all()\n",
+        "vector_ops.any_of(ctx.bar_count, ctx.series('dayofweek') >= 6)",
+    ),
     "a log in a guarded block": (
         INDICATOR + CROSS + "if ta.crossover(fast, slow)\n    log.info('up')\n",
         "vector_ops.any_of(ctx.bar_count, ta_crossover)",
@@ -88,6 +99,9 @@ DO_NOT_QUALIFY = {
     ),
     "a broker read then an int series": (
         STRATEGY + "if strategy.position_size > 0 and bar_index > 5\n    strategy.close_all()\n"
+    ),
+    "a broker read then arithmetic on an int series (Python's ints are exact)": (
+        STRATEGY + "if strategy.position_size > 0 and hour + 1 == 9\n    strategy.close_all()\n"
     ),
     "a broker read alone": (
         STRATEGY + "if strategy.position_size == 0\n    strategy.entry('L', strategy.long)\n"

@@ -195,3 +195,24 @@ if strategy.position_size > 0 and close > 110.5
     assert result.trades[["entry_bar", "exit_bar"]].values.tolist() == [[3, 12]]
     # bar 11 closes above 110.5 and places the close; 12..29 close above it too, flat: idle
     assert visits(frame_of, source, bars) == [2, 3, *range(11, 30)]
+
+
+def test_a_calendar_condition_after_a_broker_read(run_strategy, frame_of):
+    """``strategy.position_size > 0 and hour == 6``: the loop visits the bars where the hour is
+    6 (and those with an order pending), not every bar of the position."""
+    bars = [(100.0 + i, 101.0 + i, 99.0 + i, 100.0 + i) for i in range(30)]  # hourly from 00:00
+    source = (
+        HEAD
+        + """)
+if hour == 3 and strategy.position_size == 0
+    strategy.entry("L", strategy.long)
+if strategy.position_size > 0 and hour == 6
+    strategy.close("L")
+"""
+    )
+    result = run_strategy(source, bars)
+    assert result.trades[["entry_bar", "exit_bar", "is_open"]].values.tolist() == [
+        [4, 7, False],
+        [28, -1, True],  # still open: exit_bar -1
+    ]
+    assert visits(frame_of, source, bars) == [3, 4, 6, 7, 27, 28]
