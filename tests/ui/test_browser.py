@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 from local_servers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     free_port,
     jupyter_server_command,
     needs_chromium,
@@ -72,14 +70,6 @@ class Server:
 
     def stop(self) -> None:
         stop(self.proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 from local_servers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     free_port,
     jupyter_server_command,
     needs_chromium,
@@ -142,14 +140,6 @@ def lab(tmp_path_factory):
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
