@@ -55,6 +55,7 @@ What it does not guarantee:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -342,18 +343,39 @@ def _child_code() -> str:
 
 
 def _execute(command: list[str], limits: Limits, stderr_path: Path) -> tuple[int, float, bool, str]:
-    """Run bwrap; kill its whole process group at the wall-clock limit. Returns the exit
-    status (``-SIGNAL`` for a signal), the CPU seconds of the tree, whether it timed out and
-    the end of its stderr (for the log and bwrap's own complaints)."""
-    with open(stderr_path, "wb") as stderr:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env={"PATH": os.defpath},
-            start_new_session=True,
-        )
+    """Run bwrap; kill the whole tree at the wall-clock limit. Returns the exit status
+    (``-SIGNAL`` for a signal), the CPU seconds of the tree, whether it timed out and the end of
+    its stderr (for the log and bwrap's own complaints).
+
+    The tree is bwrap, then the PID namespace's init (bwrap again, in a session of its own)
+    and what it runs. Killing the init kills the namespace, and the kernel lets the init exit
+    only once every process in it has; so the init (whose PID bwrap reports on ``--info-fd``)
+    is killed first and waited for, then bwrap's own process group."""
+    info, info_write = os.pipe()
+    command = [command[0], "--info-fd", str(info_write), *command[1:]]
+    try:
+        with open(stderr_path, "wb") as stderr:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env={"PATH": os.defpath},
+                start_new_session=True,
+                pass_fds=(info_write,),
+            )
+    finally:
+        os.close(info_write)
+    try:
+        return _wait(process, limits, stderr_path, info)
+    finally:
+        os.close(info)
+
+
+def _wait(
+    process: subprocess.Popen, limits: Limits, stderr_path: Path, info: int
+) -> tuple[int, float, bool, str]:
+    """:func:`_execute` once bwrap runs: wait for it, or kill the tree at the limit."""
     deadline = time.monotonic() + limits.wall_seconds
     timed_out = False
     reaped = 0
@@ -368,13 +390,50 @@ def _execute(command: list[str], limits: Limits, stderr_path: Path) -> tuple[int
             time.sleep(_POLL_SECONDS)
     finally:
         if not reaped:  # the wall clock, or this thread interrupted: the whole tree goes
+            init = _namespace_init(info)
+            if init is not None:
+                with contextlib.suppress(ProcessLookupError):  # gone by itself meanwhile
+                    os.kill(init, signal.SIGKILL)
             os.killpg(process.pid, signal.SIGKILL)
             _, status, usage = os.wait4(process.pid, 0)
+            if init is not None:
+                _wait_exited(init)
     process.returncode = os.waitstatus_to_exitcode(status)
     with open(stderr_path, "rb") as stream:
         stream.seek(max(0, os.fstat(stream.fileno()).st_size - 4 * KiB))
         tail = stream.read().decode("utf-8", "replace")
     return process.returncode, usage.ru_utime + usage.ru_stime, timed_out, tail
+
+
+def _namespace_init(info: int) -> int | None:
+    """The PID of the sandbox's PID-namespace init, from what bwrap wrote on ``--info-fd``
+    (``{"child-pid": N}``, as soon as it started it); None if it wrote nothing (it failed
+    before)."""
+    os.set_blocking(info, False)
+    data = b""
+    try:
+        while chunk := os.read(info, 4096):
+            data += chunk
+    except BlockingIOError:
+        pass
+    try:
+        return int(json.loads(data)["child-pid"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _wait_exited(pid: int, timeout: float = 10.0) -> None:
+    """Wait until ``pid`` has exited (gone, or a zombie: it is no longer ours to reap)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(_POLL_SECONDS)
+    log.warning("the sandbox's process %d outlived its kill by %g s", pid, timeout)
 
 
 # --------------------------------------------------------------------------- the command

@@ -184,8 +184,13 @@ def test_a_huge_file_hits_the_file_size_limit(needs_sandbox, few):
     assert "the strategy exceeded its file size limit of 1 MiB" in str(error)
 
 
-def test_the_wall_clock_limit_kills_the_whole_process_tree(needs_sandbox, few):
-    """The script starts a grandchild and sleeps: both are gone when the call returns."""
+def test_the_wall_clock_limit_kills_the_whole_process_tree(needs_sandbox, few, monkeypatch):
+    """The script starts a grandchild and sleeps: both are gone when the call returns. The
+    kill waits for the sandbox's PID-namespace init, which the kernel lets exit only after
+    every process in its namespace (bwrap reports its PID: the wait must have happened)."""
+    waited: list[int] = []
+    wait_exited = sandbox._wait_exited
+    monkeypatch.setattr(sandbox, "_wait_exited", lambda pid: (waited.append(pid), wait_exited(pid)))
     marker = f"pineopt-sandbox-test-{uuid.uuid4().hex}"
     attempt = f"""\
     python = modules["sys"].executable
@@ -211,6 +216,7 @@ def test_the_wall_clock_limit_kills_the_whole_process_tree(needs_sandbox, few):
     assert error.reason == "wall"
     assert str(error) == "the strategy exceeded its wall-clock limit of 8 s and was stopped"
     assert seen.is_set(), "the grandchild never started: the limit is too tight for this host"
+    assert len(waited) == 1 and waited[0] > 1
     assert processes_with(marker) == []
 
 
