@@ -34,6 +34,14 @@ def _offset(entry: float, ticks: float, direction: int, tick: float) -> float:
     return entry + direction * ticks * tick
 
 
+_ABSOLUTE_KINDS = {
+    (True, True): ["limit", "stop"],
+    (True, False): ["limit"],
+    (False, True): ["stop"],
+}
+"""The levels of an exit with absolute prices only, by which of ``limit`` and ``stop`` it has."""
+
+
 def _absolute(order: Order) -> bool:
     """Whether an exit's levels are its absolute ``limit`` and ``stop`` alone (no level in ticks
     from the entry, no trailing stop)."""
@@ -145,11 +153,15 @@ class PricePath:
         at = [i for i, entry in enumerate(cache) if entry[0] is order]
         if not at:
             return False
-        old = cache[at[0] : at[-1] + 1]
-        if len(old) == 1 and old[0][1] == "stop" and is_na(order.limit) and _absolute(order):
-            # a stop alone, as it was: the same trades, only its price moves
-            side = old[0][2]
-            new = [(order, "stop", side, self._on_tick("stop", side, order.stop))]
+        limit, stop = order.limit, order.stop
+        kinds = _ABSOLUTE_KINDS.get((limit == limit, stop == stop))  # which are not NaN
+        if kinds == [entry[1] for entry in cache[at[0] : at[-1] + 1]] and _absolute(order):
+            # the same absolute levels as before, on the same trades: only their prices move
+            side = cache[at[0]][2]
+            new = [
+                (order, kind, side, self._on_tick(kind, side, limit if kind == "limit" else stop))
+                for kind in kinds
+            ]
         else:
             new = [(order, kind, side, level) for kind, side, level in self._levels(order)]
         cache[at[0] : at[-1] + 1] = new
