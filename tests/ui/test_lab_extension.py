@@ -75,6 +75,21 @@ def _notebook() -> dict:
     }
 
 
+def _installed_labextensions() -> list[str]:
+    """The names of the prebuilt JupyterLab extensions installed where JupyterLab looks."""
+    from jupyter_core.paths import jupyter_path
+
+    names = []
+    for folder in jupyter_path("labextensions"):
+        for manifest in Path(folder).glob("**/package.json"):
+            if manifest.parent.parent.name != "node_modules":
+                try:
+                    names.append(json.loads(manifest.read_text())["name"])
+                except (OSError, ValueError, KeyError):
+                    continue
+    return sorted(set(names))
+
+
 class Lab:
     """A JupyterLab server in its own folders; ``stop`` ends it by its PID."""
 
@@ -96,10 +111,15 @@ class Lab:
         (folder / "path" / "labextensions" / "jupyterlab-pineopt").symlink_to(BUILD)
         config = {"ServerApp": {"jpserver_extensions": {SERVER_EXTENSION: True}}}
         (folder / "config" / "jupyter_server_config.json").write_text(json.dumps(config))
-        # JupyterLab's debugger asks the kernel for its state when it connects, and logs an error
-        # when a restart cancels that request: it is off here, so a console error is ours
+        # JupyterLab's debugger asks the kernel for its state when it connects, and the other
+        # installed extensions (widgets, Bokeh, Panel...) open comms on a kernel start: a restart
+        # or a reload that cancels those requests logs errors of theirs ("Canceled future for
+        # create_subshell_request", "Comm not found"). They are off here, so a console error is
+        # ours or JupyterLab's own
         (folder / "config" / "labconfig").mkdir()
-        page_config = {"disabledExtensions": {"@jupyterlab/debugger-extension": True}}
+        others = [name for name in _installed_labextensions() if name != "jupyterlab-pineopt"]
+        disabled = ["@jupyterlab/debugger-extension", *others]
+        page_config = {"disabledExtensions": dict.fromkeys(disabled, True)}
         (folder / "config" / "labconfig" / "page_config.json").write_text(json.dumps(page_config))
         # the completer shows the documentation of the chosen item; no news question pops up
         for plugin, values in SETTINGS.items():
