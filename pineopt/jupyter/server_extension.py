@@ -28,11 +28,10 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from pineopt.jupyter.editor import KINDS, builtins_reference, editor_diagnostics
+from pineopt.lang.limits import MAX_SOURCE_CHARS  # the longest source the parser takes
 
 __all__ = ["MAX_SOURCE_CHARS"]
 
-MAX_SOURCE_CHARS = 1_000_000
-"""The longest source analysed (characters); TradingView's own limit is far below."""
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pineopt-editor")
 
 

@@ -188,14 +188,7 @@ class OrderBook:
         for old in self.pending:
             if old.kind == EXIT and old.id == id and old.from_entry == from_entry:
                 if old.key == key:  # re-issued unchanged (the usual every-bar call)
-                    if (
-                        from_entry
-                        and self._last_open_bar > old.created_bar  # a trade opened since
-                        and any(
-                            t.entry_id == from_entry and old.created_bar < t.placed_bar <= self.bar
-                            for t in self.open_trades
-                        )
-                    ):
+                    if self._joined_since(old):
                         self._cache = None  # it now covers trades placed since its last call
                     old.created_bar = self.bar
                     return
@@ -235,21 +228,25 @@ class OrderBook:
         (:meth:`~pineopt.strategy.price_path.PricePath._active_levels`) are then recomputed for
         this order alone, unless a trade of its entry placed since its last call joins it:
         what it reserves of the trades changes, and with it what the exits after it get."""
-        joined = (
-            order.from_entry
-            and self._last_open_bar > order.created_bar
-            and any(
-                t.entry_id == order.from_entry and order.created_bar < t.placed_bar <= self.bar
-                for t in self.open_trades
-            )
-        )
         # (kept levels that are already stale stay so: they are dropped when next read)
-        kept = self._cache is not None and not joined
+        kept = self._cache is not None and not self._joined_since(order)
         order.limit, order.stop, order.key, order.created_bar = limit, stop, key, self.bar
         if kept:
             kept = self._relevel(order)
         if not kept:
             self._cache = None
+
+    def _joined_since(self, order: Order) -> bool:
+        """Whether an exit called again on this bar now covers a trade of its ``from_entry``
+        placed since its last call (an open trade its last call did not cover)."""
+        return bool(
+            order.from_entry
+            and self._last_open_bar > order.created_bar  # a trade opened since
+            and any(
+                t.entry_id == order.from_entry and order.created_bar < t.placed_bar <= self.bar
+                for t in self.open_trades
+            )
+        )
 
     def close(
         self,

@@ -34,14 +34,6 @@ def _offset(entry: float, ticks: float, direction: int, tick: float) -> float:
     return entry + direction * ticks * tick
 
 
-_ABSOLUTE_KINDS = {
-    (True, True): ["limit", "stop"],
-    (True, False): ["limit"],
-    (False, True): ["stop"],
-}
-"""The levels of an exit with absolute prices only, by which of ``limit`` and ``stop`` it has."""
-
-
 def _absolute(order: Order) -> bool:
     """Whether an exit's levels are its absolute ``limit`` and ``stop`` alone (no level in ticks
     from the entry, no trailing stop)."""
@@ -51,6 +43,15 @@ def _absolute(order: Order) -> bool:
         and is_na(order.trail_points)
         and is_na(order.trail_price)
     )
+
+
+def _absolute_levels(order: Order, side: int) -> list[tuple[str, int, float]]:
+    """(kind, side, price) of an exit with absolute levels only (:func:`_absolute`): its
+    ``limit``, then its ``stop``, those that are not na, off the tick grid."""
+    levels = [] if is_na(order.limit) else [("limit", side, order.limit)]
+    if not is_na(order.stop):
+        levels.append(("stop", side, order.stop))
+    return levels
 
 
 def _first_reached(a: float, b: float, direction: int) -> float:
@@ -153,15 +154,10 @@ class PricePath:
         at = [i for i, entry in enumerate(cache) if entry[0] is order]
         if not at:
             return False
-        limit, stop = order.limit, order.stop
-        kinds = _ABSOLUTE_KINDS.get((limit == limit, stop == stop))  # which are not NaN
-        if kinds == [entry[1] for entry in cache[at[0] : at[-1] + 1]] and _absolute(order):
+        raw = _absolute_levels(order, cache[at[0]][2]) if _absolute(order) else None
+        if raw is not None and [k for k, _, _ in raw] == [e[1] for e in cache[at[0] : at[-1] + 1]]:
             # the same absolute levels as before, on the same trades: only their prices move
-            side = cache[at[0]][2]
-            new = [
-                (order, kind, side, self._on_tick(kind, side, limit if kind == "limit" else stop))
-                for kind in kinds
-            ]
+            new = [(order, kind, side, self._on_tick(kind, side, p)) for kind, side, p in raw]
         else:
             new = [(order, kind, side, level) for kind, side, level in self._levels(order)]
         cache[at[0] : at[-1] + 1] = new
@@ -303,11 +299,8 @@ class PricePath:
         if not trades or not self._exit_qty(order, trades) > 0:
             return []
         side = -trades[0].side
-        if _absolute(order):  # absolute levels only: as they are
-            levels = [] if is_na(order.limit) else [("limit", side, order.limit)]
-            if not is_na(order.stop):
-                levels.append(("stop", side, order.stop))
-            return levels
+        if _absolute(order):
+            return _absolute_levels(order, side)
         relative = not (is_na(order.profit) and is_na(order.loss) and is_na(order.trail_points))
         entry = self._avg_price(trades) if relative else NA  # levels in ticks from the entry
         tick = self.mintick
