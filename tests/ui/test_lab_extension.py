@@ -78,16 +78,9 @@ def _notebook() -> dict:
 def _installed_labextensions() -> list[str]:
     """The names of the prebuilt JupyterLab extensions installed where JupyterLab looks."""
     from jupyter_core.paths import jupyter_path
+    from jupyterlab_server.config import get_federated_extensions
 
-    names = []
-    for folder in jupyter_path("labextensions"):
-        for manifest in Path(folder).glob("**/package.json"):
-            if manifest.parent.parent.name != "node_modules":
-                try:
-                    names.append(json.loads(manifest.read_text())["name"])
-                except (OSError, ValueError, KeyError):
-                    continue
-    return sorted(set(names))
+    return sorted(get_federated_extensions(jupyter_path("labextensions")))
 
 
 class Lab:
