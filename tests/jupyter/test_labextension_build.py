@@ -9,20 +9,17 @@ so changing a source without rebuilding and committing the build fails ``make te
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import pytest
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "extensions" / "jupyterlab-pineopt"
 BUILD = EXTENSION / "labextension"
+INSTALLER = ROOT / "tools" / "install_data_files.py"
 NAME = "jupyterlab-pineopt"
 # Keep in step with SOURCES in extensions/jupyterlab-pineopt/scripts/stamp.mjs.
 SOURCES = (
@@ -89,15 +86,15 @@ def test_committed_build_is_complete():
 
 
 def test_the_wheel_installs_every_built_file():
-    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
-        "data-files"
-    ]
+    """Every built file is in pyproject.toml's data-files table (as tools/install_data_files.py
+    reads it for an editable install), in the folder JupyterLab expects."""
+    spec = importlib.util.spec_from_file_location("install_data_files", INSTALLER)
+    installer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(installer)
     target = f"share/jupyter/labextensions/{NAME}"
     shipped: dict[str, set[str]] = {}
-    for folder, patterns in data_files.items():
-        for pattern in patterns:
-            for path in ROOT.glob(pattern):
-                shipped.setdefault(folder, set()).add(path.name)
+    for folder, path in installer.data_files(ROOT):
+        shipped.setdefault(folder, set()).add(path.name)
     built = {path.relative_to(BUILD) for path in BUILD.rglob("*") if path.is_file()}
     for relative in built:
         folder = target if relative.parent == Path(".") else f"{target}/{relative.parent}"
